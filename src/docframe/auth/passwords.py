@@ -1,0 +1,73 @@
+"""Passwords and secrets: argon2 hashes of user passwords and SHA-256 digests of API secrets.
+
+Both live in the ``__Auth`` table, never in a DocType column and never in an API response.
+User passwords use argon2id (slow on purpose). API secrets are random 15+ character tokens, so a
+SHA-256 digest is enough to make a stolen database useless and keeps the per-request check cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import TYPE_CHECKING
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import and_, delete, insert, select
+
+if TYPE_CHECKING:
+    from docframe.context import Context
+
+__all__ = ["check_password", "digest_secret", "get_auth_value", "set_auth_value", "set_password"]
+
+_HASHER = PasswordHasher()
+#: A fixed hash verified when the user is unknown, so timing does not tell whether a user exists.
+_DUMMY_HASH = _HASHER.hash("docframe-dummy-password")
+
+
+def set_auth_value(ctx: Context, doctype: str, name: str, fieldname: str, value: str) -> None:
+    """Store ``value`` in ``__Auth`` for (doctype, name, fieldname), replacing any old value."""
+    auth = ctx.site.tables.framework.auth
+    key = and_(auth.c.doctype == doctype, auth.c.name == name, auth.c.fieldname == fieldname)
+    ctx.conn.execute(delete(auth).where(key))
+    ctx.conn.execute(
+        insert(auth),
+        {"doctype": doctype, "name": name, "fieldname": fieldname, "password": value, "encrypted": 0},
+    )
+
+
+def get_auth_value(ctx: Context, doctype: str, name: str, fieldname: str) -> str | None:
+    """The stored ``__Auth`` value, or ``None``."""
+    auth = ctx.site.tables.framework.auth
+    stmt = select(auth.c.password).where(
+        auth.c.doctype == doctype, auth.c.name == name, auth.c.fieldname == fieldname
+    )
+    value = ctx.conn.execute(stmt).scalar()
+    return None if value is None else str(value)
+
+
+def set_password(ctx: Context, user: str, password: str) -> None:
+    """Store the argon2 hash of ``user``'s password."""
+    set_auth_value(ctx, "User", user, "password", _HASHER.hash(password))
+
+
+def check_password(ctx: Context, user: str, password: str) -> bool:
+    """Whether ``password`` is ``user``'s password (same cost whether or not the user exists)."""
+    stored = get_auth_value(ctx, "User", user, "password")
+    try:
+        return _HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def digest_secret(secret: str) -> str:
+    """The stored form of an API secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secret_matches(stored_digest: str | None, secret: str) -> bool:
+    """Constant-time comparison of an API secret against its stored digest."""
+    return stored_digest is not None and hmac.compare_digest(stored_digest, digest_secret(secret))
+
+
+__all__ += ["secret_matches"]

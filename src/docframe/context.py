@@ -1,0 +1,64 @@
+"""Context: what one unit of work (a request, a job, a CLI command) carries, passed explicitly.
+
+Core code receives a :class:`Context` as a parameter. The only global is :data:`current`, a
+``ContextVar`` that the HTTP edge sets so that ported controller code can reach the context; it
+fails loudly outside a unit of work.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import Connection
+
+from docframe.auth.users import User
+from docframe.errors import Message
+
+if TYPE_CHECKING:
+    from docframe.sites import Site
+
+__all__ = ["Context", "current", "get_current"]
+
+
+@dataclass
+class Context:
+    """One unit of work on one site: its user, its database connection, its queued messages."""
+
+    site: Site
+    conn: Connection
+    user: User
+    form: dict[str, Any] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
+    response_headers: dict[str, str] = field(default_factory=dict)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    in_install: bool = False
+
+    def now(self) -> datetime:
+        """The current time, naive, in the site's time zone (what Frappe stores)."""
+        tz = self.site.time_zone
+        return datetime.now(tz).replace(tzinfo=None) if tz else datetime.now()
+
+    def msgprint(self, message: str, title: str = "Message", indicator: str | None = None) -> None:
+        """Queue a message for the client (rendered by the response envelope)."""
+        self.messages.append(Message(message, title=title, indicator=indicator))
+
+    def meta(self, doctype: str) -> Any:
+        """Shortcut for the site's meta of ``doctype``."""
+        return self.site.metas.get(doctype, self.conn)
+
+
+current: contextvars.ContextVar[Context] = contextvars.ContextVar("docframe_context")
+
+
+def get_current() -> Context:
+    """The context of the running unit of work; raises outside one."""
+    try:
+        return current.get()
+    except LookupError:
+        raise RuntimeError(
+            "docframe: no context is active (this code must run inside a request or job)"
+        ) from None

@@ -1,0 +1,30 @@
+"""Backend quirks, one module per database: connection set-up and error decoding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.engine import Engine
+
+__all__ = ["Dialect", "IntegrityInfo"]
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrityInfo:
+    """What a driver's integrity error says: the violated column or index, if it can be read."""
+
+    kind: str  # "primary" | "unique" | "other"
+    key: str | None = None
+
+
+class Dialect(Protocol):
+    """What every backend module provides."""
+
+    name: str
+
+    def prepare(self, engine: Engine) -> None:
+        """Install connection hooks (pragmas, session settings) on a new engine."""
+
+    def decode_integrity_error(self, message: str, orig: BaseException | None) -> IntegrityInfo:
+        """Read which key an integrity error violated."""

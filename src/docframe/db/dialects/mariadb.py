@@ -1,0 +1,35 @@
+"""MariaDB / MySQL (PyMySQL): strict mode, utf8mb4, error decoding."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from docframe.db.dialects import IntegrityInfo
+
+name = "mariadb"
+_DUPLICATE = re.compile(r"Duplicate entry .* for key '([^']+)'")
+
+
+def prepare(engine: Engine) -> None:
+    """Make every session strict, so bad values fail instead of being truncated."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET SESSION sql_mode = 'STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION'")
+        cursor.close()
+
+
+def decode_integrity_error(message: str, orig: BaseException | None) -> IntegrityInfo:
+    """Read ``Duplicate entry 'x' for key 'PRIMARY'`` (or the index name)."""
+    match = _DUPLICATE.search(message)
+    if not match:
+        return IntegrityInfo("other")
+    key = match.group(1).rsplit(".", 1)[-1]
+    if key == "PRIMARY":
+        return IntegrityInfo("primary", "name")
+    return IntegrityInfo("unique", key)

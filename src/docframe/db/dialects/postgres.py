@@ -1,0 +1,24 @@
+"""PostgreSQL (psycopg 3): error decoding from the constraint name."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from docframe.db.dialects import IntegrityInfo
+
+name = "postgresql"
+
+
+def prepare(engine: Engine) -> None:
+    """Nothing to install: psycopg's defaults suit docframe."""
+
+
+def decode_integrity_error(message: str, orig: BaseException | None) -> IntegrityInfo:
+    """Read the violated constraint from the driver's diagnostics."""
+    diag = getattr(orig, "diag", None)
+    constraint = getattr(diag, "constraint_name", None) or ""
+    if constraint.endswith("_pkey"):
+        return IntegrityInfo("primary", "name")
+    if constraint:
+        return IntegrityInfo("unique", constraint)
+    return IntegrityInfo("other")

@@ -1,0 +1,1 @@
+"""Built-in DocTypes: one folder each with the definition (JSON) and, where needed, a controller."""

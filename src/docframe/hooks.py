@@ -1,0 +1,58 @@
+"""HookRegistry: each installed app's ``hooks`` module, read once and resolved at start-up.
+
+An app is an importable package listed in the site config (``apps``) with an optional
+``<app>.hooks`` module using Frappe's hook names: ``doc_events`` (``{doctype or "*": {event:
+dotted path or list}}``) and ``override_whitelisted_methods`` (``{original: replacement}``).
+Dotted paths are imported when the registry is built, so a typo fails at start-up, not mid-request.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+__all__ = ["HookRegistry", "resolve_dotted"]
+
+DocEventHandler = Callable[[Any, str], None]
+
+
+def resolve_dotted(path: str) -> Any:
+    """Import ``package.module.attr`` and return ``attr``."""
+    module_path, _, attr = path.rpartition(".")
+    if not module_path:
+        raise ImportError(f"{path!r} is not a dotted path")
+    return getattr(importlib.import_module(module_path), attr)
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value or []]
+
+
+class HookRegistry:
+    """Typed lookups over every app's hooks."""
+
+    def __init__(self, apps: Iterable[str] = ()) -> None:
+        self.apps = tuple(apps)
+        self._doc_events: dict[tuple[str, str], list[DocEventHandler]] = {}
+        self.method_overrides: dict[str, str] = {}
+        for app in self.apps:
+            try:
+                module = importlib.import_module(f"{app}.hooks")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{app}.hooks":
+                    raise
+                continue
+            for doctype, events in (getattr(module, "doc_events", None) or {}).items():
+                for event, paths in events.items():
+                    handlers = self._doc_events.setdefault((doctype, event), [])
+                    handlers.extend(resolve_dotted(p) for p in _as_list(paths))
+            self.method_overrides.update(getattr(module, "override_whitelisted_methods", None) or {})
+
+    def doc_event_handlers(self, doctype: str, event: str) -> list[DocEventHandler]:
+        """Handlers for ``event`` on ``doctype`` (specific ones first, then ``"*"``)."""
+        if not self._doc_events:
+            return []
+        return self._doc_events.get((doctype, event), []) + self._doc_events.get(("*", event), [])

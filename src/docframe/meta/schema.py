@@ -1,0 +1,228 @@
+"""Typed metadata: the DocType, DocField and DocPerm records every stage consults.
+
+A :class:`Meta` is immutable once built (by :mod:`docframe.meta.loader`) and carries the derived
+sets the model and query layers need (valid columns, table fields, link fields), computed once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from docframe.meta.fieldtypes import (
+    CHILD_FIELDS,
+    DATA_FIELD_TYPES,
+    DEFAULT_FIELDS,
+    OPTIONAL_FIELDS,
+    TABLE_TYPES,
+)
+
+__all__ = ["PERM_TYPES", "DocFieldDef", "DocPermDef", "Meta", "scrub", "table_name"]
+
+PERM_TYPES: tuple[str, ...] = (
+    "select", "read", "write", "create", "delete", "submit", "cancel", "amend", "report", "export",
+    "import", "share", "print", "email",
+)  # fmt: skip
+
+
+def scrub(text: str) -> str:
+    """Frappe's ``scrub``: lower-case with spaces and hyphens as underscores."""
+    return text.replace(" ", "_").replace("-", "_").lower()
+
+
+def table_name(doctype: str) -> str:
+    """The table that stores rows of ``doctype``."""
+    return "tab" + doctype
+
+
+@dataclass(frozen=True, slots=True)
+class DocFieldDef:
+    """One field of a DocType, with falsy defaults for every key a JSON file may omit."""
+
+    fieldname: str
+    fieldtype: str = "Data"
+    label: str = ""
+    options: str = ""
+    reqd: bool = False
+    unique: bool = False
+    default: str | None = None
+    permlevel: int = 0
+    search_index: bool = False
+    length: int = 0
+    precision: str = ""
+    non_negative: bool = False
+    set_only_once: bool = False
+    allow_on_submit: bool = False
+    no_copy: bool = False
+    fetch_from: str = ""
+    fetch_if_empty: bool = False
+    ignore_user_permissions: bool = False
+    ignore_xss_filter: bool = False
+    is_virtual: bool = False
+    read_only: bool = False
+    hidden: bool = False
+    in_list_view: bool = False
+    not_nullable: bool = False
+    idx: int = 0
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def display_label(self) -> str:
+        """The label shown in messages (the fieldname when there is no label)."""
+        return self.label or self.fieldname
+
+    @property
+    def has_column(self) -> bool:
+        """Whether the field is stored in a column of its DocType's table."""
+        return self.fieldtype in DATA_FIELD_TYPES and not self.is_virtual
+
+    @property
+    def is_table(self) -> bool:
+        """Whether the field holds child rows."""
+        return self.fieldtype in TABLE_TYPES
+
+    @property
+    def select_options(self) -> tuple[str, ...]:
+        """The choices of a Select field (one per line)."""
+        return tuple(line.strip() for line in (self.options or "").split("\n"))
+
+
+@dataclass(frozen=True, slots=True)
+class DocPermDef:
+    """One permission rule: a role, a level, an owner switch and the rights it grants."""
+
+    role: str
+    permlevel: int = 0
+    if_owner: bool = False
+    rights: frozenset[str] = frozenset()
+
+    def grants(self, ptype: str) -> bool:
+        """Whether this rule grants ``ptype`` (read, write, create, ...)."""
+        return ptype in self.rights
+
+
+@dataclass(frozen=True)
+class Meta:
+    """The effective definition of one DocType."""
+
+    name: str
+    module: str = "Custom"
+    custom: bool = False
+    istable: bool = False
+    issingle: bool = False
+    is_submittable: bool = False
+    is_tree: bool = False
+    is_virtual: bool = False
+    autoname: str = ""
+    title_field: str = ""
+    search_fields: str = ""
+    sort_field: str = "creation"
+    sort_order: str = "DESC"
+    track_changes: bool = False
+    track_seen: bool = False
+    allow_rename: bool = False
+    nsm_parent_field: str = ""
+    fields: tuple[DocFieldDef, ...] = ()
+    permissions: tuple[DocPermDef, ...] = ()
+    modified: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def table(self) -> str:
+        """Name of the table holding this DocType's rows."""
+        return table_name(self.name)
+
+    @property
+    def has_table(self) -> bool:
+        """Whether rows live in a table of their own (not Single, not virtual)."""
+        return not self.issingle and not self.is_virtual
+
+    @cached_property
+    def fields_by_name(self) -> dict[str, DocFieldDef]:
+        """Fields keyed by fieldname."""
+        return {f.fieldname: f for f in self.fields if f.fieldname}
+
+    @cached_property
+    def data_fields(self) -> tuple[DocFieldDef, ...]:
+        """Fields that are stored in a column."""
+        return tuple(f for f in self.fields if f.has_column and f.fieldname not in DEFAULT_FIELDS)
+
+    @cached_property
+    def table_fields(self) -> tuple[DocFieldDef, ...]:
+        """Fields that hold child rows."""
+        return tuple(f for f in self.fields if f.is_table)
+
+    @cached_property
+    def link_fields(self) -> tuple[DocFieldDef, ...]:
+        """Link and Dynamic Link fields."""
+        return tuple(f for f in self.data_fields if f.fieldtype in ("Link", "Dynamic Link"))
+
+    @cached_property
+    def standard_columns(self) -> tuple[str, ...]:
+        """Standard columns of the table, in order."""
+        cols = DEFAULT_FIELDS
+        if self.istable:
+            cols = cols + CHILD_FIELDS
+        else:
+            cols = cols + OPTIONAL_FIELDS + (("_seen",) if self.track_seen else ())
+        return cols
+
+    @cached_property
+    def valid_columns(self) -> tuple[str, ...]:
+        """Columns a document carries: default fields (+ child fields) and data fields."""
+        base = DEFAULT_FIELDS + (CHILD_FIELDS if self.istable else ())
+        return base + tuple(f.fieldname for f in self.data_fields)
+
+    @cached_property
+    def all_columns(self) -> frozenset[str]:
+        """Every column of the table, including the underscore columns."""
+        return frozenset(self.standard_columns) | {f.fieldname for f in self.data_fields}
+
+    @cached_property
+    def default_sort(self) -> tuple[tuple[str, str], ...]:
+        """The DocType's default ordering as (column, direction) pairs."""
+        spec = (self.sort_field or "creation").strip()
+        order = (self.sort_order or "DESC").strip().upper()
+        pairs: list[tuple[str, str]] = []
+        for part in spec.split(","):
+            words = part.split()
+            if not words:
+                continue
+            direction = words[1].upper() if len(words) > 1 else order
+            pairs.append((words[0].strip("`"), "ASC" if direction == "ASC" else "DESC"))
+        return tuple(pairs) or (("creation", "DESC"),)
+
+    @property
+    def title_fieldname(self) -> str:
+        """The field used as title: ``title_field``, else ``title`` if present, else ``name``."""
+        if self.title_field and self.title_field in self.fields_by_name:
+            return self.title_field
+        return "title" if "title" in self.fields_by_name else "name"
+
+    def get_field(self, fieldname: str) -> DocFieldDef | None:
+        """The field called ``fieldname``, or ``None``."""
+        return self.fields_by_name.get(fieldname)
+
+    @cached_property
+    def naming_rule(self) -> str:
+        """The normalised autoname kind: hash, autoincrement, field, naming_series, format, prompt, uuid, series."""
+        auto = (self.autoname or "").strip()
+        low = auto.lower()
+        if not auto or low == "hash":
+            return "naming_series" if "naming_series" in self.fields_by_name and not auto else "hash"
+        if low == "autoincrement":
+            return "autoincrement"
+        if low == "prompt":
+            return "prompt"
+        if low == "uuid":
+            return "uuid"
+        if low.startswith("field:"):
+            return "field"
+        if low.startswith("naming_series:"):
+            return "naming_series"
+        if low.startswith("format:"):
+            return "format"
+        if "#" in auto:
+            return "series"
+        return "hash"

@@ -1,0 +1,1 @@
+"""Schema and record migration: tables follow the metadata, built-in records follow the files."""

@@ -1,0 +1,157 @@
+"""Install and migrate a site: tables follow the metadata, built-in records follow the files.
+
+:func:`install_site` runs on a new site; :func:`migrate_site` on every upgrade. Both are
+idempotent: tables and columns are only added, DocType records are rewritten only when their
+file's ``modified`` changed, and standard roles and users are created when missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from docframe.auth import passwords
+from docframe.auth.users import ADMINISTRATOR, GUEST, User
+from docframe.context import Context
+from docframe.meta.loader import normalise_definition
+from docframe.migrate.apply import sync_table
+from docframe.model import lifecycle, persistence, validation
+from docframe.model.coerce import parse_datetime
+from docframe.model.naming import make_hash
+from docframe.sites import Site
+
+__all__ = ["install_site", "migrate_site", "sync_doctype_record", "sync_schema"]
+
+STANDARD_ROLES = ("Administrator", "System Manager", "All", "Guest", "Desk User")
+Progress = Callable[[str], None]
+
+
+def _noop(_text: str) -> None:
+    return None
+
+
+def sync_schema(ctx: Context, progress: Progress = _noop) -> list[str]:
+    """Create or extend the framework tables and every DocType's table."""
+    site = ctx.site
+    done: list[str] = []
+    for table in site.tables.framework.all():
+        done += sync_table(ctx.conn, table)
+    # Standard DocTypes first: the custom ones are listed from tabDocType, which is one of them.
+    for name in site.metas.standard_names:
+        done += _sync_doctype_table(ctx, name, progress)
+    for name in site.metas.all_names(ctx.conn):
+        if not site.metas.is_standard(name):
+            done += _sync_doctype_table(ctx, name, progress)
+    return done
+
+
+def _sync_doctype_table(ctx: Context, name: str, progress: Progress) -> list[str]:
+    meta = ctx.site.metas.get(name, ctx.conn)
+    if not meta.has_table:
+        return []
+    progress(name)
+    return sync_table(ctx.conn, ctx.site.tables.get(meta))
+
+
+def sync_doctype_record(ctx: Context, definition: dict[str, Any]) -> bool:
+    """Write a standard DocType's definition into tabDocType (+ fields, permissions); True if changed."""
+    metas = ctx.site.metas
+    doctype_meta = metas.get("DocType", ctx.conn)
+    data = normalise_definition(definition)
+    name = data["name"]
+    table = ctx.site.tables.get(doctype_meta)
+    stored = ctx.conn.execute(select(table.c.modified).where(table.c.name == name)).scalar()
+    file_modified = _as_datetime(data.get("modified")) or ctx.now()
+    if stored is not None and str(stored) == str(file_modified):
+        return False
+    if stored is not None:
+        persistence.delete_row(ctx, persistence.load_doc(ctx, doctype_meta, name))
+    doc = persistence.new_document(ctx, doctype_meta)
+    doc.update(
+        {k: v for k, v in data.items() if k not in ("fields", "permissions", "actions", "links", "states")},
+        with_name=True,
+    )
+    for key in ("fields", "permissions"):
+        for row in data.get(key) or []:
+            doc.append(key, {k: v for k, v in row.items() if k not in ("name", "parent", "doctype")})
+    doc._data.update(
+        {"name": name, "owner": ADMINISTRATOR, "modified_by": ADMINISTRATOR, "creation": _as_datetime(data.get("creation")) or file_modified,
+         "modified": file_modified, "docstatus": 0, "custom": 0}
+    )  # fmt: skip
+    for row in doc.all_children():
+        row._data.update({"name": make_hash(), "parent": name, "owner": ADMINISTRATOR, "modified_by": ADMINISTRATOR,
+                          "creation": doc.creation, "modified": file_modified})  # fmt: skip
+    validation.coerce_values(ctx, doc)
+    persistence.insert_doc(ctx, doc)
+    return True
+
+
+def _as_datetime(value: Any) -> Any:
+    if not value:
+        return None
+    try:
+        return parse_datetime(str(value))
+    except ValueError:
+        return None
+
+
+def _ensure(ctx: Context, doctype: str, name: str, values: dict[str, Any]) -> bool:
+    meta = ctx.site.metas.get(doctype, ctx.conn)
+    if persistence.doc_exists(ctx, meta, name):
+        return False
+    doc = persistence.new_document(ctx, meta, values)
+    doc.flags.ignore_links = True
+    lifecycle.insert(ctx, doc, set_name=name, ignore_permissions=True)
+    return True
+
+
+def ensure_standard_records(ctx: Context) -> None:
+    """Roles named anywhere in DocPerms, User Types, and the Administrator and Guest users."""
+    roles = set(STANDARD_ROLES)
+    for name in ctx.site.metas.all_names(ctx.conn):
+        roles.update(p.role for p in ctx.site.metas.get(name, ctx.conn).permissions if p.role)
+    for role in sorted(roles):
+        _ensure(ctx, "Role", role, {"role_name": role, "desk_access": 0 if role == GUEST else 1})
+    modules = {"Custom"} | {ctx.site.metas.get(n, ctx.conn).module for n in ctx.site.metas.standard_names}
+    for module in sorted(modules):
+        _ensure(
+            ctx,
+            "Module Def",
+            module,
+            {"module_name": module, "app_name": "docframe" if module != "Custom" else "custom"},
+        )
+    for user_type in ("System User", "Website User"):
+        _ensure(ctx, "User Type", user_type, {"is_standard": 1})
+    _ensure(
+        ctx, "User", ADMINISTRATOR,
+        {"email": "admin@example.com", "first_name": ADMINISTRATOR, "user_type": "System User",
+         "roles": [{"role": r} for r in sorted(roles - {GUEST})]},
+    )  # fmt: skip
+    _ensure(ctx, "User", GUEST, {"email": "guest@example.com", "first_name": GUEST, "user_type": "Website User",
+                                 "roles": [{"role": GUEST}]})  # fmt: skip
+
+
+def migrate_site(site: Site, progress: Progress = _noop) -> list[str]:
+    """Sync tables, built-in DocType records and standard records; returns what was done."""
+    with site.unit_of_work(User.administrator()) as ctx:
+        ctx.in_install = True
+        done = sync_schema(ctx, progress)
+    with site.unit_of_work(User.administrator()) as ctx:
+        ctx.in_install = True
+        for name in site.metas.standard_names:
+            definition = site.metas.standard_definition(name)
+            if definition is not None and sync_doctype_record(ctx, definition):
+                done.append(f"synced DocType {name}")
+        ensure_standard_records(ctx)
+    site.metas.invalidate()
+    return done
+
+
+def install_site(site: Site, admin_password: str, progress: Progress = _noop) -> list[str]:
+    """Set up a new site: everything :func:`migrate_site` does, plus the Administrator password."""
+    done = migrate_site(site, progress)
+    with site.unit_of_work(User.administrator()) as ctx:
+        passwords.set_password(ctx, ADMINISTRATOR, admin_password)
+    return done

@@ -1,0 +1,310 @@
+"""Persistence: load, insert, update and delete documents (and Singles) through SQLAlchemy Core.
+
+Every statement is built from the site's :class:`~docframe.db.tables.TableRegistry`, so only
+columns that the metadata declares can appear. Statements that run on every request (load by
+name, child rows by parent) are built once per table and reused. Driver errors on writes are
+translated once, by :func:`docframe.db.errors.translate_write_error`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.exc import StatementError
+
+from docframe import errors
+from docframe.db.errors import translate_write_error
+from docframe.meta.fieldtypes import FLOAT_TYPES, INT_TYPES
+from docframe.meta.schema import Meta
+from docframe.model.coerce import coerce
+from docframe.model.document import Document
+
+if TYPE_CHECKING:
+    from docframe.context import Context
+
+__all__ = [
+    "delete_row",
+    "doc_exists",
+    "insert_doc",
+    "load_doc",
+    "load_single",
+    "new_document",
+    "table_of",
+    "update_doc",
+]
+
+
+def table_of(ctx: Context, meta: Meta) -> Table:
+    """The SQLAlchemy table of ``meta`` on the context's site."""
+    return ctx.site.tables.get(meta)
+
+
+def _stmts(table: Table) -> dict[str, Any]:
+    cache: dict[str, Any] | None = table.info.get("docframe_stmts")
+    if cache is None:
+        cache = {
+            "load": select(table).where(table.c.name == bindparam("pk")),
+            "load_lock": select(table).where(table.c.name == bindparam("pk")).with_for_update(),
+            "exists": select(table.c.name).where(table.c.name == bindparam("pk")),
+        }
+        if "parent" in table.c:
+            cache["children"] = (
+                select(table)
+                .where(
+                    table.c.parent == bindparam("p_parent"),
+                    table.c.parenttype == bindparam("p_parenttype"),
+                    table.c.parentfield == bindparam("p_parentfield"),
+                )
+                .order_by(table.c.idx)
+            )
+        table.info["docframe_stmts"] = cache
+    return cache
+
+
+def new_document(ctx: Context, meta: Meta, values: dict[str, Any] | None = None) -> Document:
+    """A new, unsaved document of ``meta`` with its controller class (no defaults applied yet)."""
+    cls = ctx.site.controllers.get(meta)
+    doc = cls(meta, ctx=ctx, is_new=True)
+    if values:
+        doc.update(values)
+    return doc
+
+
+def _hydrate(ctx: Context, meta: Meta, row: dict[str, Any], parent_doc: Document | None = None) -> Document:
+    cls = ctx.site.controllers.get(meta)
+    doc = cls(meta, ctx=ctx, parent_doc=parent_doc)
+    data = doc._data
+    for key in meta.valid_columns:
+        if key in row:
+            data[key] = row[key]
+    for key in ("_user_tags", "_liked_by", "_comments", "_assign", "_seen"):
+        if row.get(key):
+            doc._extra[key] = row[key]
+    object.__setattr__(doc, "_loaded_modified", data.get("modified"))
+    return doc
+
+
+def load_doc(ctx: Context, meta: Meta, name: Any, *, for_update: bool = False) -> Document:
+    """Load a document and its child rows; :class:`DoesNotExistError` (404) when missing."""
+    if meta.issingle:
+        return load_single(ctx, meta)
+    table = table_of(ctx, meta)
+    key = _name_param(meta, name)
+    stmt = _stmts(table)["load_lock" if for_update else "load"]
+    row = ctx.conn.execute(stmt, {"pk": key}).mappings().first() if key is not None else None
+    if row is None:
+        raise errors.DoesNotExistError(f"{meta.name} {name} not found", doctype=meta.name)
+    doc = _hydrate(ctx, meta, dict(row))
+    doc.flags.for_update = for_update
+    _load_children(ctx, doc)
+    return doc
+
+
+def _name_param(meta: Meta, name: Any) -> Any:
+    if meta.naming_rule == "autoincrement":
+        try:
+            return int(name)
+        except (TypeError, ValueError):
+            return None
+    if isinstance(name, int | float) and not isinstance(name, bool):
+        return str(name)
+    return name if isinstance(name, str) else None
+
+
+def _load_children(ctx: Context, doc: Document) -> None:
+    for tf in doc.meta.table_fields:
+        child_meta = ctx.site.metas.get(tf.options, ctx.conn)
+        if not child_meta.has_table:
+            continue
+        table = table_of(ctx, child_meta)
+        rows = ctx.conn.execute(
+            _stmts(table)["children"],
+            {"p_parent": str(doc.name), "p_parenttype": doc.doctype, "p_parentfield": tf.fieldname},
+        ).mappings()
+        doc._data[tf.fieldname] = [_hydrate(ctx, child_meta, dict(r), parent_doc=doc) for r in rows]
+
+
+def doc_exists(ctx: Context, meta: Meta, name: Any) -> bool:
+    """Whether a document called ``name`` exists."""
+    if meta.issingle:
+        return True
+    key = _name_param(meta, name)
+    if key is None:
+        return False
+    table = table_of(ctx, meta)
+    return ctx.conn.execute(_stmts(table)["exists"], {"pk": key}).first() is not None
+
+
+def _row(doc: Document, *, with_name: bool = True) -> dict[str, Any]:
+    data = doc._data
+    columns = doc.meta.valid_columns if with_name else doc.meta.valid_columns[1:]
+    return {c: data[c] for c in columns}
+
+
+def _write(ctx: Context, meta: Meta, name: Any, stmt: Any, params: Any) -> Any:
+    try:
+        return ctx.conn.execute(stmt, params)
+    except StatementError as exc:
+        translated = translate_write_error(ctx.site.db, exc, meta, name)
+        if translated is exc:
+            raise
+        raise translated from exc
+
+
+def insert_doc(ctx: Context, doc: Document) -> None:
+    """INSERT the document's row and every child row."""
+    if doc.meta.issingle:
+        _save_single(ctx, doc)
+    else:
+        table = table_of(ctx, doc.meta)
+        _write(ctx, doc.meta, doc.name, insert(table), _row(doc))
+    _insert_children(ctx, doc, doc.all_children())
+
+
+def _insert_children(ctx: Context, doc: Document, rows: Iterable[Document]) -> None:
+    grouped: dict[str, list[Document]] = {}
+    for row in rows:
+        grouped.setdefault(row.doctype, []).append(row)
+    for rows_of_type in grouped.values():
+        meta = rows_of_type[0].meta
+        if not meta.has_table:
+            continue
+        _write(ctx, meta, doc.name, insert(table_of(ctx, meta)), [_row(r) for r in rows_of_type])
+        for r in rows_of_type:
+            r.mark_new(False)
+
+
+def update_doc(ctx: Context, doc: Document) -> None:
+    """UPDATE every column of the document's row (never ``name``), then sync its child tables."""
+    meta = doc.meta
+    if meta.issingle:
+        _save_single(ctx, doc)
+    else:
+        table = table_of(ctx, meta)
+        stmt = update(table).where(table.c.name == bindparam("pk"))
+        params = _row(doc, with_name=False)
+        params["pk"] = doc.name
+        _write(ctx, meta, doc.name, stmt, params)
+    _sync_children(ctx, doc)
+
+
+def _sync_children(ctx: Context, doc: Document) -> None:
+    """Frappe's replace semantics: rows missing from the list are deleted, others updated or inserted."""
+    for tf in doc.meta.table_fields:
+        child_meta = ctx.site.metas.get(tf.options, ctx.conn)
+        if not child_meta.has_table:
+            continue
+        table = table_of(ctx, child_meta)
+        rows = doc.get_table(tf.fieldname)
+        keep = [r.name for r in rows if not r.is_new() and r.name is not None]
+        cond = [
+            table.c.parent == str(doc.name),
+            table.c.parenttype == doc.doctype,
+            table.c.parentfield == tf.fieldname,
+        ]
+        stmt = delete(table).where(*cond)
+        if keep:
+            stmt = stmt.where(table.c.name.not_in(keep))
+        ctx.conn.execute(stmt)
+        new_rows = [r for r in rows if r.is_new()]
+        for r in rows:
+            if r.is_new():
+                continue
+            params = _row(r, with_name=False)
+            params["pk"] = r.name
+            result = _write(
+                ctx, child_meta, doc.name, update(table).where(table.c.name == bindparam("pk")), params
+            )
+            if result.rowcount == 0:
+                new_rows.append(r)
+        if new_rows:
+            _insert_children(ctx, doc, new_rows)
+
+
+def delete_row(ctx: Context, doc: Document) -> None:
+    """DELETE the document's row (or Single values) and every child row."""
+    meta = doc.meta
+    if meta.issingle:
+        singles = ctx.site.tables.framework.singles
+        ctx.conn.execute(delete(singles).where(singles.c.doctype == meta.name))
+    else:
+        table = table_of(ctx, meta)
+        ctx.conn.execute(delete(table).where(table.c.name == doc.name))
+    for tf in meta.table_fields:
+        child_meta = ctx.site.metas.get(tf.options, ctx.conn)
+        if child_meta.has_table:
+            t = table_of(ctx, child_meta)
+            ctx.conn.execute(delete(t).where(t.c.parent == str(doc.name), t.c.parenttype == meta.name))
+
+
+# -- Singles ----------------------------------------------------------------------------------------
+
+
+def _single_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime | date | time):
+        return str(value)
+    return str(value)
+
+
+def _save_single(ctx: Context, doc: Document) -> None:
+    singles = ctx.site.tables.framework.singles
+    ctx.conn.execute(delete(singles).where(singles.c.doctype == doc.doctype))
+    rows = [
+        {"doctype": doc.doctype, "field": key, "value": _single_text(value)}
+        for key, value in _row(doc).items()
+        if value is not None
+    ]
+    if rows:
+        ctx.conn.execute(insert(singles), rows)
+
+
+def load_single(ctx: Context, meta: Meta) -> Document:
+    """Load a Single DocType's values (defaults only when it was never saved)."""
+    singles = ctx.site.tables.framework.singles
+    stored = {
+        r[0]: r[1]
+        for r in ctx.conn.execute(
+            select(singles.c.field, singles.c.value).where(singles.c.doctype == meta.name)
+        )
+    }
+    cls = ctx.site.controllers.get(meta)
+    doc = cls(meta, ctx=ctx)
+    for key, value in stored.items():
+        if key not in doc._data or key in {tf.fieldname for tf in meta.table_fields}:
+            continue
+        f = meta.get_field(key)
+        if key in ("docstatus", "idx"):
+            doc._data[key] = int(value or 0)
+        elif key in ("creation", "modified"):
+            doc._data[key] = _parse_stored_datetime(value)
+        elif f is not None and (
+            f.fieldtype in INT_TYPES
+            or f.fieldtype in FLOAT_TYPES
+            or f.fieldtype in ("Date", "Datetime", "Time")
+        ):
+            try:
+                doc._data[key] = coerce(f, value)
+            except errors.ValidationError:
+                doc._data[key] = None
+        else:
+            doc._data[key] = value
+    doc._data["name"] = meta.name
+    object.__setattr__(doc, "_loaded_modified", doc._data.get("modified"))
+    if not stored:
+        doc.mark_new(True)
+    _load_children(ctx, doc)
+    return doc
+
+
+def _parse_stored_datetime(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None

@@ -1,0 +1,100 @@
+"""Settings: the one typed, frozen configuration object of a site.
+
+Built once from ``common_site_config.json`` (shared by all sites in a sites folder), the site's
+``site_config.json`` and ``DOCFRAME_*`` environment variables, in that order of precedence
+(environment wins). Code reads ``settings.max_body_size``; nothing else parses config files.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+__all__ = ["Settings", "load_settings", "read_json_file"]
+
+DEFAULT_MAX_BODY = 25 * 1024 * 1024
+
+
+def read_json_file(path: Path) -> dict[str, Any]:
+    """Read a JSON object from ``path``; a missing file is an empty object."""
+    if not path.exists():
+        return {}
+    data = orjson.loads(path.read_bytes())
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} must hold a JSON object")
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a site is configured with. Build it with :func:`load_settings`."""
+
+    site_name: str
+    site_path: Path
+    db_url: str
+    encryption_key: str = ""
+    redis_url: str | None = None
+    max_body_size: int = DEFAULT_MAX_BODY
+    developer_mode: bool = False
+    allow_cors: tuple[str, ...] = ()
+    ignore_csrf: bool = False
+    time_zone: str | None = None
+    bulk_async_threshold: int = 20
+    apps: tuple[str, ...] = ()
+    logging: bool = False
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def public_files_path(self) -> Path:
+        """Folder of public files (served under ``/files/``)."""
+        return self.site_path / "public" / "files"
+
+    @property
+    def private_files_path(self) -> Path:
+        """Folder of private files (served under ``/private/files/``)."""
+        return self.site_path / "private" / "files"
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+def load_settings(site_path: Path) -> Settings:
+    """Build the :class:`Settings` of the site stored in ``site_path``."""
+    common = read_json_file(site_path.parent / "common_site_config.json")
+    site = read_json_file(site_path / "site_config.json")
+    merged: dict[str, Any] = {**common, **site}
+    env_map = {
+        "DOCFRAME_DB_URL": "db_url",
+        "DOCFRAME_REDIS_URL": "redis_url",
+        "DOCFRAME_DEVELOPER_MODE": "developer_mode",
+    }
+    for env_key, conf_key in env_map.items():
+        if os.environ.get(env_key):
+            merged[conf_key] = os.environ[env_key]
+    db_url = merged.get("db_url") or f"sqlite:///{site_path / 'db' / 'site.db'}"
+    threshold = merged.get("bulk_operation_async_threshold", 20)
+    return Settings(
+        site_name=site_path.name,
+        site_path=site_path,
+        db_url=str(db_url),
+        encryption_key=str(merged.get("encryption_key", "")),
+        redis_url=merged.get("redis_url") or None,
+        max_body_size=int(merged.get("max_file_size") or DEFAULT_MAX_BODY),
+        developer_mode=str(merged.get("developer_mode", "0")).lower() in ("1", "true", "yes"),
+        allow_cors=_as_tuple(merged.get("allow_cors")),
+        ignore_csrf=bool(merged.get("ignore_csrf")),
+        time_zone=merged.get("time_zone") or None,
+        bulk_async_threshold=int(threshold) if isinstance(threshold, int | str) else 20,
+        apps=_as_tuple(merged.get("apps")),
+        logging=bool(merged.get("logging")),
+        raw=merged,
+    )
