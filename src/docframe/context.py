@@ -36,6 +36,8 @@ class Context:
     response_headers: dict[str, str] = field(default_factory=dict)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     in_install: bool = False
+    #: How the request was authenticated (set by the HTTP edge; None in jobs and CLI commands).
+    auth: Any = None
 
     def now(self) -> datetime:
         """The current time, naive, in the site's time zone (what Frappe stores)."""

@@ -91,8 +91,11 @@ class FrappeError(Exception):
         messages: list[Message] | None = None,
         text: str | None = None,
         doctype: str | None = None,
+        body: dict[str, Any] | None = None,
     ) -> None:
         self.messages: list[Message] = list(messages or [])
+        #: Extra top-level keys for the error body (login failures add ``message``).
+        self.body: dict[str, Any] = dict(body or {})
         if message:
             self.messages.insert(
                 0, Message(message, title=title or "Message", indicator="red", raise_exception=True)

@@ -1,0 +1,101 @@
+"""Routes: the API's route table, as data, and the matcher that picks an endpoint for a path.
+
+Paths are matched after one trailing slash is removed (both ``/x`` and ``/x/`` work, no redirect).
+``{name:path}`` segments may contain ``/``. More specific routes come first. A path that matches no
+route is a 404; a path that matches only with another HTTP method is a 405 with ``Allow``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from docframe.api import rpc, v1, v2
+from docframe.http.envelopes import Reply
+
+__all__ = ["ROUTES", "ApiRoute", "RouteMatch", "match_route"]
+
+Endpoint = Callable[..., Reply]
+ANY = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"})
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """One route: a compiled path, its HTTP methods, its endpoint and its API version."""
+
+    pattern: re.Pattern[str]
+    methods: frozenset[str]
+    endpoint: Endpoint
+    version: int
+    rpc: bool = False
+
+
+def _compile(path: str) -> re.Pattern[str]:
+    regex = ""
+    for part in re.split(r"(\{[^}]+\})", path):
+        if part.startswith("{"):
+            name, _, kind = part[1:-1].partition(":")
+            regex += f"(?P<{name}>.+)" if kind == "path" else f"(?P<{name}>[^/]+)"
+        else:
+            regex += re.escape(part)
+    return re.compile(f"^{regex}$")
+
+
+def _route(
+    path: str, methods: set[str] | frozenset[str], endpoint: Endpoint, version: int, rpc_: bool = False
+) -> ApiRoute:
+    return ApiRoute(_compile(path), frozenset(methods), endpoint, version, rpc_)
+
+
+def _v1_routes(prefix: str) -> list[ApiRoute]:
+    return [
+        _route(f"{prefix}/method/{{method:path}}", ANY, rpc.call_v1, 1, True),
+        _route(f"{prefix}/resource/{{doctype}}", {"GET", "HEAD"}, v1.list_documents, 1),
+        _route(f"{prefix}/resource/{{doctype}}", {"POST"}, v1.create, 1),
+        _route(f"{prefix}/resource/{{doctype}}/{{name:path}}", {"GET", "HEAD"}, v1.read, 1),
+        _route(f"{prefix}/resource/{{doctype}}/{{name:path}}", {"PUT"}, v1.update, 1),
+        _route(f"{prefix}/resource/{{doctype}}/{{name:path}}", {"DELETE"}, v1.delete, 1),
+    ]
+
+
+ROUTES: tuple[ApiRoute, ...] = (
+    _route("/api/v1/method/login", ANY, rpc.login_noop, 1, True),
+    _route("/api/v2/method/login", ANY, rpc.login_noop, 2, True),
+    _route("/api/v2/method/{method}", ANY, rpc.call_v2, 2, True),
+    _route("/api/v2/document/{doctype}", {"GET", "HEAD"}, v2.list_documents, 2),
+    _route("/api/v2/document/{doctype}", {"POST"}, v2.create, 2),
+    _route("/api/v2/document/{doctype}/{name:path}/copy", {"GET", "HEAD"}, v2.copy, 2),
+    _route("/api/v2/document/{doctype}/{name:path}", {"GET", "HEAD"}, v2.read, 2),
+    _route("/api/v2/document/{doctype}/{name:path}", {"PUT", "PATCH"}, v2.update, 2),
+    _route("/api/v2/document/{doctype}/{name:path}", {"DELETE"}, v2.delete, 2),
+    _route("/api/v2/doctype/{doctype}/meta", {"GET", "HEAD"}, v2.meta, 2),
+    _route("/api/v2/doctype/{doctype}/count", {"GET", "HEAD"}, v2.count, 2),
+    *_v1_routes("/api/v1"),
+    *_v1_routes("/api"),
+)
+
+
+@dataclass(frozen=True)
+class RouteMatch:
+    """The outcome of matching a path: an endpoint with its arguments, or the allowed methods."""
+
+    route: ApiRoute | None
+    params: dict[str, Any]
+    allowed: frozenset[str] = frozenset()
+
+
+def match_route(path: str, method: str, routes: tuple[ApiRoute, ...] = ROUTES) -> RouteMatch:
+    """Find the endpoint for ``method path``."""
+    if len(path) > 1 and path.endswith("/"):
+        path = path[:-1]
+    allowed: set[str] = set()
+    for route in routes:
+        found = route.pattern.match(path)
+        if found is None:
+            continue
+        if method in route.methods:
+            return RouteMatch(route, found.groupdict())
+        allowed |= route.methods
+    return RouteMatch(None, {}, frozenset(allowed))

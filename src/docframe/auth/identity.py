@@ -1,0 +1,108 @@
+"""Identity lookups: build the :class:`~docframe.auth.users.User` of a user name or an API key.
+
+Results are cached per site for a short time; the User controller clears the cache when a user
+changes, so role and key changes apply at once in this process.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from docframe.auth.passwords import digest_secret, get_auth_value, secret_matches
+from docframe.auth.users import ADMINISTRATOR, AUTOMATIC_ROLES, GUEST, User
+
+if TYPE_CHECKING:
+    from docframe.context import Context
+    from docframe.sites import Site
+
+__all__ = ["IdentityCache", "identity_cache"]
+
+TTL = 30.0
+
+
+class IdentityCache:
+    """Per-site cache of users and API keys."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self._users: dict[str, tuple[float, User | None]] = {}
+        self._keys: dict[tuple[str, str], tuple[float, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Forget everything (a user changed)."""
+        with self._lock:
+            self._users.clear()
+            self._keys.clear()
+
+    def user(self, ctx: Context, name: str) -> User | None:
+        """The enabled user ``name`` with its roles, or None."""
+        if name == GUEST:
+            return User.guest()
+        hit = self._users.get(name)
+        if hit is not None and time.monotonic() - hit[0] < TTL:
+            return hit[1]
+        found = self._load_user(ctx, name)
+        with self._lock:
+            self._users[name] = (time.monotonic(), found)
+        return found
+
+    def _load_user(self, ctx: Context, name: str) -> User | None:
+        metas = ctx.site.metas
+        users = ctx.site.tables.get(metas.get("User", ctx.conn))
+        row = ctx.conn.execute(
+            select(users.c.name, users.c.enabled, users.c.user_type, users.c.full_name).where(
+                users.c.name == name
+            )
+        ).first()
+        if row is None or not row.enabled:
+            return None
+        has_role = ctx.site.tables.get(metas.get("Has Role", ctx.conn))
+        roles = frozenset(
+            r[0]
+            for r in ctx.conn.execute(
+                select(has_role.c.role).where(has_role.c.parent == name, has_role.c.parenttype == "User")
+            )
+            if r[0]
+        )
+        if row.name == ADMINISTRATOR:
+            return User.administrator(roles)
+        return User(
+            row.name,
+            roles | AUTOMATIC_ROLES,
+            user_type=row.user_type or "System User",
+            full_name=row.full_name or "",
+        )
+
+    def user_for_key(self, ctx: Context, api_key: str, api_secret: str) -> str | None:
+        """The user whose API key and secret these are, or None."""
+        cache_key = (api_key, digest_secret(api_secret))
+        hit = self._keys.get(cache_key)
+        if hit is not None and time.monotonic() - hit[0] < TTL:
+            return hit[1]
+        users = ctx.site.tables.get(ctx.site.metas.get("User", ctx.conn))
+        row = ctx.conn.execute(
+            select(users.c.name, users.c.enabled).where(users.c.api_key == api_key)
+        ).first()
+        found: str | None = None
+        if row is not None and row.enabled:
+            stored = get_auth_value(ctx, "User", row.name, "api_secret")
+            if secret_matches(stored, api_secret):
+                found = row.name
+        with self._lock:
+            if len(self._keys) > 10000:
+                self._keys.clear()
+            self._keys[cache_key] = (time.monotonic(), found)
+        return found
+
+
+def identity_cache(site: Site) -> IdentityCache:
+    """The site's identity cache (created on first use)."""
+    cache = site.cache.get("identity")
+    if cache is None:
+        cache = site.cache.setdefault("identity", IdentityCache(site))
+    return cache  # type: ignore[no-any-return]

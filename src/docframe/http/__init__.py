@@ -1,0 +1,1 @@
+"""HTTP edge: request parsing, response envelopes, error rendering, the ASGI pipeline."""

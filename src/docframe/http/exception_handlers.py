@@ -1,0 +1,84 @@
+"""Exception handlers: the one place an error becomes an HTTP response.
+
+The status comes from the error class (:mod:`docframe.errors`); anything else is a 500 and is
+logged with its traceback. The body is the v1 or v2 error envelope; tracebacks are included only
+for System Users when System Settings ``allow_error_traceback`` is on, never for 404s or for errors
+that forbid it. Non-JSON clients (browser navigation) get a small HTML page with the same status.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from starlette.responses import HTMLResponse, Response
+
+from docframe import errors
+from docframe.auth.users import User
+from docframe.http.envelopes import dumps, error_body
+
+if TYPE_CHECKING:
+    from docframe.sites import Site
+
+__all__ = ["render_error"]
+
+log = logging.getLogger("docframe.errors")
+_TITLES = {
+    401: "Session Expired",
+    403: "Not Permitted",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Request Too Large",
+}
+_HEADERS = {"cache-control": "no-store,no-cache,must-revalidate,max-age=0"}
+
+
+def _tracebacks_enabled(site: Site | None) -> bool:
+    if site is None:
+        return False
+    singles = site.tables.framework.singles
+    try:
+        with site.db.engine.connect() as conn:
+            value = conn.execute(
+                select(singles.c.value).where(
+                    singles.c.doctype == "System Settings", singles.c.field == "allow_error_traceback"
+                )
+            ).scalar()
+    except Exception:  # a broken database must not hide the original error
+        return False
+    return value is None or str(value) not in ("0", "")
+
+
+def render_error(
+    exc: BaseException,
+    version: int,
+    messages: list[errors.Message],
+    *,
+    user: User,
+    wants_json: bool,
+    site: Site | None,
+) -> Response:
+    """The response for ``exc``."""
+    status = exc.http_status if isinstance(exc, errors.FrappeError) else 500
+    if status >= 500:
+        log.error("request failed", exc_info=exc)
+    if not wants_json:
+        title = _TITLES.get(status, "Server Error")
+        return HTMLResponse(
+            f"<!doctype html><title>{title}</title><h1>{title}</h1>", status_code=status, headers=_HEADERS
+        )
+    allowed = (
+        user.is_system_user
+        and status != 404
+        and (not isinstance(exc, errors.FrappeError) or exc.traceback_allowed)
+        and _tracebacks_enabled(site)
+    )
+    text = "".join(traceback.format_exception(exc)) if allowed else None
+    extra = exc.body if isinstance(exc, errors.FrappeError) else None
+    body = error_body(version, exc, messages, traceback_text=text, extra=extra)
+    headers = dict(_HEADERS)
+    if isinstance(exc, errors.MethodNotAllowed):
+        headers["allow"] = ", ".join(exc.allowed)
+    return Response(dumps(body), status_code=status, headers=headers, media_type="application/json")

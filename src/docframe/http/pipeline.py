@@ -1,0 +1,236 @@
+"""Pipeline: one HTTP request, start to finish, as Frappe orders it.
+
+1. resolve the site; 2. read the body (size-limited) and build the form dict; 3. pick the target
+(``cmd`` at any path, login, the API route table); 4. in a worker thread, open the unit of work,
+authenticate, call the endpoint, and render the envelope — commit only for POST/PUT/DELETE/PATCH;
+5. any error is rendered by :mod:`docframe.http.exception_handlers` in the version's format.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from docframe import errors
+from docframe.api.request import ApiRequest
+from docframe.api.routes import ROUTES, ApiRoute, match_route
+from docframe.api.rpc import call as rpc_call
+from docframe.auth import login as login_module
+from docframe.auth.backends import AuthState, RequestCredentials, authenticate
+from docframe.auth.identity import identity_cache
+from docframe.auth.users import User
+from docframe.http import cookies
+from docframe.http.envelopes import Reply, dumps, success_body
+from docframe.http.exception_handlers import render_error
+from docframe.http.forms import form_from_parts, is_json_content
+from docframe.sites import Site, SiteRegistry
+
+__all__ = ["Pipeline"]
+
+log = logging.getLogger("docframe.http")
+UNSAFE = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+JSON_HEADERS = {"cache-control": "no-store,no-cache,must-revalidate,max-age=0"}
+
+
+@dataclass
+class Target:
+    """What a request will run: an endpoint with its arguments."""
+
+    call: Callable[[ApiRequest], Reply]
+    version: int
+    rpc: bool
+    login: bool = False
+
+
+@dataclass
+class Incoming:
+    """The parts of a request the worker thread needs."""
+
+    method: str
+    path: str
+    form: dict[str, Any]
+    body: bytes
+    headers: dict[str, str]
+    creds: RequestCredentials
+    https: bool
+    files: dict[str, UploadFile] = field(default_factory=dict)
+
+
+class Pipeline:
+    """The ASGI application that serves every site of a sites folder."""
+
+    def __init__(self, sites: SiteRegistry, routes: tuple[ApiRoute, ...] = ROUTES) -> None:
+        self.sites = sites
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        response = await self.handle(request)
+        await response(scope, receive, send)
+
+    async def handle(self, request: Request) -> Response:
+        """Turn one request into one response."""
+        path = request.url.path
+        version = 2 if path.startswith("/api/v2") else 1
+        headers = request.headers
+        try:
+            site = self.sites.resolve(headers.get("x-frappe-site-name"), headers.get("host"))
+        except errors.DoesNotExistError as exc:
+            return render_error(exc, version, [], user=User.guest(), wants_json=True, site=None)
+        if request.method == "OPTIONS":
+            return Response(status_code=200, headers=JSON_HEADERS)
+        try:
+            incoming = await self._read(request, site)
+            target = self._target(incoming, version)
+        except errors.FrappeError as exc:
+            return render_error(
+                exc, version, [], user=User.guest(), wants_json=_wants_json(path, headers), site=None
+            )
+        return await run_in_threadpool(self._execute, site, incoming, target)
+
+    async def _read(self, request: Request, site: Site) -> Incoming:
+        limit = site.settings.max_body_size
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > limit:
+            raise errors.RequestEntityTooLarge(f"Request body is larger than the site allows ({limit} bytes)")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise errors.RequestEntityTooLarge(
+                    f"Request body is larger than the site allows ({limit} bytes)"
+                )
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        request._body = body
+        content_type = request.headers.get("content-type", "")
+        fields: dict[str, Any] = {}
+        files: dict[str, UploadFile] = {}
+        if (
+            body
+            and not is_json_content(content_type)
+            and (
+                content_type.startswith("application/x-www-form-urlencoded")
+                or content_type.startswith("multipart/form-data")
+            )
+        ):
+            try:
+                parsed = await request.form(max_files=100, max_fields=10000)
+            except Exception as exc:  # python-multipart raises several types for malformed bodies
+                raise errors.DataError(f"Malformed form body: {exc}") from None
+            for key, value in parsed.multi_items():
+                if isinstance(value, UploadFile):
+                    files.setdefault(key, value)
+                else:
+                    fields.setdefault(key, value)
+        form = form_from_parts(request.scope.get("query_string", b""), content_type, body, fields)
+        sid = form.pop("sid", None)
+        creds = RequestCredentials(
+            sid=sid if isinstance(sid, str) else request.cookies.get("sid"),
+            authorization=request.headers.get("authorization"),
+        )
+        return Incoming(
+            method=request.method,
+            path=request.url.path,
+            form=form,
+            body=body,
+            headers=dict(request.headers),
+            creds=creds,
+            https=request.url.scheme == "https",
+            files=files,
+        )
+
+    def _target(self, incoming: Incoming, version: int) -> Target:
+        cmd = incoming.form.get("cmd")
+        if isinstance(cmd, str) and cmd:
+            if cmd == "login":
+                return Target(lambda req: Reply(None), 1, True, login=True)
+            return Target(lambda req: _rpc(req, cmd), 1, True)
+        if incoming.path.rstrip("/") == "/api/method/login":
+            return Target(lambda req: Reply(None), 1, True, login=True)
+        if not incoming.path.startswith("/api/"):
+            raise errors.DoesNotExistError()
+        found = match_route(incoming.path, incoming.method, self.routes)
+        if found.route is None:
+            if found.allowed:
+                raise errors.MethodNotAllowed(sorted(found.allowed))
+            raise errors.DoesNotExistError()
+        route, params = found.route, found.params
+        return Target(lambda req: route.endpoint(req, **params), route.version, route.rpc)
+
+    def _execute(self, site: Site, incoming: Incoming, target: Target) -> Response:
+        write = incoming.method in UNSAFE or target.login
+        state = AuthState()
+        holder: dict[str, Any] = {}
+        try:
+            with site.unit_of_work(User.guest(), write=write, form=incoming.form) as ctx:
+                holder["ctx"] = ctx
+                ctx.auth = state
+                state = authenticate(ctx, incoming.creds)
+                ctx.auth = state
+                if state.user != "Guest":
+                    user = identity_cache(site).user(ctx, state.user)
+                    if user is None:
+                        raise errors.AuthenticationError(text="User disabled or missing")
+                    ctx.user = user
+                req = ApiRequest(
+                    ctx,
+                    incoming.method,
+                    incoming.path,
+                    target.version,
+                    incoming.form,
+                    incoming.body,
+                    incoming.headers,
+                )
+                if target.login:
+                    reply = Reply(extra=login_module.login(ctx, incoming.form, state))
+                else:
+                    reply = target.call(req)
+                messages = list(ctx.messages)
+                extra_headers = req.response_headers
+            if state.session_expired:
+                reply.extra["session_expired"] = 1
+            body = success_body(target.version, reply, messages, rpc=target.rpc)
+            response = Response(
+                dumps(body),
+                status_code=reply.status,
+                headers={**JSON_HEADERS, **extra_headers},
+                media_type="application/json",
+            )
+        except Exception as exc:  # every error is rendered in the version's format
+            ctx_obj = holder.get("ctx")
+            user = ctx_obj.user if ctx_obj is not None else User.guest()
+            messages = list(ctx_obj.messages) if ctx_obj is not None else []
+            response = render_error(
+                exc,
+                target.version,
+                messages,
+                user=user,
+                wants_json=_wants_json(incoming.path, incoming.headers),
+                site=site,
+            )
+            if isinstance(exc, errors.AuthenticationError) and type(exc) is errors.AuthenticationError:
+                cookies.clear_session_cookies(response)
+            return response
+        cookies.apply(response, state, site, https=incoming.https, user=holder["ctx"].user)
+        return response
+
+
+def _rpc(req: ApiRequest, cmd: str) -> Reply:
+    return rpc_call(req, cmd)
+
+
+def _wants_json(path: str, headers: Any) -> bool:
+    accept = headers.get("accept") or ""
+    if headers.get("x-requested-with") == "XMLHttpRequest" or "application/json" in accept:
+        return True
+    return path.startswith("/api/") and not accept.startswith("text")

@@ -1,0 +1,1 @@
+"""Whitelisted methods: the ``@whitelist`` decorator, the registry of callable names, argument binding."""

@@ -1,0 +1,1 @@
+"""Query engine: Frappe's list arguments -> SQLAlchemy statements, identifiers checked against meta."""
