@@ -31,46 +31,51 @@ def check_access(ctx: Context, spec: MethodSpec, http_method: str) -> None:
         raise errors.PermissionError("Not permitted")
 
 
-def _coerce(name: str, spec: MethodSpec, annotation: Any, value: Any) -> Any:
-    if annotation in (inspect.Parameter.empty, Any) or value is None:
-        return value
-    kind = annotation if isinstance(annotation, type) else None
+_KINDS: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str, "dict": dict, "list": list}
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no", ""})
+
+
+def _annotation_kind(annotation: Any) -> type | None:
+    if isinstance(annotation, type):
+        return annotation if annotation in _KINDS.values() else None
     if isinstance(annotation, str):
-        kind = {"int": int, "float": float, "bool": bool, "str": str, "dict": dict, "list": list}.get(
-            annotation.split("|")[0].strip()
-        )
-    if kind is None:
+        return _KINDS.get(annotation.split("|")[0].strip())
+    return None
+
+
+def _convert(kind: type, value: Any) -> Any:
+    """``value`` as ``kind``; raises ValueError when it cannot be one."""
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    if kind is bool:
+        low = str(value).strip().lower()
+        if low in _TRUE or low in _FALSE:
+            return low in _TRUE
+        if isinstance(value, int | float):
+            return bool(value)
+    elif kind in (int, float) and isinstance(value, str | int | float) and not isinstance(value, bool):
+        return kind(float(value)) if kind is int else float(value)
+    elif kind in (dict, list) and isinstance(value, str):
+        parsed = orjson.loads(value)
+        if isinstance(parsed, kind):
+            return parsed
+    elif kind is str and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(value)
+
+
+def _coerce(name: str, spec: MethodSpec, annotation: Any, value: Any) -> Any:
+    kind = _annotation_kind(annotation)
+    if kind is None or value is None:
         return value
     try:
-        if kind is bool:
-            if isinstance(value, str):
-                low = value.strip().lower()
-                if low in ("true", "1", "yes"):
-                    return True
-                if low in ("false", "0", "no", ""):
-                    return False
-                raise ValueError(value)
-            return bool(value)
-        if kind is int and not isinstance(value, bool):
-            return int(value) if not isinstance(value, str) else int(float(value))
-        if kind is float and not isinstance(value, bool):
-            return float(value)
-        if kind in (dict, list) and isinstance(value, str):
-            parsed = orjson.loads(value)
-            if isinstance(parsed, kind):
-                return parsed
-            raise ValueError(value)
-        if kind is str and isinstance(value, int | float) and not isinstance(value, bool):
-            return str(value)
-    except (ValueError, TypeError, orjson.JSONDecodeError):
-        pass
-    else:
-        if isinstance(value, kind):
-            return value
-    raise errors.FrappeTypeError(
-        f"Argument '{name}' in '{spec.path}' should be of type '{kind.__name__}' but got '{type(value).__name__}' instead.",
-        title="Invalid Argument",
-    )
+        return _convert(kind, value)
+    except (ValueError, TypeError, OverflowError, orjson.JSONDecodeError):
+        raise errors.FrappeTypeError(
+            f"Argument '{name}' in '{spec.path}' should be of type '{kind.__name__}' but got '{type(value).__name__}' instead.",
+            title="Invalid Argument",
+        ) from None
 
 
 def call_method(ctx: Context, spec: MethodSpec, form: dict[str, Any]) -> Any:

@@ -7,9 +7,11 @@ file's ``modified`` changed, and standard roles and users are created when missi
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from sqlalchemy import select
 
 from docframe.auth import passwords
@@ -62,10 +64,11 @@ def sync_doctype_record(ctx: Context, definition: dict[str, Any]) -> bool:
     data = normalise_definition(definition)
     name = data["name"]
     table = ctx.site.tables.get(doctype_meta)
-    stored = ctx.conn.execute(select(table.c.modified).where(table.c.name == name)).scalar()
-    file_modified = _as_datetime(data.get("modified")) or ctx.now()
-    if stored is not None and str(stored) == str(file_modified):
+    digest = hashlib.sha1(orjson.dumps(definition, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    stored = ctx.conn.execute(select(table.c.migration_hash).where(table.c.name == name)).first()
+    if stored is not None and stored[0] == digest:
         return False
+    file_modified = _as_datetime(data.get("modified")) or ctx.now()
     if stored is not None:
         persistence.delete_row(ctx, persistence.load_doc(ctx, doctype_meta, name))
     doc = persistence.new_document(ctx, doctype_meta)
@@ -78,7 +81,7 @@ def sync_doctype_record(ctx: Context, definition: dict[str, Any]) -> bool:
             doc.append(key, {k: v for k, v in row.items() if k not in ("name", "parent", "doctype")})
     doc._data.update(
         {"name": name, "owner": ADMINISTRATOR, "modified_by": ADMINISTRATOR, "creation": _as_datetime(data.get("creation")) or file_modified,
-         "modified": file_modified, "docstatus": 0, "custom": 0}
+         "modified": file_modified, "docstatus": 0, "custom": 0, "migration_hash": digest}
     )  # fmt: skip
     for row in doc.all_children():
         row._data.update({"name": make_hash(), "parent": name, "owner": ADMINISTRATOR, "modified_by": ADMINISTRATOR,

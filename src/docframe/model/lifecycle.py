@@ -282,13 +282,13 @@ def _stored_copy(run: Run) -> Document:
     doc = run.doc
     stored = persistence.load_doc(run.ctx, doc.meta, doc.name, for_update=True)
     original = doc._data.get("modified")
-    if not doc.meta.issingle or stored._data.get("modified") is not None:
-        if str(stored._data.get("modified")) != str(original):
-            raise errors.TimestampMismatchError(
-                f"Error: {doc.name} ({doc.doctype}) has been modified after you have opened it "
-                f"({stored._data.get('modified')}, {original}). Please refresh to get the latest document.",
-                title="Document has been modified",
-            )
+    never_saved_single = doc.meta.issingle and stored._data.get("modified") is None
+    if not never_saved_single and str(stored._data.get("modified")) != str(original):
+        raise errors.TimestampMismatchError(
+            f"Error: {doc.name} ({doc.doctype}) has been modified after you have opened it "
+            f"({stored._data.get('modified')}, {original}). Please refresh to get the latest document.",
+            title="Document has been modified",
+        )
     return stored
 
 

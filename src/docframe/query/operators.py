@@ -8,6 +8,8 @@ a bad value is a clear 417 instead of a database error. Two NULL modes: ``v1`` (
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -19,7 +21,7 @@ from docframe.meta.fieldtypes import FLOAT_TYPES, INT_TYPES
 from docframe.meta.schema import DocFieldDef
 from docframe.model.coerce import parse_date, parse_datetime, parse_time
 
-__all__ = ["condition", "convert_value"]
+__all__ = ["OPERATOR_TABLE", "Operand", "condition", "convert_value"]
 
 STANDARD_TYPES = {"creation": "Datetime", "modified": "Datetime", "docstatus": "Int", "idx": "Int"}
 
@@ -76,6 +78,105 @@ def _is_text(kind: str) -> bool:
     return kind not in INT_TYPES and kind not in FLOAT_TYPES and kind not in ("Date", "Datetime", "Time")
 
 
+@dataclass(frozen=True, slots=True)
+class Operand:
+    """The column side of a condition, with what the operator functions need to know about it."""
+
+    column: Any
+    kind: str
+    label: str
+    v1: bool
+    null_mode: str
+    backend: str
+
+    @property
+    def text(self) -> bool:
+        return _is_text(self.kind)
+
+
+def _compare(c: Operand, op: str, value: Any) -> ColumnElement[bool]:
+    column = c.column
+    if isinstance(value, list | tuple | dict):
+        raise errors.DataError(f"Operator {op} needs a single value for {c.label}")
+    if value is None or (value == "" and not c.text):
+        if op == "=":
+            return column.is_(None)
+        if op == "!=":
+            return column.is_not(None)
+        if not c.text:
+            return false()
+        value = ""
+    converted = convert_value(c.kind, value, c.label)
+    if op == "=":
+        return or_(column == converted, column.is_(None)) if c.v1 and converted == "" else column == converted
+    if op == "!=":
+        if not c.v1:
+            return column != converted
+        if converted != "":
+            return or_(column != converted, column.is_(None))
+        return and_(column != converted, column.is_not(None))
+    clause = {">": column.__gt__, "<": column.__lt__, ">=": column.__ge__, "<=": column.__le__}[op](converted)
+    if c.v1 and op in ("<", "<=") and c.text and converted > "":
+        return or_(clause, column.is_(None))
+    return clause
+
+
+def _like(c: Operand, op: str, value: Any) -> ColumnElement[bool]:
+    pattern = "" if value is None else str(value)
+    target = c.column if c.text else cast(c.column, String)
+    clause = target.ilike(pattern) if c.backend == "postgresql" else target.like(pattern)
+    if op == "like":
+        return clause
+    return or_(~clause, c.column.is_(None)) if c.v1 else ~clause
+
+
+def _empty_match(c: Operand) -> list[ColumnElement[bool]]:
+    return [c.column.is_(None)] + ([c.column == ""] if c.text else [])
+
+
+def _in(c: Operand, op: str, value: Any) -> ColumnElement[bool]:
+    items = _values(value)
+    wants_empty = any(v in (None, "") for v in items) or (not items and c.null_mode == "v1")
+    real = [convert_value(c.kind, v, c.label) for v in items if v not in (None, "")]
+    if op == "in":
+        parts: list[ColumnElement[bool]] = [c.column.in_(real)] if real else []
+        if wants_empty:
+            parts += _empty_match(c)
+        return or_(*parts) if parts else false()
+    clause: ColumnElement[bool] = c.column.not_in(real) if real else true()
+    if wants_empty:
+        return and_(clause, c.column.is_not(None), *([c.column != ""] if c.text else []))
+    return or_(clause, c.column.is_(None)) if c.v1 else clause
+
+
+def _is(c: Operand, op: str, value: Any) -> ColumnElement[bool]:
+    word = str(value).strip().lower() if value is not None else ""
+    if word == "set":
+        return and_(c.column.is_not(None), c.column != "") if c.text else c.column.is_not(None)
+    if word == "not set":
+        return or_(*_empty_match(c)) if c.text else c.column.is_(None)
+    raise errors.DataError(f"Value for operator 'is' must be 'set' or 'not set', got {value!r}")
+
+
+def _between(c: Operand, op: str, value: Any) -> ColumnElement[bool]:
+    bounds = list(value) if isinstance(value, list | tuple) else _values(value)
+    if len(bounds) != 2:
+        raise errors.DataError(f"Operator between needs [from, to] for {c.label}")
+    low, high = (convert_value(c.kind, b, c.label) for b in bounds)
+    if c.kind == "Datetime":
+        low = _day_edge(bounds[0], low, start=True)
+        high = _day_edge(bounds[1], high, start=False)
+    return c.column.between(low, high)
+
+
+OperatorFn = Callable[[Operand, str, Any], ColumnElement[bool]]
+#: Operator name -> clause factory.
+OPERATOR_TABLE: dict[str, OperatorFn] = {
+    "=": _compare, "!=": _compare, ">": _compare, "<": _compare, ">=": _compare, "<=": _compare,
+    "like": _like, "not like": _like, "in": _in, "not in": _in, "is": _is, "between": _between,
+}  # fmt: skip
+
+
 def condition(
     column: Any,
     op: str,
@@ -86,79 +187,23 @@ def condition(
     backend: str = "sqlite",
 ) -> ColumnElement[bool]:
     """The SQL condition ``column op value``."""
-    name = column.name
-    kind = _kind(field, name)
-    label = field.display_label if field else name
+    kind = _kind(field, column.name)
     nullable = (
-        name not in ("name", "creation", "modified", "docstatus", "idx")
+        column.name not in ("name", "creation", "modified", "docstatus", "idx")
         and kind not in INT_TYPES | FLOAT_TYPES
     )
-    v1 = null_mode == "v1" and nullable
-
-    if op in ("=", "!=", ">", "<", ">=", "<="):
-        if isinstance(value, list | tuple | dict):
-            raise errors.DataError(f"Operator {op} needs a single value for {label}")
-        if value is None or (value == "" and not _is_text(kind)):
-            if op == "=":
-                return column.is_(None)
-            if op == "!=":
-                return column.is_not(None)
-            value = _empty(kind) if _is_text(kind) else None
-            if value is None:
-                return false()
-        converted = convert_value(kind, value, label)
-        if op == "=":
-            clause = column == converted
-            return or_(clause, column.is_(None)) if v1 and converted == "" else clause
-        if op == "!=":
-            clause = column != converted
-            if v1 and converted != "":
-                return or_(clause, column.is_(None))
-            return and_(clause, column.is_not(None)) if v1 else clause
-        ops = {">": column.__gt__, "<": column.__lt__, ">=": column.__ge__, "<=": column.__le__}
-        clause = ops[op](converted)
-        if v1 and op in ("<", "<=") and _is_text(kind) and converted > "":
-            return or_(clause, column.is_(None))
-        return clause
-    if op in ("like", "not like"):
-        pattern = "" if value is None else str(value)
-        target = column if _is_text(kind) else cast(column, String)
-        clause = target.ilike(pattern) if backend == "postgresql" else target.like(pattern)
-        if op == "like":
-            return clause
-        return or_(~clause, column.is_(None)) if v1 else ~clause
-    if op in ("in", "not in"):
-        items = _values(value)
-        has_empty = any(v in (None, "") for v in items)
-        real = [convert_value(kind, v, label) for v in items if v not in (None, "")]
-        if op == "in":
-            parts: list[ColumnElement[bool]] = [column.in_(real)] if real else []
-            if has_empty or (not items and null_mode == "v1"):
-                parts += [column.is_(None)] + ([column == ""] if _is_text(kind) else [])
-            return or_(*parts) if parts else false()
-        clause = column.not_in(real) if real else true()
-        if has_empty or (not items and null_mode == "v1"):
-            clause = and_(clause, column.is_not(None), *([column != ""] if _is_text(kind) else []))
-        elif v1:
-            clause = or_(clause, column.is_(None))
-        return clause
-    if op == "is":
-        word = str(value).strip().lower() if value is not None else ""
-        if word == "set":
-            return and_(column.is_not(None), column != "") if _is_text(kind) else column.is_not(None)
-        if word == "not set":
-            return or_(column.is_(None), column == "") if _is_text(kind) else column.is_(None)
-        raise errors.DataError(f"Value for operator 'is' must be 'set' or 'not set', got {value!r}")
-    if op == "between":
-        bounds = _values(value) if not isinstance(value, list | tuple) else list(value)
-        if len(bounds) != 2:
-            raise errors.DataError(f"Operator between needs [from, to] for {label}")
-        low, high = (convert_value(kind, b, label) for b in bounds)
-        if kind == "Datetime":
-            low = _day_edge(bounds[0], low, start=True)
-            high = _day_edge(bounds[1], high, start=False)
-        return column.between(low, high)
-    raise errors.DataError(f"Operator {op} is not supported on {label}")
+    operand = Operand(
+        column,
+        kind,
+        field.display_label if field else column.name,
+        null_mode == "v1" and nullable,
+        null_mode,
+        backend,
+    )
+    factory = OPERATOR_TABLE.get(op)
+    if factory is None:
+        raise errors.DataError(f"Operator {op} is not supported on {operand.label}")
+    return factory(operand, op, value)
 
 
 def _day_edge(raw: Any, parsed: Any, *, start: bool) -> Any:

@@ -1,0 +1,1 @@
+"""Command line: ``docframe new-site``, ``serve``, ``migrate``, ``set-admin-password``, ``add-user``."""
