@@ -25,6 +25,7 @@ from docframe.api.routes import ROUTES, ApiRoute, match_route
 from docframe.api.rpc import call as rpc_call
 from docframe.auth import login as login_module
 from docframe.auth.backends import AuthState, RequestCredentials, authenticate
+from docframe.auth.csrf import check_csrf
 from docframe.auth.identity import identity_cache
 from docframe.auth.users import User
 from docframe.http import cookies
@@ -182,6 +183,7 @@ class Pipeline:
                     if user is None:
                         raise errors.AuthenticationError(text="User disabled or missing")
                     ctx.user = user
+                check_csrf(ctx, state, incoming.method, incoming.headers, incoming.form)
                 req = ApiRequest(
                     ctx,
                     incoming.method,

@@ -19,6 +19,7 @@ from docframe import errors
 from docframe.meta.schema import Meta
 from docframe.model import naming, persistence, validation
 from docframe.model.document import Document
+from docframe.permissions.fields import reset_unwritable
 from docframe.permissions.rules import check_permission
 
 if TYPE_CHECKING:
@@ -209,6 +210,11 @@ def _insert_permission(run: Run) -> None:
         _check(run, "submit")
 
 
+def _field_levels(run: Run) -> None:
+    if not run.doc.flags.ignore_permissions:
+        reset_unwritable(run.ctx, run.doc, run.stored)
+
+
 def _before_insert(run: Run) -> None:
     run_hook(run.doc, "before_insert")
 
@@ -247,6 +253,7 @@ INSERT_STEPS: tuple[Step, ...] = (
     _insert_permission,
     _before_insert,
     _name,
+    _field_levels,
     _hooks_before,
     _framework_validation,
     _amend_source_cancelled,
@@ -321,6 +328,7 @@ SAVE_STEPS: tuple[Step, ...] = (
     _save_permission,
     _timestamps,
     _name_new_rows,
+    _field_levels,
     _links,
     _hooks_before,
     _framework_validation,

@@ -12,6 +12,7 @@ from docframe import errors
 from docframe.meta.schema import Meta
 from docframe.model import lifecycle, persistence
 from docframe.model.document import Document
+from docframe.permissions.fields import mask_for_read
 from docframe.permissions.rules import check_permission, has_permission
 
 if TYPE_CHECKING:
@@ -63,6 +64,8 @@ def get_document(
         raise
     perm_meta, perm_doc = _permission_meta(ctx, meta, doc)
     check_permission(ctx.user, perm_meta, ptype, perm_doc)
+    if ptype == "read":
+        mask_for_read(ctx, doc)
     return doc
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.sql import ColumnElement
 
 from docframe import errors
 from docframe.meta.schema import DocFieldDef, Meta
-from docframe.permissions.rules import doctype_rights
+from docframe.permissions.conditions import row_conditions
 from docframe.query.filters import Filter, parse_filters
 from docframe.query.operators import condition
 
@@ -159,27 +159,12 @@ def _order_items(meta: Meta, table: Table, order_by: str | None, default_dir: st
     return items
 
 
-def permission_clause(ctx: Context, meta: Meta, table: Table) -> ColumnElement[bool] | None:
-    """Row conditions for the user (owner-only rules); PermissionError if the user may not list at all."""
-    user = ctx.user
-    if user.is_admin:
-        return None
-    full, owner_only = doctype_rights(user, meta)
-    if "read" in full or "select" in full:
-        return None
-    if "read" in owner_only or "select" in owner_only:
-        return table.c.owner == user.name
-    raise errors.PermissionError(f"No permission for {meta.name}", title="Not Permitted", doctype=meta.name)
-
-
 def _where(ctx: Context, meta: Meta, table: Table, args: ListArgs) -> list[ColumnElement[bool]]:
     clauses = _conditions(ctx, meta, table, parse_filters(args.filters), args.null_mode)
     ors = _conditions(ctx, meta, table, parse_filters(args.or_filters, "or_filters"), args.null_mode)
     if ors:
         clauses.append(or_(*ors))
-    perm = permission_clause(ctx, meta, table)
-    if perm is not None:
-        clauses.append(perm)
+    clauses.extend(row_conditions(ctx, meta, table))
     return clauses
 
 

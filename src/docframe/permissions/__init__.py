@@ -1,0 +1,1 @@
+"""Permissions: DocPerm rules, row conditions for lists, field levels."""
