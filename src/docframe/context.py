@@ -36,6 +36,10 @@ class Context:
     response_headers: dict[str, str] = field(default_factory=dict)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     in_install: bool = False
+    #: The client's address (see docframe.http.client_ip); "127.0.0.1" outside requests.
+    request_ip: str = "127.0.0.1"
+    #: The HTTP method of the request ("" outside requests).
+    http_method: str = ""
     #: How the request was authenticated (set by the HTTP edge; None in jobs and CLI commands).
     auth: Any = None
 

@@ -42,6 +42,7 @@ __all__ = [
     "NonNegativeError",
     "PermissionError",
     "QueryTimeoutError",
+    "RateLimitExceededError",
     "RequestEntityTooLarge",
     "SecurityException",
     "SessionExpired",
@@ -96,6 +97,8 @@ class FrappeError(Exception):
         self.messages: list[Message] = list(messages or [])
         #: Extra top-level keys for the error body (login failures add ``message``).
         self.body: dict[str, Any] = dict(body or {})
+        #: Extra response headers (``Retry-After`` on a rate-limit rejection).
+        self.headers: dict[str, str] = {}
         if message:
             self.messages.insert(
                 0, Message(message, title=title or "Message", indicator="red", raise_exception=True)
@@ -242,6 +245,12 @@ class InvalidAuthorizationToken(CSRFTokenError):
 
 class TooManyRequestsError(FrappeError):
     """A rate limit was hit."""
+
+    http_status = 429
+
+
+class RateLimitExceededError(ValidationError):
+    """A ``@rate_limit`` method was called too often (429, as newer Frappe answers)."""
 
     http_status = 429
 

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from docframe.auth.users import User
+from docframe.cli import ops
 from docframe.db.provision import ensure_database
 from docframe.settings import read_json_file
 from docframe.sites import Site, SiteRegistry
@@ -199,6 +200,10 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, site: str | No
 def main() -> None:
     """Entry point."""
     cli(obj={})
+
+
+
+ops.register(cli, _pick_site)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,78 @@
+"""Counter stores and the site-wide server-time budget, on memory and on a real Redis."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import pytest
+
+from docframe import errors
+from docframe.ratelimit.limiter import SiteLimiter
+from docframe.ratelimit.stores import CounterStore, MemoryStore, RedisStore, StoreUnavailable
+from docframe.settings import Settings
+from tests.conftest import _port_open
+
+
+def _settings(rate_limit: dict[str, int] | None) -> Settings:
+    name = f"rl-{secrets.token_hex(4)}"
+    return Settings(
+        site_name=name,
+        site_path=Path("/tmp") / name,
+        db_url="sqlite://",
+        raw={"rate_limit": rate_limit} if rate_limit else {},
+    )
+
+
+def _redis_store() -> RedisStore:
+    if not _port_open(6379):
+        if os.environ.get("CI") == "true":
+            pytest.fail("Redis on 127.0.0.1:6379 is unreachable (required under CI=true)")
+        pytest.skip("Redis on 127.0.0.1:6379 is unreachable")
+    return RedisStore("redis://127.0.0.1:6379/0", f"dftest:{secrets.token_hex(4)}:")
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store(request: pytest.FixtureRequest) -> CounterStore:
+    return MemoryStore() if request.param == "memory" else _redis_store()
+
+
+def test_counters_add_up_and_are_separate(store: CounterStore) -> None:
+    assert store.add("a", 5, 60) == 5
+    assert store.add("a", 7, 60) == 12
+    assert store.add("b", 1, 60) == 1
+    assert store.get("a") == 12 and store.get("missing") == 0
+
+
+def test_budget_rejects_once_spent_with_retry_after(store: CounterStore) -> None:
+    limiter = SiteLimiter(_settings({"limit": 1, "window": 60}), store)
+    state = limiter.check(now=1000.0)
+    assert state is not None and state.limit_us == 1_000_000 and state.used_us == 0
+    assert state.headers()["X-RateLimit-Remaining"] == "1000000"
+    assert state.headers()["X-RateLimit-Reset"] == "20"  # 1000 % 60 = 40 seconds into the window
+    limiter.record(600_000, now=1000.0)
+    assert limiter.check(now=1001.0).used_us == 600_000  # type: ignore[union-attr]
+    limiter.record(600_000, now=1001.0)
+    with pytest.raises(errors.TooManyRequestsError) as caught:
+        limiter.check(now=1002.0)
+    assert caught.value.http_status == 429
+    assert caught.value.headers["Retry-After"] == "18"
+    # A new window starts with a fresh budget.
+    assert limiter.check(now=1020.0).used_us == 0  # type: ignore[union-attr]
+
+
+def test_disabled_limiter_does_nothing() -> None:
+    limiter = SiteLimiter(_settings(None), MemoryStore())
+    assert limiter.check() is None
+    limiter.record(10**9)
+    assert limiter.check() is None
+
+
+def test_redis_outage_fails_open_without_counting() -> None:
+    broken = RedisStore("redis://127.0.0.1:1/0", "x:")
+    with pytest.raises(StoreUnavailable):
+        broken.add("k", 1, 10)
+    limiter = SiteLimiter(_settings({"limit": 1, "window": 60}), broken)
+    assert limiter.check() is None  # the request goes through
+    limiter.record(5_000_000)  # and nothing is raised
