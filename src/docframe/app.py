@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from docframe.http.pipeline import Pipeline
+from docframe.logs import configure_logging
 from docframe.sites import SiteRegistry
 
 __all__ = ["create_app", "default_app"]
@@ -36,6 +37,10 @@ def create_app(sites_path: Path, default_site: str | None = None) -> Starlette:
 
 def default_app() -> Starlette:
     """The app for ``$DOCFRAME_SITES`` (default ``./sites``); used by ``uvicorn --factory``."""
+    configure_logging(
+        os.environ.get("DOCFRAME_LOG_LEVEL", "INFO"),
+        json=os.environ.get("DOCFRAME_LOG_FORMAT", "json") == "json",
+    )
     return create_app(
         Path(os.environ.get("DOCFRAME_SITES", "sites")), os.environ.get("DOCFRAME_SITE") or None
     )
