@@ -1,26 +1,59 @@
-"""Params: the form dict -> typed list arguments, with v1's and v2's different parameter rules."""
+"""Params: the form dict -> typed list and count arguments, with v1's and v2's different rules.
+
+v1 (``/api/resource``, ``frappe.client.get_list``): ``limit_page_length`` (``0`` = all; absent ->
+``limit`` or 20), ``limit_start``, ORDER BY terms default to ASC, Frappe's ``ifnull`` NULL rules.
+v2 (``/api/v2/document``): ``start`` (or ``limit_start``), ``limit`` (default 20, one extra row is
+fetched for ``has_next_page``), ORDER BY terms default to DESC, plain SQL NULL rules, nested filter
+groups.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from docframe import errors
 from docframe.http.forms import FormDict, get_int, get_json, sbool
 from docframe.query.builder import DEFAULT_ORDER, ListArgs
 
-__all__ = ["list_args_v1", "list_args_v2", "parse_fields", "truthy"]
+__all__ = [
+    "count_args",
+    "fields_value",
+    "include_parts",
+    "list_args_v1",
+    "list_args_v2",
+    "page_length",
+    "parse_fields",
+    "truthy",
+]
 
 
-def parse_fields(form: FormDict, key: str = "fields") -> tuple[str, ...]:
-    """``fields`` as a tuple of strings (a JSON list, a JSON string, ``*`` or a comma list)."""
-    raw = get_json(form, key)
+def fields_value(raw: Any) -> tuple[Any, ...]:
+    """``fields`` as a tuple of strings and dicts: a list, a JSON string, ``*`` or a comma list."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text[:1] in ("[", '"'):
+            try:
+                raw = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                raise errors.DataError("'fields' must be a JSON list of field names") from None
+        else:
+            raw = [text] if text else []
     if raw is None or raw == [] or raw == "":
         return ("name",)
     if isinstance(raw, str):
         return (raw,)
-    if isinstance(raw, list) and all(isinstance(f, str) for f in raw):
-        return tuple(raw)
+    if isinstance(raw, dict):
+        return (raw,)
+    if isinstance(raw, list | tuple) and all(isinstance(f, str | dict) for f in raw):
+        return tuple(raw) or ("name",)
     raise errors.DataError("'fields' must be a list of field names")
+
+
+def parse_fields(form: FormDict, key: str = "fields") -> tuple[Any, ...]:
+    """``fields`` of the form dict (see :func:`fields_value`)."""
+    return fields_value(form.get(key))
 
 
 def truthy(value: Any, default: bool) -> bool:
@@ -28,7 +61,7 @@ def truthy(value: Any, default: bool) -> bool:
     value = sbool(value)
     if isinstance(value, bool):
         return value
-    if isinstance(value, int):
+    if isinstance(value, int | float):
         return bool(value)
     return default
 
@@ -51,12 +84,15 @@ def _group_by(form: FormDict) -> str | None:
     return value
 
 
+def page_length(form: FormDict) -> int | None:
+    """v1's page size: ``limit_page_length`` as given (0 = all), else ``limit`` or 20."""
+    if form.get("limit_page_length") not in (None, ""):
+        return get_int(form, "limit_page_length", 20) or None
+    return get_int(form, "limit", 20) or 20
+
+
 def list_args_v1(doctype: str, form: FormDict) -> ListArgs:
-    """v1 list: ``limit_page_length`` (0 = all; absent -> ``limit`` or 20), ``limit_start``."""
-    if "limit_page_length" in form:
-        page = get_int(form, "limit_page_length", 20)
-    else:
-        page = get_int(form, "limit", 20) or 20
+    """v1 list arguments."""
     return ListArgs(
         doctype=doctype,
         fields=parse_fields(form),
@@ -65,14 +101,14 @@ def list_args_v1(doctype: str, form: FormDict) -> ListArgs:
         order_by=_order_by(form),
         group_by=_group_by(form),
         start=get_int(form, "limit_start", 0) or 0,
-        limit=page or None,
+        limit=page_length(form),
         distinct=truthy(form.get("distinct"), False),
         null_mode="v1",
     )
 
 
 def list_args_v2(doctype: str, form: FormDict) -> ListArgs:
-    """v2 list: ``start`` (or ``limit_start``) and ``limit`` (default 20); one extra row is fetched."""
+    """v2 list arguments (``limit`` is the page size plus the one row that tells ``has_next_page``)."""
     start = get_int(form, "start", None)
     if start is None:
         start = get_int(form, "limit_start", 0) or 0
@@ -88,4 +124,33 @@ def list_args_v2(doctype: str, form: FormDict) -> ListArgs:
         limit=(limit or 0) + 1,
         distinct=truthy(form.get("distinct"), False),
         null_mode="v2",
+        nested=True,
+        default_dir="desc",
     )
+
+
+def count_args(doctype: str, form: FormDict, *, null_mode: str = "v1") -> ListArgs:
+    """Count arguments (report-view counting): ``filters``, ``or_filters``, ``distinct``."""
+    return ListArgs(
+        doctype=doctype,
+        filters=get_json(form, "filters"),
+        or_filters=get_json(form, "or_filters"),
+        distinct=truthy(form.get("distinct"), False),
+        limit=None,
+        order_by=None,
+        null_mode=null_mode,
+        nested=null_mode == "v2",
+    )
+
+
+def include_parts(form: FormDict, known: tuple[str, ...]) -> frozenset[str]:
+    """v2's ``include`` (a comma list or a JSON list); an unknown part is Frappe's 417."""
+    raw = get_json(form, "include")
+    if raw is None or raw == "" or raw == []:
+        return frozenset()
+    parts = raw if isinstance(raw, list) else str(raw).split(",")
+    names = [str(p).strip() for p in parts if str(p).strip()]
+    for name in names:
+        if name not in known:
+            raise errors.ValidationError(f"Unknown include part {name[:40]}. Known parts: {', '.join(known)}")
+    return frozenset(names)

@@ -1,8 +1,10 @@
-"""Filters: every shape Frappe accepts -> a flat list of :class:`Filter` records.
+"""Filters: every shape Frappe accepts -> a tree of :class:`Filter` leaves and :class:`FilterGroup` nodes.
 
 Shapes: ``{field: value}``, ``{field: [op, value]}``, ``[[field, value]]``, ``[[field, op, value]]``,
 ``[[doctype, field, op, value]]`` (a fifth element is ignored), a single unwrapped
-``[field, op, value]``, and JSON strings of any of these. Nothing here touches SQL.
+``[field, op, value]``, a scalar (``name = value``), a list of scalars (``name in [...]``), and JSON
+strings of any of these. With ``nested=True`` (v2) a list may also be a boolean group
+``[[f1], "or", [f2], "and", [f3]]``, combined strictly left to right. Nothing here touches SQL.
 """
 
 from __future__ import annotations
@@ -14,14 +16,18 @@ import orjson
 
 from docframe import errors
 
-__all__ = ["OPERATORS", "Filter", "parse_filters"]
+__all__ = ["OPERATORS", "Filter", "FilterGroup", "Node", "decode", "normalise_operator", "parse_filters"]
 
-#: Operator names Frappe accepts (lower-case).
+#: Operator names Frappe accepts (lower-case, single spaces).
 OPERATORS: frozenset[str] = frozenset(
     {"=", "!=", "<>", ">", "<", ">=", "<=", "=<", "=>", "like", "not like", "in", "not in", "is", "between",
      "timespan", "previous", "next", "descendants of", "not descendants of", "ancestors of",
      "not ancestors of", "descendants of (inclusive)"}
 )  # fmt: skip
+_SYNONYMS = {"<>": "!=", "=<": "<=", "=>": ">="}
+_CONNECTORS = frozenset({"and", "or"})
+#: Deepest nesting of filter groups accepted (deeper input is a 417, never a recursion error).
+MAX_DEPTH = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,78 +40,162 @@ class Filter:
     doctype: str | None = None
 
 
-def _decode(value: Any, what: str) -> Any:
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
+@dataclass(frozen=True, slots=True)
+class FilterGroup:
+    """Conditions combined with ``and`` or ``or`` (an empty group is no condition)."""
+
+    combine: str
+    items: tuple[Node, ...] = ()
+
+
+Node = Filter | FilterGroup
+
+
+def decode(value: Any, what: str = "filters") -> Any:
+    """A filters value, JSON-decoded when it is a JSON string (other strings stay as they are)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        if text[:1] in "[{":
             raise errors.DataError(f"{what} must be JSON (a list or an object), got {text[:60]!r}") from None
-    return value
+        return text
 
 
-def _operator(raw: Any) -> str:
+def normalise_operator(raw: Any) -> str:
+    """The canonical operator name (``<>`` -> ``!=``); DataError for anything Frappe refuses."""
     if not isinstance(raw, str):
-        raise errors.DataError(f"Operator must be a string, got {raw!r}")
+        raise errors.DataError(f"Operator must be one of {', '.join(sorted(OPERATORS))}")
     op = " ".join(raw.strip().lower().split())
     if op not in OPERATORS:
         raise errors.DataError(f"Operator must be one of {', '.join(sorted(OPERATORS))}")
-    return {"<>": "!=", "=<": "<=", "=>": ">="}.get(op, op)
+    return _SYNONYMS.get(op, op)
+
+
+def _is_operator(raw: Any) -> bool:
+    return isinstance(raw, str) and " ".join(raw.strip().lower().split()) in OPERATORS
 
 
 def _field_name(raw: Any) -> str:
-    if not isinstance(raw, str) or not raw.strip():
-        raise errors.DataError(f"Invalid field name {raw!r} in filters")
+    if not isinstance(raw, str) or not raw.strip() or len(raw) > 200:
+        raise errors.DataError(f"Invalid field name {str(raw)[:80]!r} in filters")
+    return raw.strip()
+
+
+def _doctype_name(raw: Any) -> str | None:
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str) or len(raw) > 200:
+        raise errors.DataError(f"Invalid DocType {str(raw)[:80]!r} in filters")
     return raw.strip()
 
 
 def _from_item(item: Any) -> Filter:
-    if isinstance(item, dict):
-        raise errors.DataError("A filter inside a list must be a list like [field, operator, value]")
-    if not isinstance(item, list | tuple):
-        raise errors.DataError(f"Invalid filter {item!r}: expected [field, operator, value]")
+    """One list-shaped filter: 2, 3, 4 or 5 elements."""
     size = len(item)
     if size == 2:
         return Filter(_field_name(item[0]), "=", item[1])
     if size == 3:
-        return Filter(_field_name(item[0]), _operator(item[1]), item[2])
+        return Filter(_field_name(item[0]), normalise_operator(item[1]), item[2])
     if size in (4, 5):
-        doctype = item[0] if isinstance(item[0], str) and item[0] else None
-        return Filter(_field_name(item[1]), _operator(item[2]), item[3], doctype)
-    raise errors.DataError(f"Invalid filter {item!r}: expected [field, operator, value]")
+        return Filter(_field_name(item[1]), normalise_operator(item[2]), item[3], _doctype_name(item[0]))
+    raise errors.DataError(f"Invalid filter {str(item)[:80]}: expected [field, operator, value]")
 
 
-def parse_filters(raw: Any, what: str = "filters") -> list[Filter]:
-    """Flatten any Frappe filter shape into :class:`Filter` records (raises DataError on bad input)."""
-    value = _decode(raw, what)
-    if value in (None, "", [], {}):
-        return []
+def _from_dict(value: dict[Any, Any]) -> list[Node]:
+    out: list[Node] = []
+    for key, cond in value.items():
+        field = _field_name(key)
+        if isinstance(cond, list | tuple):
+            if len(cond) != 2 or not _is_operator(cond[0]):
+                raise errors.DataError(
+                    f"Invalid condition for {field}: use [operator, value]; "
+                    f"Operator must be one of {', '.join(sorted(OPERATORS))}"
+                )
+            out.append(Filter(field, normalise_operator(cond[0]), cond[1]))
+        elif isinstance(cond, dict):
+            raise errors.DataError(f"Invalid condition for {field}: use a value or [operator, value]")
+        else:
+            out.append(Filter(field, "=", cond))
+    return out
+
+
+def _is_scalar(value: Any) -> bool:
+    return not isinstance(value, list | tuple | dict)
+
+
+def _looks_like_group(value: list[Any] | tuple[Any, ...]) -> bool:
+    return len(value) >= 2 and isinstance(value[0], list | tuple) and isinstance(value[1], str)
+
+
+def _group(value: list[Any] | tuple[Any, ...], depth: int) -> Node:
+    """``[a, "or", b, "and", c]`` -> ``((a or b) and c)``."""
+    acc = _node(value[0], depth + 1)
+    position = 1
+    while position < len(value):
+        connector = value[position]
+        word = connector.strip().lower() if isinstance(connector, str) else None
+        if word not in _CONNECTORS:
+            raise errors.ValidationError(
+                f"Error parsing nested filters: Expected 'and' or 'or' operator, found: {str(connector)[:40]}"
+            )
+        if position + 1 >= len(value):
+            raise errors.ValidationError(
+                f"Error parsing nested filters: Filter condition missing after operator: {word}"
+            )
+        acc = FilterGroup(str(word), (acc, _node(value[position + 1], depth + 1)))
+        position += 2
+    return acc
+
+
+def _node(value: Any, depth: int) -> Node:
+    """One element of a nested (v2) filter: a filter, a group, or a list of filters (AND)."""
+    if depth > MAX_DEPTH:
+        raise errors.ValidationError("Error parsing nested filters: filters are nested too deeply")
     if isinstance(value, dict):
-        out = []
-        for key, cond in value.items():
-            field = _field_name(key)
-            if (
-                isinstance(cond, list | tuple)
-                and len(cond) == 2
-                and isinstance(cond[0], str)
-                and cond[0].strip().lower() in OPERATORS
-            ):
-                out.append(Filter(field, _operator(cond[0]), cond[1]))
-            elif isinstance(cond, list | tuple):
-                raise errors.DataError(f"Invalid condition for {field}: use [operator, value]")
-            else:
-                out.append(Filter(field, "=", cond))
-        return out
-    if isinstance(value, list):
-        if (
-            len(value) == 3
-            and all(not isinstance(v, list | tuple | dict) for v in value[:2])
-            and isinstance(value[1], str)
-            and value[1].strip().lower() in OPERATORS
-            and isinstance(value[0], str)
-        ):
-            return [_from_item(value)]
-        return [_from_item(item) for item in value]
-    raise errors.DataError(f"{what} must be a list or an object")
+        return FilterGroup("and", tuple(_from_dict(value)))
+    if not isinstance(value, list | tuple) or not value:
+        raise errors.ValidationError(f"Error parsing nested filters: invalid condition {str(value)[:60]}")
+    if _looks_like_group(value):
+        return _group(value, depth)
+    if isinstance(value[0], list | tuple | dict):
+        return FilterGroup("and", tuple(_node(v, depth + 1) for v in value))
+    return _from_item(value)
+
+
+def _from_list(value: list[Any], nested: bool) -> list[Node]:
+    if nested and _looks_like_group(value):
+        return [_group(value, 0)]
+    if len(value) == 3 and isinstance(value[0], str) and _is_operator(value[1]):
+        return [_from_item(value)]
+    if all(_is_scalar(v) for v in value):
+        return [Filter("name", "in", list(value))]
+    out: list[Node] = []
+    for item in value:
+        if isinstance(item, dict):
+            out.extend(_from_dict(item))
+        elif isinstance(item, list | tuple) and item:
+            out.append(_node(item, 1) if nested else _from_item(item))
+        else:
+            raise errors.DataError(f"Invalid filter {str(item)[:80]}: expected [field, operator, value]")
+    return out
+
+
+def parse_filters(
+    raw: Any, what: str = "filters", *, combine: str = "and", nested: bool = False
+) -> FilterGroup:
+    """Any Frappe filter shape -> a :class:`FilterGroup` (DataError / ValidationError on bad input)."""
+    value = decode(raw, what)
+    if value is None or value == "" or value == [] or value == {}:
+        return FilterGroup(combine)
+    if isinstance(value, dict):
+        return FilterGroup(combine, tuple(_from_dict(value)))
+    if isinstance(value, list | tuple):
+        return FilterGroup(combine, tuple(_from_list(list(value), nested)))
+    if isinstance(value, bool):
+        raise errors.DataError(f"{what} must be a list or an object")
+    return FilterGroup(combine, (Filter("name", "=", value),))

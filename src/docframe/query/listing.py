@@ -1,0 +1,46 @@
+"""Listing: the list and count services every API surface calls (v1, v2, ``frappe.client``).
+
+:func:`run_list` plans and runs the main query (:mod:`.builder`), then attaches child rows and
+expands Link fields (:mod:`.expand`). :func:`run_count` and :func:`run_count_capped` count with the
+same filters and permission clauses.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from docframe.query.builder import ListArgs, build_count, plan_list, run_rows
+from docframe.query.expand import attach_children, expand_links, link_fields_to_expand
+
+if TYPE_CHECKING:
+    from docframe.context import Context
+
+__all__ = ["COUNT_CAP", "ListArgs", "run_count", "run_count_capped", "run_list"]
+
+#: The cap of v2's ``include=count`` (Frappe: 1000).
+COUNT_CAP = 1000
+
+
+def run_list(ctx: Context, args: ListArgs, *, as_dict: bool = True, expand: Any = None) -> list[Any]:
+    """Rows of a list request: dicts (or lists when ``as_dict`` is false), with child rows and
+    expanded Link fields when asked for."""
+    plan = plan_list(ctx, args)
+    rows = run_rows(ctx, plan, as_dict=as_dict)
+    if plan.children and rows:
+        attach_children(ctx, plan, rows, as_dict=as_dict)
+    if as_dict and rows:
+        wanted = link_fields_to_expand(plan.meta, expand, args.fields)
+        if wanted:
+            expand_links(ctx, plan.meta, rows, wanted)
+    return rows
+
+
+def run_count(ctx: Context, args: ListArgs) -> int:
+    """The exact number of rows a list request would return without paging."""
+    return int(ctx.conn.execute(build_count(ctx, args)).scalar_one())
+
+
+def run_count_capped(ctx: Context, args: ListArgs, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """Count at most ``cap`` rows: ``(count, capped)``, ``capped`` meaning there are more."""
+    found = int(ctx.conn.execute(build_count(ctx, args, cap + 1)).scalar_one())
+    return min(found, cap), found > cap
