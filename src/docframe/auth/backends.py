@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from docframe import errors
 from docframe.auth.identity import identity_cache
-from docframe.auth.sessions import SessionManager
+from docframe.auth.sessions import SessionInfo, session_manager
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -26,7 +26,6 @@ __all__ = [
     "HeaderBackend",
     "RequestCredentials",
     "SessionBackend",
-    "session_manager",
 ]
 
 
@@ -51,20 +50,18 @@ class AuthState:
     logged_out: bool = False
     extra: dict[str, object] = field(default_factory=dict)
 
+    @property
+    def session(self) -> SessionInfo | None:
+        """The resumed or new password session of this request, if any."""
+        info = self.extra.get("session")
+        return info if isinstance(info, SessionInfo) else None
+
 
 class AuthBackend(Protocol):
     """One way of authenticating a request."""
 
     def authenticate(self, ctx: Context, creds: RequestCredentials, state: AuthState) -> str | None:
         """The user name, or None when this backend does not apply."""
-
-
-def session_manager(ctx: Context) -> SessionManager:
-    """The site's session manager (created on first use)."""
-    manager = ctx.site.cache.get("sessions")
-    if manager is None:
-        manager = ctx.site.cache.setdefault("sessions", SessionManager(ctx.site))
-    return manager  # type: ignore[no-any-return]
 
 
 class SessionBackend:
@@ -75,12 +72,13 @@ class SessionBackend:
         sid = creds.sid
         if not sid or sid == "Guest":
             return None
-        info = session_manager(ctx).resume(sid)
+        info = session_manager(ctx.site).resume(ctx, sid)
         if info is None:
             state.session_expired = True
             return None
         state.sid = sid
         state.via = "session"
+        state.extra["session"] = info
         return info.user
 
 
@@ -106,7 +104,7 @@ class HeaderBackend:
         elif scheme != "token":
             raise errors.AuthenticationError(text="Unsupported authorization scheme")
         pieces = token.split(":")
-        if len(pieces) != 2 or not pieces[0] or not pieces[1] or len(token) > 512:
+        if len(pieces) != 2 or not pieces[0] or not pieces[1] or len(token) > 512 or not token.isprintable():
             raise errors.AuthenticationError(text="Invalid API key or secret")
         user = identity_cache(ctx.site).user_for_key(ctx, pieces[0], pieces[1])
         if user is None:

@@ -1,7 +1,9 @@
 """Identity lookups: build the :class:`~docframe.auth.users.User` of a user name or an API key.
 
-Results are cached per site for a short time; the User controller clears the cache when a user
-changes, so role and key changes apply at once in this process.
+Results are cached per site for :data:`TTL` seconds; the User controller clears the cache after a
+user change commits, so role and key changes apply at once in the process that made them (and
+within half a second in other worker processes when the site has Redis, else within :data:`TTL`
+seconds).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from docframe.auth.passwords import digest_secret, get_auth_value, secret_matches
-from docframe.auth.users import ADMINISTRATOR, AUTOMATIC_ROLES, GUEST, User
+from docframe.auth.stores import shared_epoch
+from docframe.auth.users import ADMINISTRATOR, GUEST, User, effective_roles
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -34,15 +37,25 @@ class IdentityCache:
         self._lock = threading.Lock()
 
     def clear(self) -> None:
-        """Forget everything (a user changed)."""
+        """Forget everything in this process."""
         with self._lock:
             self._users.clear()
             self._keys.clear()
+
+    def invalidate(self) -> None:
+        """A user or role changed: forget everything here, and tell the other workers (Redis)."""
+        self.clear()
+        shared_epoch(self.site, "identity").bump()
+
+    def _sync(self) -> None:
+        if shared_epoch(self.site, "identity").changed():
+            self.clear()
 
     def user(self, ctx: Context, name: str) -> User | None:
         """The enabled user ``name`` with its roles, or None."""
         if name == GUEST:
             return User.guest()
+        self._sync()
         hit = self._users.get(name)
         if hit is not None and time.monotonic() - hit[0] < TTL:
             return hit[1]
@@ -59,28 +72,31 @@ class IdentityCache:
                 users.c.name == name
             )
         ).first()
-        if row is None or not row.enabled:
+        if row is None or not (row.enabled or row.name == ADMINISTRATOR):
             return None
+        if row.name == ADMINISTRATOR:
+            roles = ctx.site.tables.get(metas.get("Role", ctx.conn))
+            return User.administrator(frozenset(r[0] for r in ctx.conn.execute(select(roles.c.name))))
         has_role = ctx.site.tables.get(metas.get("Has Role", ctx.conn))
-        roles = frozenset(
+        assigned = (
             r[0]
             for r in ctx.conn.execute(
-                select(has_role.c.role).where(has_role.c.parent == name, has_role.c.parenttype == "User")
+                select(has_role.c.role).where(
+                    has_role.c.parent == name,
+                    has_role.c.parenttype == "User",
+                    has_role.c.parentfield == "roles",
+                )
             )
-            if r[0]
         )
-        if row.name == ADMINISTRATOR:
-            return User.administrator(roles)
+        user_type = row.user_type or "System User"
         return User(
-            row.name,
-            roles | AUTOMATIC_ROLES,
-            user_type=row.user_type or "System User",
-            full_name=row.full_name or "",
+            row.name, effective_roles(assigned, user_type), user_type=user_type, full_name=row.full_name or ""
         )
 
     def user_for_key(self, ctx: Context, api_key: str, api_secret: str) -> str | None:
         """The user whose API key and secret these are, or None."""
         cache_key = (api_key, digest_secret(api_secret))
+        self._sync()
         hit = self._keys.get(cache_key)
         if hit is not None and time.monotonic() - hit[0] < TTL:
             return hit[1]
@@ -105,4 +121,4 @@ def identity_cache(site: Site) -> IdentityCache:
     cache = site.cache.get("identity")
     if cache is None:
         cache = site.cache.setdefault("identity", IdentityCache(site))
-    return cache  # type: ignore[no-any-return]
+    return cache

@@ -1,70 +1,131 @@
 """Login and logout with Frappe's bodies: ``{"message": "Logged In", "home_page", "full_name"}``.
 
 Login runs for ``/api/method/login`` and for ``cmd=login`` at any path, with ``usr`` and ``pwd``
-from the form dict. Unknown users and wrong passwords get the same answer in the same time.
+from the form dict (``usr`` is the user's name or e-mail; also the username or mobile number when
+System Settings allow it). The order is Frappe's: the password is always verified (an unknown user
+verifies a fixed dummy hash, so both cost the same argon2 time), then the lock-out counters of the
+IP and of the user are consulted, then the outcome is counted. Failures are 401
+``AuthenticationError`` with ``message`` in the body; a locked account is Frappe's 500
+``SecurityException``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from docframe import errors
-from docframe.auth.backends import AuthState, session_manager
+from docframe.auth.backends import AuthState
 from docframe.auth.identity import identity_cache
+from docframe.auth.lockout import LoginAttemptTracker, request_ip
 from docframe.auth.passwords import check_password
+from docframe.auth.sessions import session_manager
+from docframe.auth.settings import AuthSettings, auth_settings
+from docframe.auth.stores import attempt_store
+from docframe.auth.users import ADMINISTRATOR
 
 if TYPE_CHECKING:
     from docframe.context import Context
 
-__all__ = ["login", "logout"]
+__all__ = ["MAX_PASSWORD", "login", "logout"]
 
 MAX_PASSWORD = 512
+MAX_USER = 255
 
 
 def _fail(message: str) -> errors.AuthenticationError:
     return errors.AuthenticationError(text=message, body={"message": message})
 
 
-def _find_user(ctx: Context, usr: str) -> str | None:
+def _find_user(ctx: Context, usr: str, settings: AuthSettings) -> Any:
     users = ctx.site.tables.get(ctx.site.metas.get("User", ctx.conn))
     key = usr.strip()
-    row = ctx.conn.execute(
-        select(users.c.name)
-        .where(or_(users.c.name == key, func.lower(users.c.email) == key.lower()))
-        .limit(1)
-    ).first()
-    return None if row is None else str(row[0])
+    matches = [users.c.name == key, func.lower(users.c.email) == key.lower()]
+    if settings.allow_login_using_mobile_number:
+        matches.append(users.c.mobile_no == key)
+    if settings.allow_login_using_user_name:
+        matches.append(users.c.username == key)
+    stmt = select(
+        users.c.name, users.c.enabled, users.c.first_name, users.c.last_name, users.c.user_image,
+        users.c.simultaneous_sessions,
+    ).where(or_(*matches))  # fmt: skip
+    return ctx.conn.execute(stmt.order_by(users.c.name).limit(1)).first()
 
 
-def login(ctx: Context, form: dict[str, Any], state: AuthState) -> dict[str, Any]:
-    """Check ``usr``/``pwd``, start a session, and return Frappe's login body."""
+def _credentials(form: dict[str, Any]) -> tuple[str, str]:
     usr, pwd = form.get("usr"), form.get("pwd")
     if not usr or not pwd or not isinstance(usr, str) or not isinstance(pwd, str):
         raise _fail("Incomplete login details")
     if len(pwd) > MAX_PASSWORD:
         raise _fail("Password size exceeded the maximum allowed size")
-    name = _find_user(ctx, usr) if len(usr) <= 255 else None
-    valid = check_password(ctx, name or usr, pwd)
-    if name is None or not valid:
+    return usr, pwd
+
+
+def _authenticate(ctx: Context, usr: str, pwd: str, settings: AuthSettings, ip: str) -> Any:
+    searchable = len(usr) <= MAX_USER and usr.isprintable()
+    found = _find_user(ctx, usr, settings) if searchable else None
+    # An unknown user still costs one auth lookup and one argon2 verification (of a dummy hash).
+    valid = check_password(ctx, str(found.name) if found is not None else "", pwd)
+    tracker = LoginAttemptTracker(attempt_store(ctx.site), settings)
+    keys = (f"ip:{ip}", f"user:{(str(found.name) if found is not None else usr.strip()[:MAX_USER]).lower()}")
+    for key in keys:
+        tracker.check(key)
+    if found is None or not valid:
+        for key in keys:
+            tracker.fail(key)
         raise _fail("Invalid login credentials")
-    user = identity_cache(ctx.site).user(ctx, name)
+    if not found.enabled and found.name != ADMINISTRATOR:
+        for key in keys:
+            tracker.fail(key)
+        raise _fail("User disabled or missing")
+    for key in keys:
+        tracker.succeed(key)
+    return found
+
+
+def login(
+    ctx: Context, form: dict[str, Any], state: AuthState, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Check ``usr``/``pwd``, start a session, and return Frappe's login body."""
+    settings = auth_settings(ctx.site, ctx.conn, fresh=True)
+    if settings.disable_user_pass_login:
+        raise errors.AuthenticationError("Login with username and password is not allowed.")
+    usr, pwd = _credentials(form)
+    ip = request_ip(headers or {})
+    found = _authenticate(ctx, usr, pwd, settings, ip)
+    user = identity_cache(ctx.site).user(ctx, str(found.name))
     if user is None:
         raise _fail("User disabled or missing")
     form.pop("pwd", None)
-    sid = session_manager(ctx).create(
-        ctx, user.name, {"user": user.name, "user_type": user.user_type, "full_name": user.full_name}
-    )
-    state.user, state.sid, state.via, state.new_session = user.name, sid, "session", True
+    full_name = " ".join(p for p in (found.first_name, found.last_name) if p)
+    manager = session_manager(ctx.site)
+    info = manager.create(
+        ctx,
+        user.name,
+        {"session_ip": ip, "full_name": full_name, "user_type": user.user_type,
+         "user_image": found.user_image or ""},
+    )  # fmt: skip
+    if settings.deny_multiple_sessions:
+        keep = max(int(found.simultaneous_sessions or 1) - 1, 0)
+        manager.end_user_sessions(ctx, user.name, keep=info.sid, keep_newest=keep)
+    _record_login(ctx, user.name, ip)
+    state.user, state.sid, state.via, state.new_session = user.name, info.sid, "session", True
+    state.extra.update(session=info, full_name=full_name, user_image=found.user_image or "")
     ctx.user = user
     if user.user_type == "System User":
-        return {"message": "Logged In", "home_page": "/app", "full_name": user.full_name}
-    return {"message": "No App", "home_page": "/me", "full_name": user.full_name}
+        return {"message": "Logged In", "home_page": "/app", "full_name": full_name}
+    return {"message": "No App", "home_page": "/me", "full_name": full_name}
+
+
+def _record_login(ctx: Context, name: str, ip: str) -> None:
+    users = ctx.site.tables.get(ctx.site.metas.get("User", ctx.conn))
+    stmt = update(users).where(users.c.name == name).values(last_login=str(ctx.now()), last_ip=ip)
+    ctx.conn.execute(stmt)
 
 
 def logout(ctx: Context, state: AuthState) -> None:
     """End the request's session and ask for the cookies to be cleared."""
-    if state.sid:
-        session_manager(ctx).end(state.sid)
+    if state.sid and state.via == "session":
+        session_manager(ctx.site).end(ctx, state.sid)
     state.logged_out = True

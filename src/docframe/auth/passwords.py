@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = ["check_password", "digest_secret", "get_auth_value", "set_auth_value", "set_password"]
 
-_HASHER = PasswordHasher()
+#: OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane): slow for attackers, bearable per login.
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 #: A fixed hash verified when the user is unknown, so timing does not tell whether a user exists.
 _DUMMY_HASH = _HASHER.hash("docframe-dummy-password")
 
@@ -52,12 +53,19 @@ def set_password(ctx: Context, user: str, password: str) -> None:
 
 
 def check_password(ctx: Context, user: str, password: str) -> bool:
-    """Whether ``password`` is ``user``'s password (same cost whether or not the user exists)."""
+    """Whether ``password`` is ``user``'s password (same cost whether or not the user exists).
+
+    A hash made with older parameters is replaced after a successful check, so every stored hash
+    ends up costing what the dummy costs.
+    """
     stored = get_auth_value(ctx, "User", user, "password")
     try:
-        return _HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
+        valid = _HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+    if valid and stored is not None and _HASHER.check_needs_rehash(stored):
+        set_password(ctx, user, password)
+    return valid
 
 
 def digest_secret(secret: str) -> str:

@@ -1,15 +1,39 @@
-"""User: the value object for "who is making this request", with the roles that decide access."""
+"""User: the value object for "who is making this request", with the roles that decide access.
+
+Roles follow Frappe: ``Guest`` has only the Guest role; the ``Administrator`` has every Role
+record; everyone else has the roles of their ``Has Role`` rows (automatic roles in those rows are
+ignored) plus ``All`` and ``Guest``, plus ``Desk User`` when they are a System User.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["ADMINISTRATOR", "AUTOMATIC_ROLES", "GUEST", "User"]
+__all__ = [
+    "ADMINISTRATOR",
+    "AUTOMATIC_ROLES",
+    "DESK_USER_ROLE",
+    "GUEST",
+    "STANDARD_USERS",
+    "User",
+    "effective_roles",
+]
 
 ADMINISTRATOR = "Administrator"
 GUEST = "Guest"
-#: Roles every logged-in user has without a Has Role row.
-AUTOMATIC_ROLES: frozenset[str] = frozenset({"All"})
+STANDARD_USERS = (ADMINISTRATOR, GUEST)
+DESK_USER_ROLE = "Desk User"
+#: Roles given by the kind of user, never by a Has Role row.
+AUTOMATIC_ROLES: frozenset[str] = frozenset({GUEST, "All", DESK_USER_ROLE, ADMINISTRATOR})
+
+
+def effective_roles(assigned: Iterable[str], user_type: str) -> frozenset[str]:
+    """The roles of an ordinary user: assigned roles (minus automatic ones) + All + Guest (+ Desk User)."""
+    roles = {r for r in assigned if r and r not in AUTOMATIC_ROLES} | {"All", GUEST}
+    if user_type == "System User":
+        roles.add(DESK_USER_ROLE)
+    return frozenset(roles)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +68,9 @@ class User:
 
     @classmethod
     def administrator(cls, roles: frozenset[str] = frozenset()) -> User:
-        """The Administrator (all roles)."""
+        """The Administrator (every role; ``roles`` adds the site's other Role records)."""
         return cls(
-            ADMINISTRATOR, roles | {ADMINISTRATOR, "System Manager", "All", GUEST}, full_name=ADMINISTRATOR
+            ADMINISTRATOR,
+            roles | {ADMINISTRATOR, "System Manager", "All", GUEST, DESK_USER_ROLE},
+            full_name=ADMINISTRATOR,
         )

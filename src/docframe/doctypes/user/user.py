@@ -1,17 +1,63 @@
-"""User controller: names users by e-mail, keeps ``full_name``, stores passwords outside the row."""
+"""User controller: names users by e-mail, derives the user type from the roles, keeps secrets out
+of the row, and guards the standard users.
+
+* ``new_password`` is hashed (argon2) into ``__Auth`` and never stored in the row;
+  ``api_secret`` is stored as a digest there and shown as asterisks in the row.
+* ``user_type`` is System User when any assigned role has desk access, else Website User
+  (Administrator and Guest are fixed). A System Manager may still make a user a Website User on
+  purpose (on creation, or by changing the type); Frappe would recompute it from the roles.
+* A new user is shared with themself (read, write, share), so they can read and edit their own
+  record at permlevel 0.
+* Only the Administrator can see or change the Administrator and Guest records, and those two can
+  never be disabled or deleted.
+* After a change commits, cached identities are dropped; disabling a user ends their sessions, and
+  a new password ends their other sessions when ``logout_all_sessions`` is set.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Table, delete, select
+from sqlalchemy.sql import ColumnElement
+
 from docframe import errors
 from docframe.auth import passwords
-from docframe.auth.users import ADMINISTRATOR, GUEST
+from docframe.auth.backends import AuthState
+from docframe.auth.identity import identity_cache
+from docframe.auth.sessions import session_manager
+from docframe.auth.users import ADMINISTRATOR, AUTOMATIC_ROLES, GUEST, STANDARD_USERS
+from docframe.auth.users import User as Identity
+from docframe.model import lifecycle, persistence
 from docframe.model.document import Document
+from docframe.permissions.hooks import PermissionHooks
+from docframe.permissions.user_permissions import user_permission_cache
 
-STANDARD_USERS = (ADMINISTRATOR, GUEST)
+if TYPE_CHECKING:
+    from docframe.context import Context
+
+_PENDING_PASSWORD = "_pending_password"
+_PENDING_SECRET = "_pending_api_secret"
 
 
-class User(Document):
+def _unchanged_secret(value: Any) -> bool:
+    return value in (None, "") or set(str(value)) == {"*"}
+
+
+class User(Document, PermissionHooks):
     """The User DocType."""
+
+    @classmethod
+    def has_permission(cls, ctx: Context, doc: Any, ptype: str, user: Identity) -> bool:
+        """Nobody but the Administrator may touch the Administrator or Guest records."""
+        return doc.get("name") not in STANDARD_USERS
+
+    @classmethod
+    def permission_query_conditions(
+        cls, ctx: Context, table: Table, user: Identity
+    ) -> ColumnElement[bool] | None:
+        """Lists never show the Administrator and Guest to anyone else."""
+        return table.c.name.not_in(STANDARD_USERS)
 
     def autoname(self) -> None:
         """Administrator and Guest keep their names; everyone else is named by e-mail."""
@@ -21,7 +67,7 @@ class User(Document):
             self._data["name"] = str(self.email).strip().lower()
 
     def validate(self) -> None:
-        """Normalise the e-mail, compute the full name, protect the standard users."""
+        """Normalise the e-mail, compute names and type, protect the standard users, keep secrets aside."""
         if self.email and self.name not in STANDARD_USERS:
             self._data["email"] = str(self.email).strip().lower()
         self._data["full_name"] = " ".join(
@@ -29,13 +75,98 @@ class User(Document):
         )
         if self.name in STANDARD_USERS and not self.enabled:
             raise errors.ValidationError(f"User {self.name} cannot be disabled")
+        if self.name == GUEST:
+            self._data["roles"] = [r for r in self.get_table("roles") if r.role == GUEST]
+        self._data["user_type"] = self._user_type()
+        self._take_secrets()
+
+    def _user_type(self) -> str:
+        if self.name == ADMINISTRATOR:
+            return "System User"
+        if self.name == GUEST or self._chose_website_user():
+            return "Website User"
+        assigned = {r.role for r in self.get_table("roles") if r.role and r.role not in AUTOMATIC_ROLES}
+        if not assigned:
+            return "Website User"
+        roles = self.ctx.site.tables.get(self.ctx.site.metas.get("Role", self.ctx.conn))
+        stmt = select(roles.c.name).where(roles.c.name.in_(assigned), roles.c.desk_access == 1).limit(1)
+        return "System User" if self.ctx.conn.execute(stmt).first() is not None else "Website User"
+
+    def _chose_website_user(self) -> bool:
+        """Whether this save sets Website User on purpose (new user, or changed from the stored type)."""
+        if self.user_type != "Website User":
+            return False
+        if self.is_new():
+            return True
+        users = self.ctx.site.tables.get(self.meta)
+        stored = self.ctx.conn.execute(select(users.c.user_type).where(users.c.name == self.name)).scalar()
+        return stored != "Website User"
+
+    def _take_secrets(self) -> None:
         pending = self.new_password
-        if pending and set(str(pending)) != {"*"}:
-            self._extra["_pending_password"] = str(pending)
+        if not _unchanged_secret(pending):
+            self._extra[_PENDING_PASSWORD] = str(pending)
         self._data["new_password"] = None
+        secret = self.api_secret
+        if not _unchanged_secret(secret):
+            self._extra[_PENDING_SECRET] = str(secret)
+            self._data["api_secret"] = "*" * len(str(secret))
+
+    def after_insert(self) -> None:
+        """Share the new user's record with themself (read, write, share)."""
+        if self.name in STANDARD_USERS or self.ctx.in_install:
+            return
+        meta = self.ctx.site.metas.get("DocShare", self.ctx.conn)
+        share = persistence.new_document(
+            self.ctx,
+            meta,
+            {"user": self.name, "share_doctype": "User", "share_name": self.name, "read": 1, "write": 1,
+             "share": 1, "notify_by_email": 0},
+        )  # fmt: skip
+        lifecycle.insert(self.ctx, share, ignore_permissions=True)
 
     def on_update(self) -> None:
-        """Hash a password given as ``new_password`` into the auth table."""
-        pending = self._extra.pop("_pending_password", None)
-        if pending:
-            passwords.set_password(self.ctx, str(self.name), pending)
+        """Store a new password or API secret; end sessions when required; refresh identities."""
+        ctx = self.ctx
+        password = self._extra.pop(_PENDING_PASSWORD, None)
+        if password:
+            passwords.set_password(ctx, str(self.name), password)
+        secret = self._extra.pop(_PENDING_SECRET, None)
+        if secret:
+            passwords.set_auth_value(
+                ctx, "User", str(self.name), "api_secret", passwords.digest_secret(secret)
+            )
+        ended = not self.enabled or (password and self.logout_all_sessions and not self.is_new())
+        if ended:
+            keep = None if not self.enabled else _current_sid(ctx, str(self.name))
+            _end_sessions_after_commit(ctx, str(self.name), keep)
+        ctx.after_commit.append(identity_cache(ctx.site).invalidate)
+
+    def on_trash(self) -> None:
+        """The standard users stay; a deleted user loses sessions, secrets, shares and permissions."""
+        if self.name in STANDARD_USERS:
+            raise errors.ValidationError(f"User {self.name} cannot be deleted")
+        ctx, name = self.ctx, str(self.name)
+        auth = ctx.site.tables.framework.auth
+        ctx.conn.execute(delete(auth).where(auth.c.doctype == "User", auth.c.name == name))
+        for doctype, column in (("DocShare", "user"), ("User Permission", "user")):
+            table = ctx.site.tables.get(ctx.site.metas.get(doctype, ctx.conn))
+            ctx.conn.execute(delete(table).where(table.c[column] == name))
+        shares = ctx.site.tables.get(ctx.site.metas.get("DocShare", ctx.conn))
+        ctx.conn.execute(delete(shares).where(shares.c.share_doctype == "User", shares.c.share_name == name))
+        _end_sessions_after_commit(ctx, name, None)
+        ctx.after_commit.append(identity_cache(ctx.site).invalidate)
+        ctx.after_commit.append(user_permission_cache(ctx).invalidate)
+
+
+def _end_sessions_after_commit(ctx: Context, user: str, keep: str | None) -> None:
+    def end() -> None:
+        session_manager(ctx.site).end_user_sessions(None, user, keep=keep)
+
+    ctx.after_commit.append(end)
+
+
+def _current_sid(ctx: Context, user: str) -> str | None:
+    state = ctx.auth
+    info = state.session if isinstance(state, AuthState) else None
+    return info.sid if info is not None and info.user == user else None

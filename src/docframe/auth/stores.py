@@ -1,0 +1,374 @@
+"""Stores: where sessions and failed-login counters live — the database or Redis.
+
+Two small protocols, each with two implementations picked by the site config:
+
+* :class:`SessionStore`: :class:`DatabaseSessionStore` (``tabSessions``, Frappe's table; the
+  default) and :class:`RedisSessionStore` (when the site has ``redis_url``; keys expire with the
+  session).
+* :class:`AttemptStore`: :class:`MemoryAttemptStore` (per process; the default) and
+  :class:`RedisAttemptStore` (shared by every worker).
+
+Database writes use the request's connection when the request is itself a write (SQLite allows
+one writer at a time, and a write request already holds the lock); otherwise they run in a short
+transaction of their own so that GET requests can log out and keep sessions alive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+import orjson
+import redis
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection
+
+if TYPE_CHECKING:
+    from docframe.context import Context
+    from docframe.sites import Site
+
+__all__ = [
+    "AttemptStore",
+    "DatabaseSessionStore",
+    "MemoryAttemptStore",
+    "RedisAttemptStore",
+    "RedisSessionStore",
+    "SessionRecord",
+    "SessionStore",
+    "SharedEpoch",
+    "attempt_store",
+    "redis_client",
+    "session_store",
+    "shared_epoch",
+]
+
+_DT_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+@dataclass(slots=True)
+class SessionRecord:
+    """One stored session."""
+
+    sid: str
+    user: str
+    last_updated: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class SessionStore(Protocol):
+    """Where sessions are kept."""
+
+    def create(self, ctx: Context, record: SessionRecord, ttl: int) -> None:
+        """Store a new session."""
+
+    def get(self, sid: str) -> SessionRecord | None:
+        """The session ``sid`` (``None`` when unknown)."""
+
+    def touch(self, ctx: Context | None, record: SessionRecord, ttl: int) -> None:
+        """Persist ``record``'s ``last_updated`` and data."""
+
+    def delete(self, ctx: Context | None, sids: list[str]) -> None:
+        """Remove sessions."""
+
+    def sids_of(self, ctx: Context | None, user: str) -> list[str]:
+        """The sessions of ``user``, most recently used first."""
+
+
+def _write_conn(ctx: Context | None) -> Connection | None:
+    if ctx is not None and ctx.conn.get_execution_options().get("docframe_write"):
+        return ctx.conn
+    return None
+
+
+class DatabaseSessionStore:
+    """Sessions as rows of ``tabSessions`` (sid, user, lastupdate, status, sessiondata)."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.table = site.tables.framework.sessions
+
+    def _write(self, ctx: Context | None, stmt: Any, params: Any = None) -> None:
+        conn = _write_conn(ctx)
+        if conn is not None:
+            conn.execute(stmt, params)
+            return
+        with self.site.db.engine.begin() as own:
+            own.execute(stmt, params)
+
+    def create(self, ctx: Context, record: SessionRecord, ttl: int) -> None:
+        """INSERT the session row (in the login request's transaction)."""
+        row = {
+            "sid": record.sid, "user": record.user, "lastupdate": record.last_updated, "status": "Active",
+            "sessiondata": orjson.dumps(record.data, default=str).decode(),
+        }  # fmt: skip
+        self._write(ctx, insert(self.table), row)
+
+    def get(self, sid: str) -> SessionRecord | None:
+        """SELECT one active session."""
+        table = self.table
+        with self.site.db.engine.connect() as conn:
+            row = conn.execute(
+                select(table.c.user, table.c.lastupdate, table.c.sessiondata).where(
+                    table.c.sid == sid, table.c.status == "Active"
+                )
+            ).first()
+            conn.rollback()
+        if row is None:
+            return None
+        try:
+            data = orjson.loads(row.sessiondata or "{}")
+        except orjson.JSONDecodeError:
+            data = {}
+        return SessionRecord(
+            sid, str(row.user), row.lastupdate or datetime.min, data if isinstance(data, dict) else {}
+        )
+
+    def touch(self, ctx: Context | None, record: SessionRecord, ttl: int) -> None:
+        """UPDATE ``lastupdate`` and ``sessiondata``."""
+        values = {
+            "lastupdate": record.last_updated,
+            "sessiondata": orjson.dumps(record.data, default=str).decode(),
+        }
+        stmt = update(self.table).where(self.table.c.sid == record.sid).values(**values)
+        self._write(ctx, stmt)
+
+    def delete(self, ctx: Context | None, sids: list[str]) -> None:
+        """DELETE the rows."""
+        if sids:
+            stmt = delete(self.table).where(self.table.c.sid.in_(sids))
+            self._write(ctx, stmt)
+
+    def sids_of(self, ctx: Context | None, user: str) -> list[str]:
+        """SELECT the user's sids, newest first."""
+        table = self.table
+        stmt = select(table.c.sid).where(table.c.user == user).order_by(table.c.lastupdate.desc())
+        conn = _write_conn(ctx)
+        if conn is not None:
+            return [r[0] for r in conn.execute(stmt)]
+        with self.site.db.engine.connect() as own:
+            sids = [r[0] for r in own.execute(stmt)]
+            own.rollback()
+        return sids
+
+
+def redis_prefix(site: Site) -> str:
+    """Keys of one site (its name plus a digest of its database, so test sites never collide)."""
+    digest = hashlib.sha1(site.settings.db_url.encode()).hexdigest()[:10]
+    return f"docframe:{site.name}:{digest}:"
+
+
+class RedisSessionStore:
+    """Sessions as Redis strings that expire with the session, plus a per-user sorted set."""
+
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+
+    def _key(self, sid: str) -> str:
+        return f"{self.prefix}session:{sid}"
+
+    def _user_key(self, user: str) -> str:
+        return f"{self.prefix}user_sessions:{user}"
+
+    def _save(self, record: SessionRecord, ttl: int) -> None:
+        value = orjson.dumps(
+            {"user": record.user, "last": record.last_updated.strftime(_DT_FORMAT), "data": record.data},
+            default=str,
+        )
+        pipe = self.client.pipeline()
+        pipe.set(self._key(record.sid), value, ex=max(ttl, 1))
+        pipe.zadd(self._user_key(record.user), {record.sid: time.time()})
+        pipe.expire(self._user_key(record.user), max(ttl, 1))
+        pipe.execute()
+
+    def create(self, ctx: Context, record: SessionRecord, ttl: int) -> None:
+        """SET the session with its lifetime."""
+        self._save(record, ttl)
+
+    def get(self, sid: str) -> SessionRecord | None:
+        """GET one session."""
+        raw = self.client.get(self._key(sid))
+        if raw is None:
+            return None
+        try:
+            value = orjson.loads(raw)
+            last = datetime.strptime(value["last"], _DT_FORMAT)
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            return None
+        return SessionRecord(sid, str(value.get("user")), last, value.get("data") or {})
+
+    def touch(self, ctx: Context | None, record: SessionRecord, ttl: int) -> None:
+        """SET again with a fresh lifetime."""
+        self._save(record, ttl)
+
+    def delete(self, ctx: Context | None, sids: list[str]) -> None:
+        """DEL the sessions and drop them from their user's set."""
+        for sid in sids:
+            record = self.get(sid)
+            pipe = self.client.pipeline()
+            pipe.delete(self._key(sid))
+            if record is not None:
+                pipe.zrem(self._user_key(record.user), sid)
+            pipe.execute()
+
+    def sids_of(self, ctx: Context | None, user: str) -> list[str]:
+        """The user's live sessions, most recently used first (expired ones are dropped)."""
+        sids = [
+            s.decode() if isinstance(s, bytes) else str(s)
+            for s in self.client.zrevrange(self._user_key(user), 0, -1)
+        ]
+        live = [sid for sid in sids if self.client.exists(self._key(sid))]
+        gone = set(sids) - set(live)
+        if gone:
+            self.client.zrem(self._user_key(user), *gone)
+        return live
+
+
+class AttemptStore(Protocol):
+    """Where failed-login counters live: key -> (first failure time, count)."""
+
+    def get(self, key: str) -> tuple[float, int] | None:
+        """The counter of ``key``."""
+
+    def put(self, key: str, first: float, count: int, ttl: int) -> None:
+        """Replace the counter of ``key`` (kept at least ``ttl`` seconds)."""
+
+    def clear(self, key: str) -> None:
+        """Forget the counter of ``key``."""
+
+
+class MemoryAttemptStore:
+    """Counters in this process's memory."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[float, int, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[float, int] | None:
+        """The counter, unless it has outlived its ``ttl``."""
+        item = self._items.get(key)
+        if item is None or item[2] < time.time():
+            return None
+        return item[0], item[1]
+
+    def put(self, key: str, first: float, count: int, ttl: int) -> None:
+        """Store the counter."""
+        with self._lock:
+            if len(self._items) > 100_000:
+                now = time.time()
+                self._items = {k: v for k, v in self._items.items() if v[2] >= now}
+            self._items[key] = (first, count, time.time() + max(ttl, 1))
+
+    def clear(self, key: str) -> None:
+        """Drop the counter."""
+        with self._lock:
+            self._items.pop(key, None)
+
+
+class RedisAttemptStore:
+    """Counters in Redis, shared by every worker process."""
+
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}login_failed:{hashlib.sha1(key.encode()).hexdigest()}"
+
+    def get(self, key: str) -> tuple[float, int] | None:
+        """GET the counter."""
+        raw = self.client.get(self._key(key))
+        if raw is None:
+            return None
+        try:
+            first, count = (raw.decode() if isinstance(raw, bytes) else str(raw)).split(":")
+            return float(first), int(count)
+        except ValueError:
+            return None
+
+    def put(self, key: str, first: float, count: int, ttl: int) -> None:
+        """SET the counter with an expiry."""
+        self.client.set(self._key(key), f"{first}:{count}", ex=max(ttl, 1))
+
+    def clear(self, key: str) -> None:
+        """DEL the counter."""
+        self.client.delete(self._key(key))
+
+
+def redis_client(site: Site) -> redis.Redis | None:
+    """The site's Redis client when the site config has ``redis_url`` (created once)."""
+    url = site.settings.redis_url
+    if not url:
+        return None
+    client = site.cache.get("redis")
+    if client is None:
+        made = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        client = site.cache.setdefault("redis", made)
+    return client
+
+
+def session_store(site: Site) -> SessionStore:
+    """The site's session store: Redis when configured, else the database."""
+    client = redis_client(site)
+    if client is not None:
+        return RedisSessionStore(client, redis_prefix(site))
+    return DatabaseSessionStore(site)
+
+
+def attempt_store(site: Site) -> AttemptStore:
+    """The site's failed-login counter store (created once): Redis when configured, else memory."""
+    store = site.cache.get("login_attempts")
+    if store is None:
+        client = redis_client(site)
+        made: AttemptStore = (
+            RedisAttemptStore(client, redis_prefix(site)) if client is not None else MemoryAttemptStore()
+        )
+        store = site.cache.setdefault("login_attempts", made)
+    return store
+
+
+class SharedEpoch:
+    """A change counter in Redis that lets per-process caches see changes made by other workers.
+
+    :meth:`bump` after a change; :meth:`changed` is true once per change seen (looked up at most
+    every :attr:`check_every` seconds; the first look only records the value). Without Redis it
+    never reports a change, and caches rely on their own lifetimes.
+    """
+
+    check_every = 0.5
+
+    def __init__(self, client: redis.Redis | None, key: str) -> None:
+        self.client = client
+        self.key = key
+        self._seen: Any = None
+        self._looked = False
+        self._checked = 0.0
+
+    def bump(self) -> None:
+        """Announce a change to every process."""
+        if self.client is not None:
+            self.client.incr(self.key)
+
+    def changed(self) -> bool:
+        """Whether another process announced a change since the last look."""
+        now = time.monotonic()
+        if self.client is None or now - self._checked < self.check_every:
+            return False
+        self._checked = now
+        value = self.client.get(self.key)
+        changed = self._looked and value != self._seen
+        self._seen, self._looked = value, True
+        return changed
+
+
+def shared_epoch(site: Site, name: str) -> SharedEpoch:
+    """The site's shared change counter called ``name`` (created once)."""
+    key = f"epoch:{name}"
+    epoch = site.cache.get(key)
+    if epoch is None:
+        epoch = site.cache.setdefault(key, SharedEpoch(redis_client(site), f"{redis_prefix(site)}{key}"))
+    return epoch

@@ -1,0 +1,106 @@
+"""DocPerm rows in effect: a DocType's own rows, or its ``Custom DocPerm`` rows when it has any.
+
+Frappe's Role Permission Manager writes ``Custom DocPerm`` records (same keys as DocPerm, ``parent``
+= the DocType); when at least one exists for a DocType, they replace its DocPerm rows entirely. The
+``Custom DocPerm`` DocType is optional: when a site has none, the DocType's rows are used as they
+are, without any query. Custom rows are read in one query for all DocTypes and kept for
+:data:`TTL` seconds (:meth:`CustomPermCache.clear` drops them at once).
+
+The tuple returned for a DocType is the same object until the rows change, so callers may key
+their own caches on its identity.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from docframe.meta.schema import PERM_TYPES, DocPermDef, Meta
+
+if TYPE_CHECKING:
+    from docframe.context import Context
+    from docframe.sites import Site
+
+__all__ = ["CUSTOM_DOCPERM", "CustomPermCache", "custom_perm_cache", "effective_permissions"]
+
+CUSTOM_DOCPERM = "Custom DocPerm"
+TTL = 5.0
+
+
+def _cint(value: object) -> int:
+    try:
+        return int(float(value or 0))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
+
+
+class CustomPermCache:
+    """Per-site cache of Custom DocPerm rows grouped by DocType."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self._loaded_at = -TTL
+        self._rows: dict[str, tuple[DocPermDef, ...]] = {}
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Forget the rows (the next lookup reads them again)."""
+        with self._lock:
+            self._loaded_at = -TTL
+
+    def rows(self, conn: Connection, doctype: str) -> tuple[DocPermDef, ...] | None:
+        """The Custom DocPerm rows of ``doctype``, or ``None`` when it has none."""
+        if time.monotonic() - self._loaded_at >= TTL:
+            loaded = self._load(conn)
+            with self._lock:
+                self._rows, self._loaded_at = loaded, time.monotonic()
+        return self._rows.get(doctype)
+
+    def _load(self, conn: Connection) -> dict[str, tuple[DocPermDef, ...]]:
+        metas = self.site.metas
+        if not metas.exists(CUSTOM_DOCPERM, conn):
+            return {}
+        meta = metas.get(CUSTOM_DOCPERM, conn)
+        table = self.site.tables.get(meta)
+        if "parent" not in table.c or "role" not in table.c:
+            return {}
+        rights = [c for c in PERM_TYPES if c in table.c]
+        cols = [
+            table.c.parent,
+            table.c.role,
+            *(table.c[c] for c in ("permlevel", "if_owner") if c in table.c),
+        ]
+        stmt = select(*cols, *(table.c[c] for c in rights)).where(table.c.docstatus == 0)
+        grouped: dict[str, list[DocPermDef]] = {}
+        for row in conn.execute(stmt.order_by(table.c.idx)).mappings():
+            if not row["parent"] or not row["role"]:
+                continue
+            grouped.setdefault(str(row["parent"]), []).append(
+                DocPermDef(
+                    role=str(row["role"]),
+                    permlevel=_cint(row.get("permlevel")),
+                    if_owner=bool(_cint(row.get("if_owner"))),
+                    rights=frozenset(r for r in rights if _cint(row[r])),
+                )
+            )
+        return {parent: tuple(perms) for parent, perms in grouped.items()}
+
+
+def custom_perm_cache(site: Site) -> CustomPermCache:
+    """The site's Custom DocPerm cache (created on first use)."""
+    cache = site.cache.get("custom_docperm")
+    if cache is None:
+        cache = site.cache.setdefault("custom_docperm", CustomPermCache(site))
+    return cache
+
+
+def effective_permissions(ctx: Context | None, meta: Meta) -> tuple[DocPermDef, ...]:
+    """The permission rows that apply to ``meta`` (Custom DocPerm rows win when there are any)."""
+    if ctx is None or meta.istable:
+        return meta.permissions
+    custom = custom_perm_cache(ctx.site).rows(ctx.conn, meta.name)
+    return meta.permissions if custom is None else custom
