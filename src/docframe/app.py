@@ -1,6 +1,8 @@
 """App: ``create_app(sites_path) -> Starlette`` — the ASGI application for a sites folder.
 
-Starlette supplies the lifespan (sites closed on shutdown); every request goes to
+Starlette supplies the lifespan (in-process background jobs are let finish and sites closed on
+shutdown) and the routing: ``/files/...`` and ``/private/files/...`` are served by
+:class:`~docframe.files.serve.FileServer`; every other request goes to
 :class:`~docframe.http.pipeline.Pipeline`.
 """
 
@@ -12,10 +14,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 
+from docframe.files.serve import FileServer
 from docframe.http.pipeline import Pipeline
-from docframe.logs import configure_logging
+from docframe.jobs.backends import shutdown_in_process
 from docframe.sites import SiteRegistry
 
 __all__ = ["create_app", "default_app"]
@@ -24,23 +27,26 @@ __all__ = ["create_app", "default_app"]
 def create_app(sites_path: Path, default_site: str | None = None) -> Starlette:
     """The ASGI app serving every site in ``sites_path``."""
     sites = SiteRegistry(sites_path, default_site)
+    files = FileServer(sites)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
+        shutdown_in_process()
         sites.close()
 
-    app = Starlette(routes=[Mount("/", app=Pipeline(sites))], lifespan=lifespan)
+    routes = [
+        Route("/files/{path:path}", files.public, methods=["GET", "HEAD"]),
+        Route("/private/files/{path:path}", files.private, methods=["GET", "HEAD"]),
+        Mount("/", app=Pipeline(sites)),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.sites = sites
     return app
 
 
 def default_app() -> Starlette:
     """The app for ``$DOCFRAME_SITES`` (default ``./sites``); used by ``uvicorn --factory``."""
-    configure_logging(
-        os.environ.get("DOCFRAME_LOG_LEVEL", "INFO"),
-        json=os.environ.get("DOCFRAME_LOG_FORMAT", "json") == "json",
-    )
     return create_app(
         Path(os.environ.get("DOCFRAME_SITES", "sites")), os.environ.get("DOCFRAME_SITE") or None
     )

@@ -2,60 +2,109 @@
 
 Unknown keys are dropped (unless the function takes ``**kwargs``); ``ignore_permissions`` and
 ``flags`` are always dropped; a missing required argument or a value of the wrong annotated type
-is a 417 :class:`~docframe.errors.FrappeTypeError`, never a 500.
+is a 417 :class:`~docframe.errors.FrappeTypeError`, never a 500. Annotated values are coerced the
+way Frappe's lax validation does (``"1"`` -> ``1`` for ``int``, ``"false"`` -> ``False`` for
+``bool``, a JSON string -> ``dict``/``list``); a union accepts a value of any of its members.
+
+Some parameters are supplied by the caller, never by the client: a first parameter named ``ctx``
+(the unit of work), and the keyword-only parameters named in :data:`INJECTED` — ``http_method``
+(the request's method) and ``uploads`` (the multipart file parts).
 """
 
 from __future__ import annotations
 
 import inspect
+import types
+import typing
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from docframe import errors
-from docframe.methods.registry import MethodSpec, _not_whitelisted
+from docframe.methods.registry import MethodSpec, not_whitelisted, parameters
 
 if TYPE_CHECKING:
     from docframe.context import Context
+    from docframe.model.document import Document
 
-__all__ = ["call_method", "check_access"]
+__all__ = ["bind_arguments", "call_doc_method", "call_method", "check_access", "coerce_argument"]
 
 _ALWAYS_DROPPED = frozenset({"ignore_permissions", "flags"})
+#: Keyword-only parameters filled from the request itself (never from the form dict).
+INJECTED = frozenset({"http_method", "uploads"})
+_KINDS: dict[str, type] = {
+    "int": int, "float": float, "bool": bool, "str": str, "dict": dict, "list": list,
+    "None": type(None), "NoneType": type(None),
+}  # fmt: skip
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no", ""})
 
 
 def check_access(ctx: Context, spec: MethodSpec, http_method: str) -> None:
     """Guests only for ``allow_guest`` methods; the HTTP method must be one the method allows."""
     if ctx.user.is_guest and not spec.allow_guest:
-        raise _not_whitelisted(spec.path)
+        raise not_whitelisted(spec.path)
     if http_method not in spec.methods and not (http_method == "HEAD" and "GET" in spec.methods):
         raise errors.PermissionError("Not permitted")
 
 
-_KINDS: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str, "dict": dict, "list": list}
-_TRUE = frozenset({"true", "1", "yes"})
-_FALSE = frozenset({"false", "0", "no", ""})
+def _split_union(text: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += char == "["
+        depth -= char == "]"
+        if char == "|" and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    return [p.strip() for p in parts]
 
 
-def _annotation_kind(annotation: Any) -> type | None:
-    if isinstance(annotation, type):
-        return annotation if annotation in _KINDS.values() else None
+def _annotation_kinds(annotation: Any) -> tuple[type, ...] | None:
+    """The plain types an annotation allows, or None when it is not checked (Any, classes, ...)."""
+    if annotation is inspect.Parameter.empty:
+        return None
     if isinstance(annotation, str):
-        return _KINDS.get(annotation.split("|")[0].strip())
-    return None
+        names = [p.split("[", 1)[0].strip() for p in _split_union(annotation)]
+        kinds = [_KINDS.get(n) for n in names]
+        return None if any(k is None for k in kinds) else tuple(k for k in kinds if k is not None)
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        found: list[type] = []
+        for arg in typing.get_args(annotation):
+            member = _annotation_kinds(arg)
+            if member is None:
+                return None
+            found.extend(member)
+        return tuple(found)
+    origin = typing.get_origin(annotation) or annotation
+    if annotation is None or annotation is type(None):
+        return (type(None),)
+    return (origin,) if origin in _KINDS.values() else None
+
+
+def _is_instance(value: Any, kind: type) -> bool:
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
 
 
 def _convert(kind: type, value: Any) -> Any:
     """``value`` as ``kind``; raises ValueError when it cannot be one."""
-    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
-        return value
     if kind is bool:
         low = str(value).strip().lower()
         if low in _TRUE or low in _FALSE:
             return low in _TRUE
         if isinstance(value, int | float):
             return bool(value)
-    elif kind in (int, float) and isinstance(value, str | int | float) and not isinstance(value, bool):
-        return kind(float(value)) if kind is int else float(value)
+    elif kind is int and isinstance(value, str | float) and not isinstance(value, bool):
+        number = float(value)
+        if number.is_integer():
+            return int(number)
+    elif kind is float and isinstance(value, str | int) and not isinstance(value, bool):
+        return float(value)
     elif kind in (dict, list) and isinstance(value, str):
         parsed = orjson.loads(value)
         if isinstance(parsed, kind):
@@ -65,40 +114,90 @@ def _convert(kind: type, value: Any) -> Any:
     raise ValueError(value)
 
 
-def _coerce(name: str, spec: MethodSpec, annotation: Any, value: Any) -> Any:
-    kind = _annotation_kind(annotation)
-    if kind is None or value is None:
+def coerce_argument(name: str, path: str, annotation: Any, value: Any) -> Any:
+    """``value`` checked (and converted) against ``annotation``; 417 FrappeTypeError when it does not fit."""
+    kinds = _annotation_kinds(annotation)
+    if kinds is None or value is None:
         return value
-    try:
-        return _convert(kind, value)
-    except (ValueError, TypeError, OverflowError, orjson.JSONDecodeError):
-        raise errors.FrappeTypeError(
-            f"Argument '{name}' in '{spec.path}' should be of type '{kind.__name__}' but got '{type(value).__name__}' instead.",
-            title="Invalid Argument",
-        ) from None
+    if any(_is_instance(value, k) for k in kinds):
+        return value
+    for kind in kinds:
+        if kind is type(None):
+            continue
+        try:
+            return _convert(kind, value)
+        except (ValueError, TypeError, OverflowError, orjson.JSONDecodeError):
+            continue
+    wanted = " | ".join(k.__name__ for k in kinds if k is not type(None)) or "None"
+    raise errors.FrappeTypeError(
+        f"Argument '{name}' in '{path}' should be of type '{wanted}' but got '{type(value).__name__}' instead.",
+        title="Invalid Argument",
+    )
 
 
-def call_method(ctx: Context, spec: MethodSpec, form: dict[str, Any]) -> Any:
-    """Call ``spec`` with the form dict's matching values."""
-    signature = inspect.signature(spec.func)
-    params = list(signature.parameters.values())
-    if spec.wants_ctx:
-        params = params[1:]
+def bind_arguments(
+    func: Callable[..., Any], form: dict[str, Any], *, path: str, skip: int = 0
+) -> dict[str, Any]:
+    """Keyword arguments for ``func`` from ``form`` (first ``skip`` parameters are supplied by the caller)."""
+    params = parameters(func)[skip:]
     takes_kwargs = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
     kwargs: dict[str, Any] = {}
     for p in params:
         if p.kind in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL):
             continue
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name in INJECTED:
+            continue
         if p.name in form and p.name not in _ALWAYS_DROPPED:
-            kwargs[p.name] = _coerce(p.name, spec, p.annotation, form[p.name])
+            kwargs[p.name] = coerce_argument(p.name, path, p.annotation, form[p.name])
         elif p.default is inspect.Parameter.empty:
             raise errors.FrappeTypeError(
-                f"{spec.path}() missing required argument: '{p.name}'", title="Missing Argument"
+                f"{path}() missing required argument: '{p.name}'", title="Missing Argument"
             )
     if takes_kwargs:
         for key, value in form.items():
-            if key not in kwargs and key not in _ALWAYS_DROPPED:
+            if key not in kwargs and key not in _ALWAYS_DROPPED and isinstance(key, str):
                 kwargs[key] = value
+    return kwargs
+
+
+def _injected(func: Callable[..., Any], extras: Mapping[str, Any]) -> dict[str, Any]:
+    keyword_only = {p.name for p in parameters(func) if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    return {name: value for name, value in extras.items() if name in INJECTED and name in keyword_only}
+
+
+def call_method(
+    ctx: Context, spec: MethodSpec, form: dict[str, Any], extras: Mapping[str, Any] | None = None
+) -> Any:
+    """Call ``spec`` with the form dict's matching values (and the :data:`INJECTED` ``extras``)."""
+    kwargs = bind_arguments(spec.func, form, path=spec.path, skip=1 if spec.wants_ctx else 0)
+    if extras:
+        kwargs.update(_injected(spec.func, extras))
     if spec.wants_ctx:
         return spec.func(ctx, **kwargs)
     return spec.func(**kwargs)
+
+
+def call_doc_method(ctx: Context, doc: Document, spec: MethodSpec, form: dict[str, Any]) -> Any:
+    """Call a document method (controller method or standard one) with the form's matching values."""
+    if spec.doc_function:
+        return spec.func(ctx, doc, **bind_arguments(spec.func, form, path=spec.path, skip=2))
+    return spec.func(**bind_arguments(spec.func, form, path=spec.path))
+
+
+def json_argument(name: str, value: Any, kind: type | tuple[type, ...]) -> Any:
+    """An argument that may arrive as a JSON string or already parsed; 417 when it is not a ``kind``."""
+    if isinstance(value, str):
+        try:
+            value = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            raise errors.FrappeTypeError(
+                f"Argument '{name}' is not valid JSON", title="Invalid Argument"
+            ) from None
+    if not isinstance(value, kind):
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        wanted = " or ".join("a JSON object" if k is dict else "a JSON list" for k in kinds)
+        raise errors.FrappeTypeError(f"Argument '{name}' must be {wanted}", title="Invalid Argument")
+    return value
+
+
+__all__ += ["json_argument"]

@@ -1,28 +1,85 @@
 """Registry: which dotted names may be called over HTTP, by whom, and with which HTTP methods.
 
-``@whitelist(allow_guest=False, methods=None)`` marks a function; :func:`resolve` turns a dotted
-name into its :class:`MethodSpec`, applying Frappe-name aliases (``frappe.client.get_list`` is
-served by docframe's own implementation) and app ``override_whitelisted_methods`` hooks. A
-function whose first parameter is named ``ctx`` receives the request's context.
+``@whitelist(allow_guest=False, methods=None)`` marks a function (or a method of a
+:class:`~docframe.model.document.Document` subclass). :func:`resolve` turns a dotted name into its
+:class:`MethodSpec` in Frappe's order:
+
+1. the site's ``override_whitelisted_methods`` hooks (the replacement name is resolved instead);
+2. Frappe-name aliases (``frappe.client.insert`` is served by docframe's own implementation);
+   docframe's built-in method modules and any module an app passes to :func:`register_module`
+   declare them with :func:`alias`;
+3. the dotted path itself: ``package.module.function`` where ``package`` is docframe or an app
+   installed on the site. Anything else is a 417 "Failed to get method ...".
+
+A function whose first parameter is named ``ctx`` receives the request's context. Document
+methods are found by :func:`doc_method_spec`: a ``@whitelist()`` method of the controller class,
+else one of the standard document methods (``submit``, ``cancel``, ``rename``, ``add_comment``)
+registered with :func:`standard_doc_method`.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from docframe import errors
 
-__all__ = ["ALIASES", "MethodSpec", "resolve", "whitelist"]
+if TYPE_CHECKING:
+    from docframe.model.document import Document
+
+__all__ = [
+    "ALIASES",
+    "BUILTIN_MODULES",
+    "DEFAULT_METHODS",
+    "MethodSpec",
+    "Whitelisted",
+    "alias",
+    "doc_method_spec",
+    "installed",
+    "not_whitelisted",
+    "parameters",
+    "register_module",
+    "resolve",
+    "standard_doc_method",
+    "whitelist",
+    "whitelist_mark",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_METHODS = frozenset({"GET", "POST", "PUT", "DELETE"})
 _MARK = "__docframe_method__"
 #: Frappe's dotted names (and bare legacy names) -> docframe's implementations.
 ALIASES: dict[str, str] = {}
+#: docframe's modules of whitelisted methods, imported on first lookup (their aliases register).
+BUILTIN_MODULES: tuple[str, ...] = (
+    "docframe.methods.builtin",
+    "docframe.methods.client_read",
+    "docframe.methods.client_write",
+    "docframe.auth.api",
+    "docframe.methods.documents",
+    "docframe.methods.files",
+    "docframe.methods.jobs",
+    "docframe.methods.bulk",
+)
+_registered: list[str] = []
+_loaded: set[str] = set()
+_lock = threading.Lock()
+#: Standard whitelisted methods every document has: name -> function(ctx, doc, **kwargs).
+_STANDARD_DOC_METHODS: dict[str, Callable[..., Any]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Whitelisted:
+    """What ``@whitelist`` records on a function."""
+
+    allow_guest: bool
+    methods: frozenset[str]
+    xss_safe: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,23 +90,50 @@ class MethodSpec:
     func: Callable[..., Any]
     allow_guest: bool
     methods: frozenset[str]
+    #: Standard document methods take ``(ctx, doc, **kwargs)``.
+    doc_function: bool = False
 
     @property
     def wants_ctx(self) -> bool:
         """Whether the function's first parameter is ``ctx``."""
-        params = list(inspect.signature(self.func).parameters)
-        return bool(params) and params[0] == "ctx"
+        params = parameters(self.func)
+        return bool(params) and params[0].name == "ctx"
 
 
-def whitelist(*, allow_guest: bool = False, methods: list[str] | None = None) -> Callable[[F], F]:
-    """Allow calling the decorated function over HTTP."""
+@functools.lru_cache(maxsize=4096)
+def _plain_parameters(func: Callable[..., Any]) -> tuple[inspect.Parameter, ...]:
+    return tuple(inspect.signature(func).parameters.values())
+
+
+def parameters(func: Callable[..., Any]) -> tuple[inspect.Parameter, ...]:
+    """The parameters of ``func`` (cached per function; a bound method's ``self`` is left out)."""
+    if inspect.ismethod(func):
+        return _plain_parameters(func.__func__)[1:]
+    return _plain_parameters(func)
+
+
+def whitelist(
+    *, allow_guest: bool = False, methods: Iterable[str] | None = None, xss_safe: bool = False
+) -> Callable[[F], F]:
+    """Allow calling the decorated function (or controller method) over HTTP.
+
+    ``methods`` limits the HTTP methods (default GET, POST, PUT, DELETE); ``allow_guest`` lets
+    Guest call it too.
+    """
+    allowed = frozenset(m.upper() for m in methods) if methods else DEFAULT_METHODS
 
     def mark(func: F) -> F:
-        allowed = frozenset(m.upper() for m in methods) if methods else DEFAULT_METHODS
-        setattr(func, _MARK, (allow_guest, allowed))
+        setattr(func, _MARK, Whitelisted(allow_guest, allowed, xss_safe))
         return func
 
     return mark
+
+
+def whitelist_mark(func: Any) -> Whitelisted | None:
+    """The ``@whitelist`` record of ``func`` (bound methods are unwrapped), or None."""
+    target = getattr(func, "__func__", func)
+    mark = getattr(target, _MARK, None)
+    return mark if isinstance(mark, Whitelisted) else None
 
 
 def alias(*names: str) -> Callable[[F], F]:
@@ -63,36 +147,104 @@ def alias(*names: str) -> Callable[[F], F]:
     return register
 
 
-def _not_whitelisted(path: str) -> errors.PermissionError:
+def register_module(path: str) -> None:
+    """Import ``path`` on the next lookup so that its :func:`alias` declarations apply (apps)."""
+    with _lock:
+        if path not in _registered:
+            _registered.append(path)
+
+
+def _load_modules() -> None:
+    for path in (*BUILTIN_MODULES, *_registered):
+        if path in _loaded:
+            continue
+        try:
+            importlib.import_module(path)
+        except ModuleNotFoundError as exc:
+            if exc.name != path:
+                raise
+        _loaded.add(path)
+
+
+def not_whitelisted(path: str) -> errors.PermissionError:
+    """Frappe's 403 for a function that is not whitelisted (or not for Guest)."""
     return errors.PermissionError(
-        f"<details><summary>You are not permitted to access this resource.</summary>Function <b>{path}</b> is not whitelisted.</details>",
+        "<details><summary>You are not permitted to access this resource.</summary>"
+        f"Function <b>{path}</b> is not whitelisted.</details>",
         title="Method Not Allowed",
     )
 
 
-def resolve(path: str, overrides: dict[str, str] | None = None) -> MethodSpec:
+def _not_found(path: str, reason: str, v2: bool) -> errors.ValidationError:
+    head = f"Failed to get method {path}" if v2 else f"Failed to get method for command {path}"
+    return errors.ValidationError(f"{head} with {reason}")
+
+
+def installed(path: str, apps: Iterable[str]) -> bool:
+    """Whether dotted ``path`` lies in docframe or in one of the installed ``apps`` packages."""
+    return any(path.startswith(app + ".") for app in ("docframe", *apps))
+
+
+def _import_target(target: str, path: str, apps: tuple[str, ...], v2: bool) -> Any:
+    module_path, _, attr = target.rpartition(".")
+    if not module_path or not all(p.isidentifier() for p in target.split(".")):
+        raise _not_found(path, f"No module named '{target}'", v2)
+    if not installed(target, apps):
+        raise _not_found(path, f"App {target.split('.', 1)[0]} is not installed", v2)
+    try:
+        module = importlib.import_module(module_path)
+    except ImportError as exc:
+        raise _not_found(path, str(exc), v2) from None
+    func = getattr(module, attr, None)
+    if func is None:
+        raise _not_found(path, f"module '{module_path}' has no attribute '{attr}'", v2)
+    return func
+
+
+def resolve(
+    path: str, overrides: dict[str, str] | None = None, *, apps: Iterable[str] = (), v2: bool = False
+) -> MethodSpec:
     """The method called ``path``; 417 when it cannot be found, 403 when it is not whitelisted."""
-    _load_builtins()
+    _load_modules()
     if overrides and path in overrides:
         path = overrides[path]
     target = ALIASES.get(path, path)
-    module_path, _, attr = target.rpartition(".")
-    if not module_path or not attr or not all(p.isidentifier() for p in target.split(".")):
-        raise errors.ValidationError(f"Failed to get method for command {path} with No module named '{path}'")
-    try:
-        module = importlib.import_module(module_path)
-        func = getattr(module, attr)
-    except (ImportError, AttributeError) as exc:
-        raise errors.ValidationError(f"Failed to get method for command {path} with {exc}") from None
-    mark = getattr(func, _MARK, None)
-    if mark is None:
-        raise _not_whitelisted(path)
-    return MethodSpec(path, func, mark[0], mark[1])
+    func = _import_target(target, path, tuple(apps), v2)
+    mark = whitelist_mark(func)
+    if mark is None or not callable(func):
+        raise not_whitelisted(target)
+    return MethodSpec(target, func, mark.allow_guest, mark.methods)
 
 
-def _load_builtins() -> None:
-    if not ALIASES:
-        importlib.import_module("docframe.methods.builtin")
+def standard_doc_method(name: str, *, methods: Iterable[str] | None = None) -> Callable[[F], F]:
+    """Register ``func(ctx, doc, **kwargs)`` as the standard whitelisted document method ``name``."""
+    allowed = frozenset(m.upper() for m in methods) if methods else DEFAULT_METHODS
+
+    def register(func: F) -> F:
+        setattr(func, _MARK, Whitelisted(False, allowed))
+        _STANDARD_DOC_METHODS[name] = func
+        return func
+
+    return register
 
 
-__all__ += ["_not_whitelisted", "alias"]
+def doc_method_spec(doc: Document, name: str) -> MethodSpec:
+    """The whitelisted method ``name`` of ``doc``: 404 when there is none, 403 when not whitelisted."""
+    _load_modules()
+    if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+        raise errors.DoesNotExistError(f"Method {name} not found")
+    cls = type(doc)
+    attr = inspect.getattr_static(cls, name, None)
+    if attr is None:
+        standard = _STANDARD_DOC_METHODS.get(name)
+        if standard is None:
+            raise errors.DoesNotExistError(f"Method {name} not found")
+        mark = whitelist_mark(standard)
+        methods = mark.methods if mark else DEFAULT_METHODS
+        return MethodSpec(f"{standard.__module__}.{name}", standard, False, methods, doc_function=True)
+    func = attr.__func__ if isinstance(attr, staticmethod | classmethod) else attr
+    mark = whitelist_mark(func)
+    path = f"{getattr(func, '__module__', cls.__module__)}.{name}"
+    if mark is None or not callable(func):
+        raise not_whitelisted(path)
+    return MethodSpec(path, getattr(doc, name), mark.allow_guest, mark.methods)

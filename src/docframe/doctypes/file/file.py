@@ -1,0 +1,88 @@
+"""File controller: names folders by path, stores uploaded bytes, removes stored files on delete.
+
+A new File gets its bytes from ``flags.extra["content"]`` (set by the upload service), or refers
+to a remote ``http(s)://`` URL, or to a file already stored under ``/files/`` or
+``/private/files/``. Folders (``is_folder``) are named by their path (``Home/Attachments``).
+Deleting a File releases its stored file, which is removed after the commit unless another File
+still refers to it; ``Home`` and ``Home/Attachments`` cannot be deleted, nor can folders that
+still hold files.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from docframe import errors
+from docframe.files import service
+from docframe.files.storage import check_file_name, is_local_url
+from docframe.model.document import Document
+
+__all__ = ["File"]
+
+REMOTE_PREFIXES = ("http://", "https://")
+
+
+class File(Document):
+    """The File DocType."""
+
+    def autoname(self) -> None:
+        """Folders are named by their path; files get a random name."""
+        if self.is_folder and self.file_name:
+            leaf = check_file_name(str(self.file_name))
+            self._data["name"] = f"{self.folder}/{leaf}" if self.folder else leaf
+
+    def before_insert(self) -> None:
+        """Default the folder, then store the content (or check the URL) of a new file."""
+        if not self.folder and not self.is_home_folder and not (self.is_folder and self.file_name == "Home"):
+            self._data["folder"] = "Home/Attachments" if self.attached_to_doctype else "Home"
+            service.ensure_folder(self.ctx, str(self.folder))
+        if self.is_folder:
+            return
+        content = self.flags.extra.pop("content", None)
+        if content is not None:
+            service.store_content(self.ctx, self, content)
+            return
+        url = self.file_url
+        if not url and not self.file_name:
+            raise errors.MandatoryError("Fields `file_name` or `file_url` must be set for File")
+        if not url:
+            raise errors.ValidationError("File content or a file_url is required")
+        if not self.file_name:
+            self._data["file_name"] = str(url).rstrip("/").rsplit("/", 1)[-1] or str(url)
+        if is_local_url(str(url)):
+            service.describe_local_file(self.ctx, self)
+
+    def validate(self) -> None:
+        """Check attachment references and that a URL is remote or a safe stored path."""
+        if self.file_name:
+            self._data["file_name"] = str(self.file_name).replace("/", "").strip() or None
+        if self.is_folder:
+            return
+        if self.attached_to_doctype and self.attached_to_name in (None, ""):
+            raise errors.ValidationError("Attached To Name must be a string or an integer")
+        field = self.attached_to_field
+        if field and not str(field).replace("_", "").isalnum():
+            raise errors.ValidationError("The fieldname you've specified in Attached To Field is invalid")
+        url = str(self.file_url or "")
+        if url and not url.startswith(REMOTE_PREFIXES):
+            if not is_local_url(url):
+                raise errors.ValidationError("URL must start with http:// or https://", title="Invalid URL")
+            service.site_storage(self.ctx.site).path(url)
+            self._data["is_private"] = int(url.startswith("/private/"))
+
+    def on_trash(self) -> None:
+        """Refuse to delete the standard folders and folders that still hold files."""
+        if self.is_home_folder or self.is_attachments_folder:
+            raise errors.ValidationError("Cannot delete Home and Attachments folders")
+        if self.is_folder:
+            table = self.ctx.site.tables.get(self.meta)
+            child = self.ctx.conn.execute(
+                select(table.c.name).where(table.c.folder == self.name).limit(1)
+            ).first()
+            if child is not None:
+                raise service.FolderNotEmpty(f"Folder {self.name} is not empty")
+
+    def after_delete(self) -> None:
+        """Release the stored file (removed after commit when no other File refers to it)."""
+        if self.file_url and not self.is_folder:
+            service.release_after_commit(self.ctx, str(self.file_url))

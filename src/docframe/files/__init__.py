@@ -1,0 +1,1 @@
+"""Files: storage of File contents (local disk by default), uploads, and serving them."""

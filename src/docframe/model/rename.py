@@ -1,0 +1,214 @@
+"""Rename: give a document a new name (or merge it into another) and follow every reference.
+
+:func:`rename_doc` validates in Frappe's order (old exists, names differ, the target exists only
+when merging, write permission, ``allow_rename``, the name rules), then in the caller's
+transaction: renames the row and its child rows (or, when merging, unions ``_assign``), rewrites
+every Link and Dynamic Link that held the old name (found through
+:meth:`~docframe.meta.registry.MetaRegistry.links_to`, without touching ``modified``), moves
+attachments, versions and stored passwords, adds an ``Edit`` comment, and deletes the old
+document when merging.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from sqlalchemy import and_, select, update
+
+from docframe import errors
+from docframe.meta.registry import LinkRef
+from docframe.meta.schema import Meta
+from docframe.model import lifecycle, persistence
+from docframe.model.document import Document
+from docframe.model.naming import validate_name
+from docframe.permissions.rules import has_permission
+
+if TYPE_CHECKING:
+    from docframe.context import Context
+
+__all__ = ["add_comment", "rename_doc"]
+
+
+def _bold(text: Any) -> str:
+    return f"<strong>{text}</strong>"
+
+
+def _name_value(meta: Meta, value: Any) -> Any:
+    if meta.naming_rule == "autoincrement":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise errors.ValidationError(f"{meta.name} names are numbers, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise errors.ValidationError("A document name must be a string or an integer")
+    return str(value)
+
+
+def _validate(
+    ctx: Context, meta: Meta, old: Any, new: Any, *, merge: bool, force: bool, ignore_permissions: bool
+) -> tuple[Document, Any]:
+    if not persistence.doc_exists(ctx, meta, old):
+        raise errors.ValidationError(f"Can't rename {old} to {new} because {old} doesn't exist.")
+    if old == new:
+        raise errors.ValidationError("No changes made because old and new name are the same.")
+    doc = persistence.load_doc(ctx, meta, old, for_update=True)
+    target = ctx.site.tables.get(meta)
+    row = ctx.conn.execute(select(target.c.name).where(target.c.name == new).with_for_update()).first()
+    exists = row is not None and row[0] == new
+    if merge and not exists:
+        raise errors.ValidationError(f"{meta.name} {new} does not exist, select a new target to merge")
+    if not merge and exists:
+        raise errors.ValidationError(f"Another {meta.name} with name {new} exists, select another name")
+    user = ctx.user
+    if not ignore_permissions and not has_permission(user, meta, "write", doc):
+        raise errors.ValidationError(f"You need write permission on {meta.name} {old} to rename")
+    if merge and not ignore_permissions:
+        other = persistence.load_doc(ctx, meta, new, for_update=True)
+        if not has_permission(user, meta, "write", other):
+            raise errors.ValidationError(f"You need write permission on {meta.name} {new} to merge")
+    if not force and not ignore_permissions and not meta.allow_rename:
+        raise errors.ValidationError(f"{meta.name} not allowed to be renamed")
+    return doc, validate_name(doc, new)
+
+
+def _rename_row(ctx: Context, meta: Meta, old: Any, new: Any) -> None:
+    table = ctx.site.tables.get(meta)
+    values: dict[str, Any] = {"name": new}
+    if meta.naming_rule == "field":
+        fieldname = meta.autoname.split(":", 1)[1].strip()
+        if fieldname in table.c:
+            values[fieldname] = new
+    ctx.conn.execute(update(table).where(table.c.name == old).values(**values))
+    for tf in meta.table_fields:
+        child = ctx.site.metas.get(tf.options, ctx.conn)
+        if not child.has_table:
+            continue
+        rows = ctx.site.tables.get(child)
+        ctx.conn.execute(
+            update(rows)
+            .where(rows.c.parent == str(old), rows.c.parenttype == meta.name)
+            .values(parent=str(new))
+        )
+
+
+def _merge_assignments(ctx: Context, meta: Meta, old: Any, new: Any) -> None:
+    table = ctx.site.tables.get(meta)
+    if "_assign" not in table.c:
+        return
+    found = ctx.conn.execute(select(table.c.name, table.c._assign).where(table.c.name.in_([old, new])))
+    users: list[str] = []
+    for _name, raw in found:
+        try:
+            listed = orjson.loads(raw) if raw else []
+        except orjson.JSONDecodeError:
+            listed = []
+        users.extend(u for u in listed if isinstance(u, str) and u not in users)
+    ctx.conn.execute(update(table).where(table.c.name == new).values(_assign=orjson.dumps(users).decode()))
+
+
+def _rewrite_link(ctx: Context, ref: LinkRef, doctype: str, old: Any, new: Any) -> None:
+    if ref.issingle:
+        singles = ctx.site.tables.framework.singles
+        ctx.conn.execute(
+            update(singles)
+            .where(singles.c.doctype == ref.doctype, singles.c.field == ref.fieldname)
+            .where(singles.c.value == str(old))
+            .values(value=str(new))
+        )
+        return
+    meta = ctx.site.metas.get(ref.doctype, ctx.conn)
+    if not meta.has_table:
+        return
+    table = ctx.site.tables.get(meta)
+    if ref.fieldname not in table.c:
+        return
+    cond = [table.c[ref.fieldname] == str(old)]
+    if ref.dynamic:
+        if ref.doctype_field not in table.c:
+            return
+        cond.append(table.c[ref.doctype_field] == doctype)
+    ctx.conn.execute(update(table).where(and_(*cond)).values({ref.fieldname: str(new)}))
+
+
+def _rewrite_references(ctx: Context, doctype: str, old: Any, new: Any) -> None:
+    for ref in ctx.site.metas.links_to(doctype, ctx.conn):
+        _rewrite_link(ctx, ref, doctype, old, new)
+    for side, name_field, type_field in (
+        ("File", "attached_to_name", "attached_to_doctype"),
+        ("Version", "docname", "ref_doctype"),
+    ):
+        if not ctx.site.metas.exists(side, ctx.conn):
+            continue
+        table = ctx.site.tables.get(ctx.site.metas.get(side, ctx.conn))
+        ctx.conn.execute(
+            update(table)
+            .where(table.c[name_field] == str(old), table.c[type_field] == doctype)
+            .values({name_field: str(new)})
+        )
+
+
+def _move_passwords(ctx: Context, doctype: str, old: Any, new: Any) -> None:
+    auth = ctx.site.tables.framework.auth
+    ctx.conn.execute(
+        update(auth).where(auth.c.doctype == doctype, auth.c.name == str(old)).values(name=str(new))
+    )
+
+
+def add_comment(
+    ctx: Context,
+    doc: Document,
+    comment_type: str = "Comment",
+    text: str | None = None,
+    comment_email: str | None = None,
+    comment_by: str | None = None,
+) -> Document:
+    """Insert a Comment on ``doc`` (permissions ignored, as Frappe's ``doc.add_comment``)."""
+    meta = ctx.site.metas.get("Comment", ctx.conn)
+    comment = persistence.new_document(ctx, meta)
+    comment.update(
+        {
+            "comment_type": comment_type,
+            "comment_email": comment_email or ctx.user.name,
+            "comment_by": comment_by,
+            "reference_doctype": doc.doctype,
+            "reference_name": str(doc.name),
+            "content": text or comment_type,
+        }
+    )
+    return lifecycle.insert(ctx, comment, ignore_permissions=True)
+
+
+def rename_doc(
+    ctx: Context,
+    doctype: str,
+    old: Any,
+    new: Any,
+    *,
+    merge: bool = False,
+    force: bool = False,
+    ignore_permissions: bool = False,
+) -> Any:
+    """Rename ``doctype`` ``old`` to ``new`` (or merge it into ``new``); returns the new name."""
+    meta = ctx.site.metas.get(doctype, ctx.conn)
+    if meta.issingle or meta.istable or not meta.has_table:
+        raise errors.ValidationError(f"{meta.name} not allowed to be renamed")
+    if meta.name == "DocType":
+        raise errors.ValidationError("DocTypes cannot be renamed through the API")
+    old, new = _name_value(meta, old), _name_value(meta, new)
+    _doc, new = _validate(
+        ctx, meta, old, new, merge=merge, force=force, ignore_permissions=ignore_permissions
+    )
+    if merge:
+        _merge_assignments(ctx, meta, old, new)
+    else:
+        _rename_row(ctx, meta, old, new)
+    _rewrite_references(ctx, meta.name, old, new)
+    if not merge:
+        _move_passwords(ctx, meta.name, old, new)
+    renamed = persistence.load_doc(ctx, meta, new)
+    text = f"merged {_bold(old)} into {_bold(new)}" if merge else f"renamed from {_bold(old)} to {_bold(new)}"
+    add_comment(ctx, renamed, "Edit", text)
+    if merge:
+        lifecycle.delete_doc(ctx, meta.name, old, ignore_permissions=ignore_permissions)
+    return new
