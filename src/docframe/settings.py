@@ -46,6 +46,8 @@ class Settings:
     bulk_async_threshold: int = 20
     apps: tuple[str, ...] = ()
     logging: bool = False
+    #: Seconds between two checks whether another process changed DocType definitions.
+    meta_check_interval: float = 1.0
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -65,6 +67,14 @@ def _as_tuple(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     return tuple(str(v) for v in value)
+
+
+def _seconds(value: Any, default: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number >= 0 else default
 
 
 def load_settings(site_path: Path) -> Settings:
@@ -96,5 +106,6 @@ def load_settings(site_path: Path) -> Settings:
         bulk_async_threshold=int(threshold) if isinstance(threshold, int | str) else 20,
         apps=_as_tuple(merged.get("apps")),
         logging=bool(merged.get("logging")),
+        meta_check_interval=_seconds(merged.get("meta_check_interval"), 1.0),
         raw=merged,
     )

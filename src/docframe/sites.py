@@ -9,13 +9,15 @@ the only site). :meth:`Site.unit_of_work` opens the transaction every request an
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 import docframe
 from docframe import errors
@@ -23,6 +25,7 @@ from docframe.auth.users import User
 from docframe.context import Context, current
 from docframe.db.engine import Database, open_engine
 from docframe.db.tables import TableRegistry
+from docframe.db.versions import bump_version, read_version
 from docframe.hooks import HookRegistry
 from docframe.meta.registry import MetaRegistry, builtin_doctype_root, custom_doctype_source
 from docframe.model.controllers import ControllerRegistry
@@ -67,6 +70,10 @@ class Site:
         self.time_zone = _zone(settings.time_zone)
         #: Small per-process caches other modules own (keyed by owner name).
         self.cache: dict[str, Any] = {}
+        self._meta_lock = threading.Lock()
+        self._meta_listeners: list[Callable[[str | None], None]] = []
+        self._meta_seen: int | None = None
+        self._meta_checked = float("-inf")
 
     def _doctype_table(self, doctype: str) -> Any:
         return self.tables.get(self.metas.get(doctype))
@@ -80,31 +87,115 @@ class Site:
         """A new connection from the site's pool."""
         return self.db.engine.connect()
 
+    # -- metadata freshness across processes -------------------------------------------------------
+
+    def refresh_metadata(self, *, force: bool = False) -> bool:
+        """Drop cached metadata if DocType definitions changed elsewhere; True when dropped.
+
+        Reads the version counter (:mod:`docframe.db.versions`) at most once per
+        ``settings.meta_check_interval`` seconds, so requests in between run no extra query. The
+        first successful read also drops whatever was cached before it (nothing to compare with).
+        """
+        now = time.monotonic()
+        if not force and now - self._meta_checked < self.settings.meta_check_interval:
+            return False
+        if not self._meta_lock.acquire(blocking=False):
+            return False  # another thread is checking right now
+        try:
+            self._meta_checked = now
+            version = self._read_meta_version()
+            if version is None or version == self._meta_seen:
+                return False
+            self._meta_seen = version
+            self.forget_metadata()
+            return True
+        finally:
+            self._meta_lock.release()
+
+    def _refresh_metadata_within(self, conn: Connection) -> None:
+        """The write-path check: read the version in the unit of work's own transaction."""
+        if self._meta_seen is None:
+            return  # no counter table yet (a failed read would abort a PostgreSQL transaction)
+        version = read_version(conn, self.tables.framework.versions)
+        if version != self._meta_seen:
+            self._meta_seen = version
+            self.forget_metadata()
+
+    def _read_meta_version(self) -> int | None:
+        try:
+            with self.db.engine.connect() as conn:
+                return read_version(conn, self.tables.framework.versions)
+        except SQLAlchemyError:  # not installed or migrated yet: no counter to read
+            return None
+
+    def forget_metadata(self, doctype: str | None = None) -> None:
+        """Drop this process's cached meta and table of ``doctype`` (or of every DocType)."""
+        self.metas.invalidate(doctype)
+        self.tables.forget(doctype)
+        for listener in list(self._meta_listeners):
+            listener(doctype)
+
+    def on_metadata_forgotten(self, listener: Callable[[str | None], None]) -> None:
+        """Call ``listener(doctype)`` (``None`` = every DocType) whenever cached metadata is dropped.
+
+        For per-site caches derived from definitions (permission rows, field levels...), so they
+        follow DocType changes made by this process or, via the version check, by any other.
+        """
+        self._meta_listeners.append(listener)
+
+    def metadata_changed(self, ctx: Context, doctype: str | None = None) -> None:
+        """Record in ``ctx``'s transaction that DocType definitions changed.
+
+        Raises the shared version counter (other processes drop their caches at their next check)
+        and drops this process's cached meta of ``doctype`` once the transaction commits.
+        """
+        bump_version(ctx.conn, self.tables.framework.versions)
+        ctx.after_commit.append(lambda: self.forget_metadata(doctype))
+
     @contextmanager
     def unit_of_work(
         self, user: User, *, write: bool = True, form: dict[str, Any] | None = None
     ) -> Iterator[Context]:
-        """Open a connection and a transaction; commit when ``write`` and no error, else roll back."""
-        with self.db.engine.connect() as conn:
+        """A unit of work: its connection and transaction open on first use (``ctx.conn``); commit
+        when ``write`` and no error, else roll back. Work that never touches the database opens none.
+
+        Cached metadata is checked against the shared version first: a write always checks (in its
+        own transaction, one primary-key read) so it never saves with a stale definition and drops a
+        new field; a read checks at most once per ``settings.meta_check_interval``.
+        """
+        self.refresh_metadata(force=write and self._meta_seen is None)
+        opened: dict[str, Any] = {}
+
+        def open_connection() -> Connection:
+            conn = self.db.engine.connect()
             if write:
                 conn = conn.execution_options(docframe_write=True)
-            trans = conn.begin()
-            ctx = Context(site=self, conn=conn, user=user, form=form or {})
-            token = current.set(ctx)
-            try:
-                yield ctx
-            except BaseException:
-                trans.rollback()
-                raise
-            else:
+            opened["conn"], opened["trans"] = conn, conn.begin()
+            if write:
+                self._refresh_metadata_within(conn)
+            return conn
+
+        ctx = Context(site=self, user=user, form=form or {}, opener=open_connection)
+        token = current.set(ctx)
+        try:
+            yield ctx
+        except BaseException:
+            if "trans" in opened:
+                opened["trans"].rollback()
+            raise
+        else:
+            if "trans" in opened:
                 if write:
-                    trans.commit()
-                    for callback in ctx.after_commit:
-                        callback()
+                    opened["trans"].commit()
                 else:
-                    trans.rollback()
-            finally:
-                current.reset(token)
+                    opened["trans"].rollback()
+            if write:
+                for callback in ctx.after_commit:
+                    callback()
+        finally:
+            if "conn" in opened:
+                opened["conn"].close()
+            current.reset(token)
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -119,6 +210,7 @@ class SiteRegistry:
         common = read_json_file(self.sites_path / "common_site_config.json")
         self.default_site = default_site or common.get("default_site") or self._only_site()
         self._sites: dict[str, Site] = {}
+        self._missing_hosts: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def _only_site(self) -> str | None:
@@ -155,11 +247,29 @@ class SiteRegistry:
             site = self._sites.get(host)
             if site is not None:
                 return site
-            if (self.sites_path / host / "site_config.json").is_file():
+            if self._host_is_site(host):
                 return self.get(host)
         if self.default_site:
             return self.get(self.default_site)
         raise errors.DoesNotExistError("No site matches this request")
+
+    def _host_is_site(self, host: str) -> bool:
+        """Whether a site folder is named ``host`` (misses are remembered for a few seconds)."""
+        checked = self._missing_hosts.get(host)
+        now = time.monotonic()
+        if checked is not None and now - checked < 5.0:
+            return False
+        if (
+            host
+            and "/" not in host
+            and not host.startswith(".")
+            and (self.sites_path / host / "site_config.json").is_file()
+        ):
+            return True
+        if len(self._missing_hosts) > 1000:
+            self._missing_hosts.clear()
+        self._missing_hosts[host] = now
+        return False
 
     def close(self) -> None:
         """Dispose every open site's engine."""

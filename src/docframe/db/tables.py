@@ -10,31 +10,57 @@ from __future__ import annotations
 import hashlib
 import threading
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, SmallInteger, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, MetaData, SmallInteger, String, Table, Text
 
-from docframe.db.types import DATETIME6, LONGTEXT, NAME_TYPE, VARCHAR_LEN, column_type, is_indexable
-from docframe.meta.schema import Meta
+from docframe.db.types import (
+    CHECK_TYPE,
+    DATETIME6,
+    IDX_TYPE,
+    LONGTEXT,
+    NAME_TYPE,
+    NOT_NULL_TYPES,
+    VARCHAR_LEN,
+    column_type,
+    is_indexable,
+    varchar_length,
+)
+from docframe.meta.fieldtypes import (
+    CHILD_FIELDS,
+    FLOAT_TYPES,
+    INT_TYPES,
+    LONG_TEXT_TYPES,
+    OPTIONAL_FIELDS,
+    TEXT_TYPES,
+    VARCHAR_TYPES,
+)
+from docframe.meta.schema import DocFieldDef, Meta
 
-__all__ = ["FrameworkTables", "TableRegistry", "build_table", "index_name"]
+__all__ = ["MYSQL_TABLE_ARGS", "FrameworkTables", "TableRegistry", "build_table", "data_column", "index_name"]
 
 MYSQL_TABLE_ARGS = {
-    "mysql_engine": "InnoDB",
-    "mysql_charset": "utf8mb4",
-    "mysql_collate": "utf8mb4_unicode_ci",
-    "mariadb_engine": "InnoDB",
-    "mariadb_charset": "utf8mb4",
-    "mariadb_collate": "utf8mb4_unicode_ci",
+    f"{prefix}_{key}": value
+    for prefix in ("mysql", "mariadb")
+    for key, value in (
+        ("engine", "InnoDB"),
+        ("row_format", "DYNAMIC"),
+        ("charset", "utf8mb4"),
+        ("collate", "utf8mb4_unicode_ci"),
+    )
 }
+#: Longest index name, in bytes (PostgreSQL keeps 63, MariaDB 64).
 MAX_IDENTIFIER = 60
+#: Defaults Frappe resolves per document; they never become column defaults.
+DYNAMIC_DEFAULTS = frozenset({"_Login", "__user", "_Full Name", "Today", "__today", "now", "Now"})
 
 
 def index_name(table: str, column: str, kind: str) -> str:
-    """A deterministic index name that fits every backend's identifier limit."""
+    """A deterministic index name that fits every backend's identifier limit (in bytes)."""
     name = f"{table}_{column}_{kind}"
-    if len(name) <= MAX_IDENTIFIER:
+    if len(name.encode()) <= MAX_IDENTIFIER:
         return name
     digest = hashlib.sha1(name.encode()).hexdigest()[:10]
-    return f"{name[: MAX_IDENTIFIER - 11]}_{digest}"
+    head = name.encode()[: MAX_IDENTIFIER - 11].decode("utf-8", "ignore")
+    return f"{head}_{digest}"
 
 
 def _name_column(meta: Meta) -> Column[object]:
@@ -43,39 +69,69 @@ def _name_column(meta: Meta) -> Column[object]:
     return Column("name", NAME_TYPE, primary_key=True)
 
 
-def build_table(meta: Meta, metadata: MetaData) -> Table:
-    """Describe the table of ``meta`` in ``metadata`` (replacing an older description)."""
-    tname = meta.table
-    if tname in metadata.tables:
-        metadata.remove(metadata.tables[tname])
+def _standard_columns(meta: Meta) -> list[Column[object]]:
     cols: list[Column[object]] = [
         _name_column(meta),
         Column("creation", DATETIME6),
         Column("modified", DATETIME6),
         Column("modified_by", String(VARCHAR_LEN)),
         Column("owner", String(VARCHAR_LEN)),
-        Column("docstatus", SmallInteger(), nullable=False, server_default="0"),
-        Column("idx", Integer(), nullable=False, server_default="0"),
+        Column("docstatus", CHECK_TYPE, nullable=False, server_default="0"),
+        Column("idx", IDX_TYPE, nullable=False, server_default="0"),
     ]
     if meta.istable:
-        cols += [Column(c, String(VARCHAR_LEN)) for c in ("parent", "parentfield", "parenttype")]
+        cols += [Column(c, String(VARCHAR_LEN)) for c in CHILD_FIELDS]
     else:
-        cols += [Column(c, Text()) for c in ("_user_tags", "_comments", "_assign", "_liked_by")]
+        cols += [Column(c, Text()) for c in OPTIONAL_FIELDS]
         if meta.track_seen:
             cols.append(Column("_seen", Text()))
+    return cols
+
+
+def _number(value: str | None, whole: bool) -> str:
+    try:
+        number = float(str(value or 0).replace(",", ""))
+    except ValueError:
+        number = 0.0
+    if number != number or number in (float("inf"), float("-inf")):
+        number = 0.0
+    return str(int(number)) if whole or number.is_integer() else repr(number)
+
+
+def _literal_default(f: DocFieldDef) -> str | None:
+    default = f.default
+    if default is None or default in DYNAMIC_DEFAULTS or default.startswith(":"):
+        return None
+    if f.fieldtype in VARCHAR_TYPES:
+        return default if len(default) <= varchar_length(f) else None
+    if f.fieldtype in TEXT_TYPES | LONG_TEXT_TYPES and f.fieldtype != "JSON":
+        return default
+    return None
+
+
+def data_column(f: DocFieldDef) -> Column[object]:
+    """The column of one data field, with Frappe's nullability and default.
+
+    Check, Int, Float, Currency and Percent are ``NOT NULL DEFAULT <number>``; other numeric fields
+    too when ``not_nullable``. Text fields get their default as a column default when it is a
+    literal (not ``Today``, ``__user``, ``:Link``...) so rows that exist when a column is added
+    receive it; date and time defaults are applied by the model only.
+    """
+    ctype = column_type(f)
+    if f.fieldtype in NOT_NULL_TYPES or (f.not_nullable and f.fieldtype in INT_TYPES | FLOAT_TYPES):
+        whole = f.fieldtype in INT_TYPES
+        return Column(f.fieldname, ctype, nullable=False, server_default=_number(f.default, whole))
+    literal = _literal_default(f)
+    if literal is not None:
+        return Column(f.fieldname, ctype, server_default=literal)
+    return Column(f.fieldname, ctype)
+
+
+def _indexes(meta: Meta, table: Table) -> list[Index]:
+    tname = meta.table
     indexes: list[Index] = []
     for f in meta.data_fields:
-        col: Column[object] = Column(f.fieldname, column_type(f))
-        if f.fieldtype in ("Check", "Int") or (
-            f.not_nullable and f.fieldtype in ("Float", "Currency", "Percent")
-        ):
-            col = Column(
-                f.fieldname, column_type(f), nullable=False, server_default=str(_int_default(f.default))
-            )
-        cols.append(col)
-    table = Table(tname, metadata, *cols, **MYSQL_TABLE_ARGS)
-    for f in meta.data_fields:
-        if not is_indexable(f):
+        if not is_indexable(f) or meta.issingle:
             continue
         if f.unique:
             indexes.append(Index(index_name(tname, f.fieldname, "unique"), table.c[f.fieldname], unique=True))
@@ -87,15 +143,26 @@ def build_table(meta: Meta, metadata: MetaData) -> Table:
         indexes.append(Index(index_name(tname, "creation", "index"), table.c.creation))
         if meta.sort_field == "modified":
             indexes.append(Index(index_name(tname, "modified", "index"), table.c.modified))
+    return indexes
+
+
+def build_table(meta: Meta, metadata: MetaData) -> Table:
+    """Describe the table of ``meta`` in ``metadata`` (replacing an older description).
+
+    Standard columns first (``name``, timestamps, owner, ``docstatus``, ``idx``; the parent
+    columns of child tables or the underscore columns of other tables), then one column per data
+    field, then the indexes: ``unique`` and ``search_index`` fields, ``parent`` of child tables,
+    ``creation`` (and ``modified`` when it is the sort field) of other tables.
+    """
+    tname = meta.table
+    if tname in metadata.tables:
+        metadata.remove(metadata.tables[tname])
+    standard = _standard_columns(meta)
+    taken = {c.name for c in standard}
+    cols = standard + [data_column(f) for f in meta.data_fields if f.fieldname not in taken]
+    table = Table(tname, metadata, *cols, **MYSQL_TABLE_ARGS)
+    _indexes(meta, table)
     return table
-
-
-def _int_default(value: str | None) -> int | float:
-    try:
-        number = float(value or 0)
-    except ValueError:
-        return 0
-    return int(number) if number.is_integer() else number
 
 
 class FrameworkTables:
@@ -135,10 +202,18 @@ class FrameworkTables:
             Index("sessions_user_index", "user"),
             **MYSQL_TABLE_ARGS,
         )  # fmt: skip
+        #: One counter per scope ("meta"), raised whenever DocType definitions change, so every
+        #: process can tell that its cached metadata is stale (see docframe.db.versions).
+        self.versions = Table(
+            "__MetaVersion", metadata,
+            Column("scope", String(VARCHAR_LEN), primary_key=True),
+            Column("version", BigInteger(), nullable=False, server_default="0"),
+            **MYSQL_TABLE_ARGS,
+        )  # fmt: skip
 
     def all(self) -> list[Table]:
         """Every framework table."""
-        return [self.singles, self.series, self.auth, self.sessions]
+        return [self.singles, self.series, self.auth, self.sessions, self.versions]
 
 
 class TableRegistry:
@@ -160,7 +235,10 @@ class TableRegistry:
             self._tables[meta.name] = (meta, table)
             return table
 
-    def forget(self, doctype: str) -> None:
-        """Drop the cached table of ``doctype``."""
+    def forget(self, doctype: str | None = None) -> None:
+        """Drop the cached table of ``doctype`` (or of every DocType)."""
         with self._lock:
-            self._tables.pop(doctype, None)
+            if doctype is None:
+                self._tables.clear()
+            else:
+                self._tables.pop(doctype, None)

@@ -3,20 +3,54 @@
 Generic SQLAlchemy types with per-dialect variants, so one :class:`~sqlalchemy.Table` serves every
 backend. Numbers are read back as Python ``int``/``float`` (never ``Decimal``), dates and times as
 ``date``/``datetime``/``time`` objects.
+
+The map follows Frappe v16 (spec section 2.2): ``varchar(140)`` (or ``length``) for short text,
+``int``/``bigint``, ``tinyint`` (MariaDB) or ``smallint`` (PostgreSQL) for Check, ``decimal(21,9)``
+for Float/Currency/Percent/Duration, ``decimal(3,2)`` for Rating, ``date``, ``datetime(6)`` /
+``timestamp(6)``, ``time(6)``, ``text`` / ``longtext``. SQLite keeps its own affinities (``REAL`` for
+decimals). JSON is stored as (long) text on every backend so values round-trip as the text sent.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Date, DateTime, Float, Integer, Numeric, SmallInteger, String, Text, Time
+from sqlalchemy import (
+    REAL,
+    BigInteger,
+    Date,
+    DateTime,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+)
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.types import TypeEngine
 
 from docframe.meta.fieldtypes import LONG_TEXT_TYPES, TEXT_TYPES, VARCHAR_TYPES
 from docframe.meta.schema import DocFieldDef
 
-__all__ = ["DATETIME6", "NAME_TYPE", "VARCHAR_LEN", "column_type", "is_indexable"]
+__all__ = [
+    "CHECK_TYPE",
+    "DATETIME6",
+    "IDX_TYPE",
+    "LONGTEXT",
+    "NAME_TYPE",
+    "NOT_NULL_TYPES",
+    "VARCHAR_LEN",
+    "column_type",
+    "is_indexable",
+    "varchar_length",
+]
 
 VARCHAR_LEN = 140
+#: Largest ``length`` a varchar field may ask for.
+MAX_VARCHAR_LEN = 1000
+#: Field types whose column is ``NOT NULL DEFAULT <number>`` (Frappe's ``NOT_NULL_TYPES``).
+NOT_NULL_TYPES: frozenset[str] = frozenset({"Check", "Int", "Currency", "Float", "Percent"})
+#: Types that are never indexed (Frappe refuses ``search_index`` and ``unique`` on them).
+_UNINDEXABLE = TEXT_TYPES | LONG_TEXT_TYPES
 
 DATETIME6: TypeEngine[object] = (
     DateTime()
@@ -30,23 +64,32 @@ TIME6: TypeEngine[object] = (
 )
 LONGTEXT: TypeEngine[object] = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 NAME_TYPE: TypeEngine[object] = String(VARCHAR_LEN)
+#: Check and ``docstatus``: ``tinyint`` on MariaDB, ``smallint`` elsewhere.
+CHECK_TYPE: TypeEngine[object] = SmallInteger().with_variant(mysql.TINYINT(), "mysql", "mariadb")
+#: ``idx``: ``int`` on MariaDB and SQLite, ``bigint`` on PostgreSQL.
+IDX_TYPE: TypeEngine[object] = Integer().with_variant(BigInteger(), "postgresql")
 
 
 def _decimal(precision: int, scale: int) -> TypeEngine[object]:
-    return Numeric(precision, scale, asdecimal=False).with_variant(Float(), "sqlite")
+    return Numeric(precision, scale, asdecimal=False).with_variant(REAL(), "sqlite")
+
+
+def varchar_length(field: DocFieldDef) -> int:
+    """The varchar length of a short-text field: ``length`` when 1..1000, else 140."""
+    return field.length if 0 < field.length <= MAX_VARCHAR_LEN else VARCHAR_LEN
 
 
 def column_type(field: DocFieldDef) -> TypeEngine[object]:
     """The SQLAlchemy type of the column that stores ``field``."""
     ft = field.fieldtype
     if ft in VARCHAR_TYPES:
-        return String(field.length if 0 < field.length <= 1000 else VARCHAR_LEN)
+        return String(varchar_length(field))
     if ft == "Int":
         return BigInteger() if field.length > 11 else Integer()
     if ft == "Long Int":
         return BigInteger()
     if ft == "Check":
-        return SmallInteger()
+        return CHECK_TYPE
     if ft in ("Float", "Currency", "Percent", "Duration"):
         return _decimal(21, 9)
     if ft == "Rating":
@@ -65,11 +108,5 @@ def column_type(field: DocFieldDef) -> TypeEngine[object]:
 
 
 def is_indexable(field: DocFieldDef) -> bool:
-    """Whether a unique constraint or index may be put on the field's column."""
-    return field.fieldtype in VARCHAR_TYPES or field.fieldtype in (
-        "Int",
-        "Long Int",
-        "Check",
-        "Date",
-        "Datetime",
-    )
+    """Whether a unique constraint or index may be put on the field's column (never on text)."""
+    return field.has_column and field.fieldtype not in _UNINDEXABLE

@@ -123,7 +123,10 @@ class MetaRegistry:
         definition = self._standard.get(doctype)
         if definition is None and self._custom_loader is not None:
             definition = self._custom_loader(conn, doctype)
-        return load_meta(definition) if definition is not None else None
+        # Names are exact on every backend (MariaDB would match "todo" to "ToDo" by collation).
+        if definition is None or definition.get("name") != doctype:
+            return None
+        return load_meta(definition)
 
     def put(self, meta: Meta) -> None:
         """Cache ``meta`` (used right after a DocType is saved in this process)."""

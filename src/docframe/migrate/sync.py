@@ -17,6 +17,7 @@ from sqlalchemy import select
 from docframe.auth import passwords
 from docframe.auth.users import ADMINISTRATOR, GUEST, User
 from docframe.context import Context
+from docframe.db.versions import ensure_version_row
 from docframe.meta.loader import normalise_definition
 from docframe.migrate.apply import sync_table
 from docframe.model import lifecycle, persistence, validation
@@ -40,6 +41,7 @@ def sync_schema(ctx: Context, progress: Progress = _noop) -> list[str]:
     done: list[str] = []
     for table in site.tables.framework.all():
         done += sync_table(ctx.conn, table)
+    ensure_version_row(ctx.conn, site.tables.framework.versions)
     # Standard DocTypes first: the custom ones are listed from tabDocType, which is one of them.
     for name in site.metas.standard_names:
         done += _sync_doctype_table(ctx, name, progress)

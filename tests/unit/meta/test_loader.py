@@ -6,10 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import MetaData
 
+from docframe.db.tables import build_table
+from docframe.db.types import column_type
+from docframe.meta import validate as rules
 from docframe.meta.fieldtypes import DATA_FIELD_TYPES, NO_VALUE_TYPES
-from docframe.meta.loader import load_meta
+from docframe.meta.loader import load_meta, normalise_definition
 from docframe.meta.registry import MetaRegistry, builtin_doctype_root
+from docframe.meta.schema import Meta
 
 FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "frappe-doctypes"
 FIXTURE_FILES = sorted(p for p in FIXTURES.glob("*.json"))
@@ -86,3 +91,74 @@ def test_builtin_doctypes_keep_frappe_names_and_data_fieldnames(name: str) -> No
     got = {f.fieldname: f.fieldtype for f in ours.fields}
     assert wanted.items() <= got.items()
     assert (ours.istable, ours.issingle, ours.autoname) == (theirs.istable, theirs.issingle, theirs.autoname)
+
+
+# -- Frappe's definitions through docframe's DocType rules and table builder -------------------------
+
+KNOWN = {json.loads(p.read_text())["name"]: json.loads(p.read_text()) for p in FIXTURE_FILES}
+
+
+BUILTINS = MetaRegistry.from_folders([("docframe", builtin_doctype_root().parent, builtin_doctype_root())])
+
+
+def _fixture_lookup(name: str) -> Meta | None:
+    """Fixture DocTypes as they are, then docframe's built-ins; any other target as a child DocType."""
+    if name in KNOWN:
+        return load_meta(KNOWN[name])
+    if BUILTINS.is_standard(name):
+        return BUILTINS.get(name)
+    return load_meta({"name": name, "istable": 1, "fields": [{"fieldname": "link", "fieldtype": "Link"}]})
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.stem)
+def test_every_frappe_definition_passes_docframes_doctype_rules(path: Path) -> None:
+    data = normalise_definition(json.loads(path.read_text()))
+    fields = [dict(f) for f in data["fields"]]
+    before = [f["fieldname"] for f in fields]
+    rules.prepare(data, fields, [])
+    rules.check_fieldnames(data["name"], fields)
+    rules.check_autoname(data, fields)
+    rules.check_fields(data, fields, _fixture_lookup)
+    rules.check_properties(data, fields)
+    if not data.get("istable"):
+        rules.check_permissions(
+            data, [{**p, "idx": i} for i, p in enumerate(data.get("permissions") or [], 1)]
+        )
+    assert [f["fieldname"] for f in fields] == before  # nothing renamed
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.stem)
+def test_every_frappe_definition_builds_a_table(path: Path) -> None:
+    meta = load_meta(json.loads(path.read_text()))
+    table = build_table(meta, MetaData())
+    data_columns = {f.fieldname for f in meta.data_fields}
+    assert data_columns <= set(table.c.keys())
+    assert not {f.fieldname for f in meta.fields if f.fieldtype in NO_VALUE_TYPES} & set(table.c.keys())
+    assert ("parent" in table.c) == meta.istable and ("_user_tags" in table.c) == (not meta.istable)
+    for f in meta.data_fields:
+        if (
+            f.fieldname not in meta.standard_columns
+        ):  # Communication declares _user_tags: the text column wins
+            assert type(table.c[f.fieldname].type) is type(column_type(f)), f.fieldname
+
+
+def test_field_order_wins_and_unknown_fields_go_last() -> None:
+    meta = load_meta(
+        {"name": "Ordered", "field_order": ["b", "a"],
+         "fields": [{"fieldname": "a"}, {"fieldname": "c"}, {"fieldname": "b"}]}
+    )  # fmt: skip
+    assert [f.fieldname for f in meta.fields] == ["b", "a", "c"]
+    assert [f.idx for f in meta.fields] == [1, 2, 3]
+
+
+def test_child_tables_have_no_permissions_and_derived_sets() -> None:
+    child = load_meta({"name": "Row", "istable": 1, "permissions": [{"role": "All", "read": 1}],
+                       "fields": [{"fieldname": "item", "fieldtype": "Link", "options": "Item"}]})  # fmt: skip
+    assert child.permissions == () and child.valid_columns[-4:] == (
+        "parent",
+        "parentfield",
+        "parenttype",
+        "item",
+    )
+    assert [f.fieldname for f in child.link_fields] == ["item"]
+    assert "_user_tags" not in child.all_columns and "parent" in child.all_columns

@@ -11,7 +11,8 @@ from sqlalchemy.engine import Connection, Engine
 from docframe.db.dialects import IntegrityInfo
 
 name = "sqlite"
-_UNIQUE = re.compile(r"UNIQUE constraint failed: ([^\s,]+)")
+# Table names may contain spaces ("tabSales Invoice.name"); several columns are ", "-separated.
+_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+?)(?:, |$)")
 
 
 def prepare(engine: Engine) -> None:

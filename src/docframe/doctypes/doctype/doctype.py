@@ -1,121 +1,294 @@
-"""DocType controller: validates a definition and makes its table follow it at once.
+"""DocType controller: validates a definition (spec 1.6) and makes its table follow it at once.
 
-Custom DocTypes (``custom: 1``) may be created and changed through the API by anyone with write
-permission on DocType; standard ones only in developer mode. On save the table is created or
-extended in the same transaction and every process's cached meta is dropped after commit.
+Custom DocTypes (``custom: 1``) may be created, changed and deleted through the API by anyone with
+the rights on DocType; standard ones only in developer mode (and docframe never writes DocType
+files, so a new DocType must be custom). On save the table is created or extended in the same
+transaction (columns and indexes are only added; a removed field keeps its column and a changed
+type is reported, not altered) and the shared metadata version is raised, so every process drops
+its cached meta. Deleting a custom DocType drops its table (or its Single values).
+
+The rules that need no database are in :mod:`docframe.meta.validate`; the ones here read the
+current table (duplicate values under a new ``unique``, an autoincrement switch with rows) or the
+DocType table (a naming-series prefix used elsewhere, Table fields that use a child DocType).
 """
 
 from __future__ import annotations
 
-import re
+from typing import Any
+
+from sqlalchemy import MetaData, Table, delete, func, select
 
 from docframe import errors
-from docframe.meta.fieldtypes import DATA_FIELD_TYPES, NO_VALUE_TYPES, RESERVED_FIELDNAMES
+from docframe.db.tables import build_table
+from docframe.meta import validate as rules
+from docframe.meta.fieldtypes import NO_VALUE_TYPES, TABLE_TYPES
 from docframe.meta.loader import load_meta
-from docframe.migrate.apply import sync_table
+from docframe.meta.schema import Meta
+from docframe.migrate.apply import apply, drop_table, plan
+from docframe.migrate.diff import Notice
+from docframe.model import naming
 from docframe.model.document import Document
 
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]*$")
-_FIELDNAME_STRIP = re.compile(r"[\'\",./%@()<>{}]")
-_FIELDNAME_OK = re.compile(r"^\w+$", re.UNICODE)
-VALID_FIELDTYPES = DATA_FIELD_TYPES | NO_VALUE_TYPES
+__all__ = [
+    "CannotCreateStandardDoctypeError",
+    "CannotIndexedError",
+    "DocType",
+    "DoctypeLinkError",
+    "HiddenAndMandatoryWithoutDefaultError",
+    "IllegalMandatoryError",
+    "InvalidFieldNameError",
+    "NonUniqueError",
+    "UniqueFieldnameError",
+    "WrongOptionsDoctypeLinkError",
+]
+
+InvalidFieldNameError = rules.InvalidFieldNameError
+UniqueFieldnameError = rules.UniqueFieldnameError
+IllegalMandatoryError = rules.IllegalMandatoryError
+DoctypeLinkError = rules.DoctypeLinkError
+WrongOptionsDoctypeLinkError = rules.WrongOptionsDoctypeLinkError
+HiddenAndMandatoryWithoutDefaultError = rules.HiddenAndMandatoryWithoutDefaultError
+NonUniqueError = rules.NonUniqueError
+CannotIndexedError = rules.CannotIndexedError
+CannotCreateStandardDoctypeError = rules.CannotCreateStandardDoctypeError
+
+DEVELOPER_MODE_ONLY = "Not in Developer Mode! Set in site_config.json or make 'Custom' DocType."
+#: Core DocTypes whose fieldnames are not checked against controller attributes (as in Frappe).
+CORE_DOCTYPES = frozenset({"Custom DocPerm", "DocPerm", "Custom Field", "Customize Form Field", "DocField"})
+
+
+def _attributes(cls: type) -> tuple[frozenset[str], frozenset[str]]:
+    """The (properties, methods) of a controller class, as Frappe compares fieldnames with them."""
+    names = [n for n in dir(cls) if not n.startswith("__")]
+    props = frozenset(n for n in names if isinstance(getattr(cls, n, None), property))
+    methods = frozenset(n for n in names if n not in props and callable(getattr(cls, n, None)))
+    return props, methods
 
 
 class DocType(Document):
     """The DocType DocType."""
 
-    def validate(self) -> None:
-        """Check the name, the fields and who may change this DocType."""
-        name = str(self.name or "")
-        if len(name) > 61:
-            raise errors.NameError(f"Doctype name is limited to 61 characters ({name})")
-        if name != name.strip():
-            raise errors.NameError("DocType's name should not start or end with whitespace")
-        if not _NAME.match(name):
-            raise errors.NameError(
-                "A DocType's name should start with a letter and can only consist of letters, numbers, "
-                "spaces, underscores and hyphens"
-            )
-        if not self.custom and not self.ctx.in_install and not self.ctx.site.settings.developer_mode:
-            raise errors.ValidationError(
-                "Not in Developer Mode! Set in site_config.json or make 'Custom' DocType."
-            )
-        if self.custom and self.ctx.site.metas.is_standard(name):
-            raise errors.ValidationError(f"DocType {name} is a standard DocType and cannot be replaced")
-        if not self.module:
-            self._data["module"] = "Custom"
-        self._check_fields()
+    # -- validate ------------------------------------------------------------------------------------
 
-    def _check_fields(self) -> None:
-        seen: dict[str, int] = {}
-        for row in self.get_table("fields"):
-            fieldtype = row.fieldtype or "Data"
-            if fieldtype not in VALID_FIELDTYPES:
-                raise errors.ValidationError(f"Row #{row.idx}: Invalid fieldtype {fieldtype}")
-            fieldname = row.fieldname
-            if not fieldname and row.label:
-                fieldname = re.sub(r"\s+", "_", str(row.label).strip().lower()).rstrip("?")
-            if not fieldname:
-                if fieldtype in NO_VALUE_TYPES and fieldtype not in ("Table", "Table MultiSelect"):
-                    fieldname = f"{fieldtype.lower().replace(' ', '_')}_{row.idx}"
-                else:
-                    raise errors.ValidationError(f"Row #{row.idx}: Fieldname is required")
-            fieldname = _FIELDNAME_STRIP.sub("", str(fieldname)).lower()
-            if not _FIELDNAME_OK.match(fieldname):
-                raise errors.InvalidColumnName(f"Fieldname {fieldname} cannot have special characters")
-            if fieldname in RESERVED_FIELDNAMES:
-                raise errors.ValidationError(f"Fieldname {fieldname} is restricted")
-            if len(fieldname) > 64:
-                raise errors.ValidationError(f"Fieldname is limited to 64 characters ({fieldname})")
-            if fieldname in seen:
-                raise errors.ValidationError(
-                    f"{self.name}: Fieldname {fieldname} appears multiple times in rows {seen[fieldname]}, {row.idx}"
+    def validate(self) -> None:
+        """Check who may save this DocType, its name, fields, naming and permission rules."""
+        self._check_developer_mode()
+        rules.check_name(self.name)
+        name = str(self.name)
+        fields = self._rows("fields")
+        rules.prepare(self._data, fields, [])
+        if self.get("istable"):
+            self._data["permissions"] = []
+        rules.check_fieldnames(name, fields)
+        _default_in_list_view(fields)
+        rules.check_autoname(self._data, fields)
+        self._check_series_prefix()
+        self._check_autoincrement_switch()
+        rules.check_fields(self._data, fields, self._lookup)
+        rules.check_properties(self._data, fields)
+        if not self.get("istable"):
+            for note in rules.check_permissions(self._data, self._rows("permissions")):
+                self.ctx.msgprint(note)
+        for row in rules.framework_fields(self._data, fields):
+            self._append_row("fields", row)
+        self._check_unique_values()
+        self._check_field_conflicts()
+
+    def _rows(self, fieldname: str) -> list[dict[str, Any]]:
+        return [row._data for row in self.get_table(fieldname)]
+
+    def _current_meta(self) -> Meta | None:
+        """The DocType as it is stored now (None on insert)."""
+        metas, name = self.ctx.site.metas, str(self.name)
+        if self.is_new() or not metas.exists(name, self.ctx.conn):
+            return None
+        return metas.get(name, self.ctx.conn)
+
+    def _check_developer_mode(self) -> None:
+        ctx = self.ctx
+        name = str(self.name or "")
+        standard = ctx.site.metas.is_standard(name)
+        if not self.custom and not ctx.in_install and not ctx.site.settings.developer_mode:
+            raise CannotCreateStandardDoctypeError(DEVELOPER_MODE_ONLY)
+        if self.get("is_virtual") and self.custom:
+            raise CannotCreateStandardDoctypeError("Not allowed to create custom Virtual DocType.")
+        if self.custom and standard:
+            if self.is_new():
+                raise errors.DuplicateEntryError(f"DocType {name} already exists", title="Duplicate Name")
+            raise errors.ValidationError(f"DocType {name} is a standard DocType and cannot be made Custom")
+        if not self.custom and not standard and not ctx.in_install:
+            raise errors.ValidationError(
+                f"docframe does not write DocType files: save {name} as a Custom DocType (custom: 1)"
+            )
+
+    def _lookup(self, doctype: str) -> Meta | None:
+        """The meta of ``doctype`` (any case), for Link and Table options."""
+        metas, conn = self.ctx.site.metas, self.ctx.conn
+        if metas.exists(doctype, conn):
+            return metas.get(doctype, conn)
+        wanted = doctype.lower()
+        for name in metas.all_names(conn):
+            if name.lower() == wanted:
+                return metas.get(name, conn)
+        return None
+
+    def _append_row(self, fieldname: str, values: dict[str, Any]) -> None:
+        """Add a framework row (``amended_from``, tree fields) with its name and timestamps."""
+        row = self.append(fieldname, values)
+        naming.name_new_rows(self.ctx, self)
+        for key in ("owner", "creation", "modified", "modified_by", "docstatus"):
+            row._data[key] = self._data.get(key)
+        row.mark_new(True)
+
+    def _check_series_prefix(self) -> None:
+        prefix = rules.series_prefix(str(self.get("autoname") or ""))
+        if prefix is None:
+            return
+        table = self.ctx.site.tables.get(self.meta)
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%"
+        used = self.ctx.conn.execute(
+            select(table.c.name)
+            .where(table.c.autoname.like(pattern, escape="\\"), table.c.name != str(self.name))
+            .limit(1)
+        ).scalar()
+        if used:
+            raise errors.ValidationError(f"Series {prefix} already used in {used}")
+
+    def _stored_table(self, meta: Meta | None) -> Table | None:
+        if meta is None or not meta.has_table:
+            return None
+        return self.ctx.site.tables.get(meta)
+
+    def _check_autoincrement_switch(self) -> None:
+        current = self._current_meta()
+        if current is None or current.issingle:
+            return
+        was = current.autoname == "autoincrement"
+        if was == (self.get("autoname") == "autoincrement"):
+            return
+        table = self._stored_table(current)
+        if table is not None and self.ctx.conn.execute(select(table.c.name).limit(1)).first():
+            raise errors.ValidationError(
+                "Can only change to/from Autoincrement naming rule when there is no data in the doctype"
+            )
+        self.flags.extra["rebuild_table"] = True
+
+    def _check_unique_values(self) -> None:
+        current = self._current_meta()
+        table = self._stored_table(current)
+        if current is None or table is None:
+            return
+        label = str(self.name)
+        for row in self._rows("fields"):
+            column = table.c.get(str(row.get("fieldname")))
+            if not row.get("unique") or column is None:
+                continue
+            stmt = select(column).where(column.is_not(None)).group_by(column).having(func.count() > 1)
+            if current.fields_by_name[column.name].fieldtype not in ("Int", "Check"):
+                stmt = stmt.where(column != "")
+            if self.ctx.conn.execute(stmt.limit(1)).first() is not None:
+                raise NonUniqueError(
+                    f"{label}: Field '{row.get('label') or None}' cannot be set as Unique as it has non-unique values"
                 )
-            seen[fieldname] = row.idx
-            row._data["fieldname"] = fieldname
-            row._data["fieldtype"] = fieldtype
-            if fieldtype in ("Link", "Table", "Table MultiSelect") and not row.options:
+
+    def _check_field_conflicts(self) -> None:
+        if str(self.name) in CORE_DOCTYPES:
+            return
+        controller = self.ctx.site.controllers.get(self._draft_meta())
+        props, methods = _attributes(controller)
+        for row in self._rows("fields"):
+            fieldname = str(row.get("fieldname"))
+            if row.get("fieldtype") in NO_VALUE_TYPES:
+                continue
+            kind = "controller method" if fieldname in methods else None
+            if fieldname in props and not row.get("is_virtual"):
+                kind = "class property"
+            if kind:
+                label = row.get("label") or fieldname
                 raise errors.ValidationError(
-                    f"Row #{row.idx}: Options required for {fieldtype} field {fieldname}"
+                    f"Fieldname '{label}' conflicting with a {kind} of the name {fieldname} in {self.name}"
                 )
-            if fieldtype in ("Table", "Table MultiSelect"):
-                metas = self.ctx.site.metas
-                if (
-                    not metas.exists(str(row.options), self.ctx.conn)
-                    or not metas.get(str(row.options), self.ctx.conn).istable
-                ):
-                    raise errors.ValidationError(
-                        f"Row #{row.idx}: {row.options} is not a child table DocType"
-                    )
+
+    def _draft_meta(self) -> Meta:
+        """The meta this definition describes (not cached anywhere)."""
+        return load_meta(self.as_dict())
+
+    # -- after save: the table follows ------------------------------------------------------------------
 
     def on_update(self) -> None:
-        """Create or extend the table now; drop cached meta everywhere after commit."""
+        """Create or extend the table now (same transaction); raise the metadata version."""
         ctx = self.ctx
         if ctx.in_install or not self.custom:
             return
-        meta = load_meta(self.as_dict())
+        meta = self._draft_meta()
         if meta.has_table:
-            sync_table(ctx.conn, ctx.site.tables.get(meta))
-        name = str(self.name)
+            table = build_table(meta, MetaData())
+            if self.flags.extra.get("rebuild_table"):
+                drop_table(ctx.conn, table)  # empty (checked in validate): its name column changes type
+            ops = plan(ctx.conn, table)
+            apply(ctx.conn, ops)
+            self._report(ops)
+        ctx.site.metadata_changed(ctx, str(self.name))
 
-        def forget() -> None:
-            ctx.site.metas.invalidate(name)
-            ctx.site.tables.forget(name)
+    def _report(self, notices: list[Any]) -> None:
+        """Tell the client about columns the save left alone (a removed field, a changed type)."""
+        before = self.flags.extra.get("fields_before")
+        for op in notices:
+            if not isinstance(op, Notice):
+                continue
+            if op.kind == "removed_column" and before is not None and op.column not in before:
+                continue
+            self.ctx.msgprint(f"{op.table}: {op.text}", title="Table kept", indicator="orange")
 
-        ctx.after_commit.append(forget)
+    def before_validate(self) -> None:
+        """Remember which fields the stored definition had (for the notices after save)."""
+        current = self._current_meta()
+        if current is not None:
+            self.flags.extra["fields_before"] = {f.fieldname for f in current.data_fields}
+
+    # -- delete ---------------------------------------------------------------------------------------
 
     def on_trash(self) -> None:
-        """Standard DocTypes cannot be deleted through the API."""
+        """Standard DocTypes need developer mode; a child DocType in use by a Table field stays."""
         if not self.custom and not self.ctx.site.settings.developer_mode:
             raise errors.PermissionError("Standard DocTypes can only be deleted in developer mode")
+        docfield = self.ctx.site.tables.get(self.ctx.site.metas.get("DocField", self.ctx.conn))
+        user = self.ctx.conn.execute(
+            select(docfield.c.parent, docfield.c.fieldname)
+            .where(
+                docfield.c.fieldtype.in_(sorted(TABLE_TYPES)),
+                docfield.c.options == str(self.name),
+                docfield.c.parenttype == "DocType",
+                docfield.c.parent != str(self.name),
+            )
+            .limit(1)
+        ).first()
+        if user is not None:
+            raise errors.LinkExistsError(
+                f"Cannot delete or cancel because DocType {self.name} is linked with DocType {user.parent}",
+                title="Cannot delete or cancel",
+            )
 
     def after_delete(self) -> None:
-        """Drop the table of a deleted custom DocType and forget its meta."""
+        """Drop the table (or the Single values) of the deleted DocType; raise the version."""
         ctx = self.ctx
-        name = str(self.name)
-        meta = load_meta(self.as_dict())
+        meta = self._draft_meta()
         if meta.has_table:
-            ctx.site.tables.get(meta).drop(ctx.conn, checkfirst=True)
-        ctx.site.tables.forget(name)
-        ctx.after_commit.append(lambda: ctx.site.metas.invalidate(name))
-        ctx.site.metas.invalidate(name)
+            drop_table(ctx.conn, build_table(meta, MetaData()))
+        if meta.issingle:
+            singles = ctx.site.tables.framework.singles
+            ctx.conn.execute(delete(singles).where(singles.c.doctype == meta.name))
+        ctx.site.metadata_changed(ctx, meta.name)
+
+
+def _default_in_list_view(fields: list[dict[str, Any]]) -> None:
+    """Frappe marks the first four visible mandatory fields ``in_list_view`` when none is."""
+    if any(row.get("in_list_view") for row in fields):
+        return
+    marked = 0
+    for row in fields:
+        if row.get("reqd") and not row.get("hidden") and row.get("fieldtype") not in TABLE_TYPES:
+            row["in_list_view"] = 1
+            marked += 1
+            if marked == 4:
+                break
