@@ -3,8 +3,12 @@
 Kinds (Frappe's): ``hash`` (10 base32hex characters, roughly time-ordered), ``autoincrement``,
 ``field:<fieldname>``, ``naming_series:``, ``format:<pattern>``, ``Prompt`` (the client's name),
 ``UUID`` (v7), dot-separated series with ``#`` counters (``SINV-.YYYY.-.####``), and "by script"
-(the controller's ``autoname`` hook). Counters live in ``tabSeries`` and are incremented with an
-atomic UPDATE, so concurrent inserts through several processes never hand out the same name.
+(the controller's ``autoname`` hook). Child rows are named by their own DocType's rule.
+
+Counters live in ``tabSeries`` (one row per rendered prefix) and are incremented with one atomic
+upsert that holds the row lock until commit, so concurrent inserts through several processes never
+hand out the same number. Autoincrement DocTypes keep their sequence there too (key
+``<doctype>_id_seq``, lower-case with underscores).
 """
 
 from __future__ import annotations
@@ -15,11 +19,15 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from datetime import time as time_of_day
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, case, select, update
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.expression import Executable
 
 from docframe import errors
 from docframe.model.document import Document
@@ -28,10 +36,14 @@ if TYPE_CHECKING:
     from docframe.context import Context
 
 __all__ = [
+    "MAX_NAME_LENGTH",
     "make_hash",
+    "name_new_rows",
     "next_counter",
-    "parse_series",
+    "render_format",
+    "render_series",
     "revert_series_if_last",
+    "set_counter_at_least",
     "set_new_name",
     "uuid7",
     "validate_name",
@@ -39,8 +51,19 @@ __all__ = [
 
 BASE32HEX = "0123456789abcdefghijklmnopqrstuv"
 MAX_NAME_LENGTH = 140
+#: ``tabSeries.name`` is ``varchar(100)``.
+SERIES_KEY_LENGTH = 100
 _SERIES_CHARS = re.compile(r"^[\w\- /.#{}]+$", re.UNICODE)
-_BRACES = re.compile(r"\{([^{}]*)\}")
+_BRACES = re.compile(r"\{([\w | #]+)\}")
+_DIGITS = re.compile(r"[0-9]+")
+#: Values a series may show; anything else (objects, lists) renders as nothing.
+_SHOWABLE = (str, int, float, date, time_of_day, timedelta)
+
+#: ``number(prefix, width)`` -> the counter text placed after ``prefix``.
+NumberFn = Callable[[str, int], str]
+
+
+# -- generated names -------------------------------------------------------------------------------
 
 
 def make_hash(length: int = 10) -> str:
@@ -63,42 +86,63 @@ def uuid7() -> str:
     return str(uuid.UUID(int=value))
 
 
-def next_counter(ctx: Context, key: str) -> int:
-    """Increment and return the counter ``key`` in ``tabSeries`` (creating it at 1)."""
+# -- counters --------------------------------------------------------------------------------------
+
+
+def _check_key(key: str) -> None:
+    if len(key) > SERIES_KEY_LENGTH:
+        raise errors.InvalidNamingSeriesError(
+            f"Naming series prefix is too long ({len(key)} characters, at most {SERIES_KEY_LENGTH}): {key[:40]}..."
+        )
+    if "\x00" in key:
+        raise errors.InvalidNamingSeriesError("Naming series prefix cannot contain NUL characters")
+
+
+def _upsert(ctx: Context, key: str, value: int, on_clash: ColumnElement[Any]) -> Executable:
+    """``INSERT (key, value)``, or on a clash ``SET current = on_clash``, in one statement.
+
+    One atomic statement per backend (``ON CONFLICT`` / ``ON DUPLICATE KEY``): a two-step
+    "UPDATE, else INSERT" lets two InnoDB transactions creating the same counter deadlock on the
+    gap locks each one's empty UPDATE took.
+    """
     series = ctx.site.tables.framework.series
-    bump = update(series).where(series.c.name == bindparam("k")).values(current=series.c.current + 1)
-    for _attempt in range(3):
-        if ctx.conn.execute(bump, {"k": key}).rowcount:
-            value = ctx.conn.execute(select(series.c.current).where(series.c.name == key)).scalar_one()
-            return int(value)
-        try:
-            with ctx.conn.begin_nested():
-                ctx.conn.execute(insert(series), {"name": key, "current": 1})
-            return 1
-        except IntegrityError:
-            continue  # another transaction created it first: bump it instead
-    raise errors.QueryTimeoutError(f"Could not allocate the next number of series {key}")
+    row = {"name": key, "current": value}
+    if ctx.conn.dialect.name in ("mysql", "mariadb"):
+        return mysql_insert(series).values(row).on_duplicate_key_update(current=on_clash)
+    make = postgresql_insert if ctx.conn.dialect.name == "postgresql" else sqlite_insert
+    return (
+        make(series)
+        .values(row)
+        .on_conflict_do_update(index_elements=[series.c.name], set_={"current": on_clash})
+    )
+
+
+def next_counter(ctx: Context, key: str) -> int:
+    """Increment and return the counter ``key`` in ``tabSeries`` (creating it at 1).
+
+    The row stays locked by this transaction until it ends, so no other transaction can be given
+    the same number.
+    """
+    _check_key(key)
+    series = ctx.site.tables.framework.series
+    ctx.conn.execute(_upsert(ctx, key, 1, series.c.current + 1))
+    return int(ctx.conn.execute(select(series.c.current).where(series.c.name == key)).scalar_one())
 
 
 def set_counter_at_least(ctx: Context, key: str, value: int) -> None:
-    """Move counter ``key`` forward to ``value`` if it is behind."""
+    """Move counter ``key`` forward to ``value`` if it is behind (never backwards)."""
+    _check_key(key)
     series = ctx.site.tables.framework.series
-    current = ctx.conn.execute(select(series.c.current).where(series.c.name == key)).scalar()
-    if current is None:
-        ctx.conn.execute(insert(series), {"name": key, "current": value})
-    elif int(current) < value:
-        ctx.conn.execute(update(series).where(series.c.name == key).values(current=value))
+    ctx.conn.execute(
+        _upsert(ctx, key, value, case((series.c.current < value, value), else_=series.c.current))
+    )
 
 
-def _date_part(part: str, today: datetime) -> str | None:
-    return {
-        "YY": today.strftime("%y"),
-        "YYYY": today.strftime("%Y"),
-        "MM": today.strftime("%m"),
-        "DD": today.strftime("%d"),
-        "WW": _week(today.date()),
-        "timestamp": str(today),
-    }.get(part)
+def _autoincrement_key(doctype: str) -> str:
+    return doctype.lower().replace(" ", "_") + "_id_seq"
+
+
+# -- series rendering ------------------------------------------------------------------------------
 
 
 def _week(day: date) -> str:
@@ -110,69 +154,92 @@ def _week(day: date) -> str:
     return f"{week:02d}"
 
 
-def _doc_part(doc: Document, key: str) -> str | None:
-    if key in doc._data:
-        value = doc._data[key]
-        if value is None:
-            return ""
-        if isinstance(value, str | int | float | date):
-            return str(value)
-        return ""
+def _date_part(part: str, today: datetime) -> str | None:
+    if part == "YY":
+        return today.strftime("%y")
+    if part == "YYYY":
+        return today.strftime("%Y")
+    if part == "MM":
+        return today.strftime("%m")
+    if part == "DD":
+        return today.strftime("%d")
+    if part == "WW":
+        return _week(today.date())
+    if part == "timestamp":
+        return str(today)
     return None
 
 
-def parse_series(ctx: Context, doc: Document, series: str) -> tuple[str, str, int]:
-    """Render a dot-series into ``(prefix, rendered_name, counter)``; the counter is allocated here."""
+def _doc_value(doc: Document, key: str) -> str | None:
+    """The document's value of ``key`` as text (``None`` when ``key`` is not a field)."""
+    if key not in doc._data:
+        return None
+    value = doc._data[key]
+    if value is None or isinstance(value, bool) or not isinstance(value, _SHOWABLE):
+        return ""
+    return str(value).strip()
+
+
+def _series_part(doc: Document, part: str, today: datetime) -> str:
+    if part.startswith("{") and part.endswith("}"):
+        return _doc_value(doc, part[1:-1]) or ""
+    rendered = _date_part(part, today)
+    if rendered is None:
+        rendered = _doc_value(doc, part)
+    return part if rendered is None else rendered
+
+
+def render_series(doc: Document, series: str, today: datetime, number: NumberFn) -> str:
+    """Render a dot-separated series (``.#####`` is appended when it has no ``#``).
+
+    The first ``#`` part becomes ``number(prefix, width)`` where ``prefix`` is the text rendered
+    so far; later ``#`` parts render as nothing.
+    """
     if "#" not in series:
-        series = series + ".#####"
-    today = ctx.now()
+        series += ".#####"
     out = ""
-    prefix = ""
-    counter = 0
+    counted = False
     for part in series.split("."):
         if not part:
             continue
         if part.startswith("#"):
-            if not prefix and counter == 0:
-                prefix = out
-                counter = next_counter(ctx, prefix)
-                out += str(counter).zfill(len(part))
+            if not counted:
+                out += number(out, len(part))
+                counted = True
             continue
-        if part.startswith("{") and part.endswith("}"):
-            out += _doc_part(doc, part[1:-1]) or ""
-            continue
-        rendered = _date_part(part, today)
-        if rendered is None:
-            rendered = _doc_part(doc, part)
-        out += part if rendered is None else rendered
-    return prefix, out, counter
+        out += _series_part(doc, part, today)
+    return out
 
 
-def _format_name(ctx: Context, doc: Document, pattern: str) -> str:
-    today = ctx.now()
-    counters = 0
-
-    def render(match: re.Match[str]) -> str:
-        nonlocal counters
-        word = match.group(1)
-        if word.startswith("#"):
-            counters += 1
-            if counters > 1:
-                raise errors.ValidationError("Only one counter ({#...}) is allowed in a format: name")
-            prefix = pattern[: match.start()]
-            prefix = _BRACES.sub(lambda m: _plain_part(doc, m.group(1), today), prefix)
-            return str(next_counter(ctx, prefix)).zfill(len(word))
-        return _plain_part(doc, word, today)
-
-    return _BRACES.sub(render, pattern)
-
-
-def _plain_part(doc: Document, word: str, today: datetime) -> str:
+def _format_part(doc: Document, word: str, today: datetime) -> str:
     rendered = _date_part(word, today)
-    if rendered is not None:
-        return rendered
-    value = _doc_part(doc, word)
-    return word if value is None else value
+    if rendered is None:
+        rendered = _doc_value(doc, word)
+    return word if rendered is None else rendered
+
+
+def render_format(doc: Document, pattern: str, today: datetime, number: NumberFn) -> str:
+    """Render a ``format:`` pattern; the one ``{#...}`` group's counter key is the text before it."""
+    groups = [m for m in _BRACES.finditer(pattern) if m.group(1).startswith("#")]
+    if len(groups) > 1:
+        raise errors.ValidationError(
+            f"Only one counter ({{#...}}) is allowed in the autoname format:{pattern}"
+        )
+    out = ""
+    last = 0
+    for match in _BRACES.finditer(pattern):
+        out += pattern[last : match.start()]
+        word = match.group(1)
+        out += number(out, len(word)) if word.startswith("#") else _format_part(doc, word, today)
+        last = match.end()
+    return out + pattern[last:]
+
+
+def _counter_text(ctx: Context) -> NumberFn:
+    return lambda prefix, width: str(next_counter(ctx, prefix)).zfill(width)
+
+
+# -- validate_name ---------------------------------------------------------------------------------
 
 
 def validate_name(doc: Document, name: Any) -> Any:
@@ -182,45 +249,58 @@ def validate_name(doc: Document, name: Any) -> Any:
         if meta.naming_rule != "autoincrement":
             raise errors.NameError("Invalid name type (integer) for varchar name column")
         return name
-    if not isinstance(name, str):
-        raise errors.ValidationError(f"No Name Specified for {meta.name}")
-    name = name.strip()
-    if not name:
+    if not isinstance(name, str) or not name.strip():
         raise errors.ValidationError(f"No Name Specified for {meta.name}")
     if name.startswith(f"New {meta.name}"):
         raise errors.NameError("There were some errors setting the name, please contact the administrator")
+    name = name.strip()
     if name == meta.name and not meta.issingle and meta.name != "DocType":
         raise errors.NameError(f"Name of {meta.name} cannot be {name}")
     if "<" in name or ">" in name:
         raise errors.NameError("Name cannot contain special characters like '<', '>'")
+    if "\x00" in name:
+        raise errors.NameError("Name cannot contain NUL characters")
+    _check_length(meta.name, name)
+    return name
+
+
+def _check_length(doctype: str, name: str) -> None:
     if len(name) > MAX_NAME_LENGTH:
         raise errors.ValidationError(
-            f"Name is too long: {len(name)} characters, {meta.name} names may have at most {MAX_NAME_LENGTH}"
+            f"Name is too long: {len(name)} characters, {doctype} names may have at most {MAX_NAME_LENGTH}",
+            title="Invalid Name",
         )
-    return name
+
+
+# -- one function per autoname kind ---------------------------------------------------------------
 
 
 def _by_field(ctx: Context, doc: Document) -> Any:
     fieldname = doc.meta.autoname.split(":", 1)[1].strip()
     value = doc.get(fieldname)
-    if value is None or str(value).strip() == "":
+    if value is None or isinstance(value, dict | list) or str(value).strip() == "":
         f = doc.meta.get_field(fieldname)
         raise errors.ValidationError(f"{f.display_label if f else fieldname} is required")
     return str(value).strip()
 
 
+def _default_series(doc: Document) -> str | None:
+    f = doc.meta.get_field("naming_series")
+    lines = [o for o in (f.select_options if f else ()) if o]
+    return lines[0] if lines else (f.default if f and f.default else None)
+
+
 def _by_naming_series(ctx: Context, doc: Document) -> Any:
     series = doc.get("naming_series")
-    if not series:
-        f = doc.meta.get_field("naming_series")
-        options = [o for o in (f.select_options if f else ()) if o]
-        series = options[0] if options else None
-        if series:
-            doc._data["naming_series"] = series
+    if series in (None, ""):
+        series = _default_series(doc)
+        doc._data["naming_series"] = series
     if not series:
         raise errors.ValidationError("Naming Series mandatory")
+    if not isinstance(series, str):
+        raise errors.InvalidNamingSeriesError(f"Invalid naming series {series!r}")
     _check_series(series)
-    return parse_series(ctx, doc, series)[1]
+    return render_series(doc, series, ctx.now(), _counter_text(ctx))
 
 
 def _check_series(series: str) -> None:
@@ -232,12 +312,17 @@ def _check_series(series: str) -> None:
 
 def _by_series(ctx: Context, doc: Document) -> Any:
     _check_series(doc.meta.autoname)
-    return parse_series(ctx, doc, doc.meta.autoname)[1]
+    return render_series(doc, doc.meta.autoname, ctx.now(), _counter_text(ctx))
+
+
+def _by_format(ctx: Context, doc: Document) -> Any:
+    pattern = doc.meta.autoname.split(":", 1)[1]
+    return render_format(doc, pattern, ctx.now(), _counter_text(ctx))
 
 
 def _by_prompt(ctx: Context, doc: Document) -> Any:
-    name = doc.name or doc._extra.get("__newname")
-    if not name:
+    name = doc._extra.get("__newname") or doc.name
+    if name is None or name == "":
         raise errors.ValidationError("Please set the document name")
     return name
 
@@ -252,103 +337,163 @@ def _by_uuid(ctx: Context, doc: Document) -> Any:
 
 
 def _by_autoincrement(ctx: Context, doc: Document) -> Any:
-    return next_counter(ctx, _autoincrement_key(doc))
+    return next_counter(ctx, _autoincrement_key(doc.doctype))
 
 
-def _autoincrement_key(doc: Document) -> str:
-    return doc.meta.name.lower().replace(" ", "_") + "_id_seq"
+def _by_hash(ctx: Context, doc: Document) -> Any:
+    return make_hash()
 
 
 NAMERS: dict[str, Callable[[Context, Document], Any]] = {
-    "hash": lambda ctx, doc: make_hash(),
+    "hash": _by_hash,
     "field": _by_field,
     "naming_series": _by_naming_series,
-    "format": lambda ctx, doc: _format_name(ctx, doc, doc.meta.autoname.split(":", 1)[1]),
-    "series": lambda ctx, doc: _by_series(ctx, doc),
+    "format": _by_format,
+    "series": _by_series,
     "prompt": _by_prompt,
     "uuid": _by_uuid,
     "autoincrement": _by_autoincrement,
 }
 
 
+# -- the algorithm ---------------------------------------------------------------------------------
+
+
 def _amended_name(ctx: Context, doc: Document) -> str | None:
-    source = doc.get("amended_from")
+    source = doc.get("amended_from") if "amended_from" in doc.meta.fields_by_name else None
     if not source:
         return None
-    from_meta = doc.meta
-    table = ctx.site.tables.get(from_meta)
+    table = ctx.site.tables.get(doc.meta)
     row = ctx.conn.execute(select(table.c.amended_from).where(table.c.name == source)).first()
     if row is not None and row[0]:
         base, _, number = str(source).rpartition("-")
-        if base and number.isdigit():
+        if base and _DIGITS.fullmatch(number):
             return f"{base}-{int(number) + 1}"
     return f"{source}-1"
 
 
-def set_new_name(ctx: Context, doc: Document, *, set_name: Any = None) -> None:
-    """Name a new document (and its unnamed child rows) following the DocType's ``autoname``."""
-    if doc.flags.name_set and doc.name not in (None, ""):
-        _name_children(doc)
-        return
+def _generated_name(ctx: Context, doc: Document) -> Any:
+    """Steps 3-9 of Frappe's naming algorithm (the caller validates the result)."""
     meta = doc.meta
-    if set_name is not None:
+    rule = meta.naming_rule
+    if rule == "autoincrement" and not meta.issingle:
+        return _by_autoincrement(ctx, doc)
+    if rule == "uuid":
+        return _by_uuid(ctx, doc)
+    name = _amended_name(ctx, doc)
+    if name is None and meta.issingle:
+        name = meta.name
+    if name is None:
+        doc.autoname()
+        name = doc.name if doc.name not in (None, "") else None
+    if name is None:
+        name = NAMERS.get(rule, _by_hash)(ctx, doc)
+    return name
+
+
+def _name_by_rule(ctx: Context, doc: Document) -> None:
+    doc.before_naming()
+    if doc.meta.naming_rule not in ("prompt", "uuid"):
+        doc._data["name"] = None
+    name = _generated_name(ctx, doc)
+    doc._data["name"] = name if doc.meta.naming_rule == "uuid" else validate_name(doc, name)
+
+
+def _keep_given_name(ctx: Context, doc: Document) -> None:
+    """v2's rule: a client name is used verbatim; an autoincrement sequence moves past it."""
+    name = doc.name
+    if doc.meta.naming_rule == "autoincrement":
+        name = _as_sequence_number(name)
+        doc._data["name"] = name
+        set_counter_at_least(ctx, _autoincrement_key(doc.doctype), name)
+    elif isinstance(name, str):
+        _check_length(doc.doctype, name)
+        if "\x00" in name:
+            raise errors.NameError("Name cannot contain NUL characters")
+
+
+def _as_sequence_number(name: Any) -> int:
+    if isinstance(name, int) and not isinstance(name, bool):
+        return name
+    if isinstance(name, str) and _DIGITS.fullmatch(name.strip()):
+        return int(name.strip())
+    raise errors.NameError("Invalid name type (string) for integer name column")
+
+
+def set_new_name(ctx: Context, doc: Document, *, set_name: Any = None) -> None:
+    """Name a new document and its child rows following the DocType's ``autoname``.
+
+    Order: a name already set (``flags.name_set``, v2) is kept; then an explicit ``set_name``
+    (validated; an integer moves an autoincrement sequence); else Frappe's algorithm.
+    """
+    if doc.flags.name_set and doc.name not in (None, ""):
+        _keep_given_name(ctx, doc)
+    elif set_name is not None:
         doc._data["name"] = validate_name(doc, set_name)
-        if meta.naming_rule == "autoincrement" and isinstance(doc.name, int):
-            set_counter_at_least(ctx, _autoincrement_key(doc), doc.name)
+        if doc.meta.naming_rule == "autoincrement" and isinstance(doc.name, int):
+            set_counter_at_least(ctx, _autoincrement_key(doc.doctype), doc.name)
     else:
-        doc.before_naming()
-        if meta.naming_rule not in ("prompt", "uuid"):
-            doc._data["name"] = None
-        name: Any = None
-        if meta.naming_rule == "autoincrement" and not meta.issingle:
-            name = _by_autoincrement(ctx, doc)
-        elif meta.naming_rule == "uuid":
-            name = _by_uuid(ctx, doc)
-        else:
-            name = _amended_name(ctx, doc) if "amended_from" in meta.fields_by_name else None
-            if name is None and meta.issingle:
-                name = meta.name
-            if name is None:
-                doc.autoname()
-                name = doc.name
-            if name is None:
-                name = NAMERS.get(meta.naming_rule, NAMERS["hash"])(ctx, doc)
-        doc._data["name"] = name if meta.naming_rule == "uuid" else validate_name(doc, name)
+        _name_by_rule(ctx, doc)
     doc.flags.name_set = True
-    _name_children(doc)
+    for child in doc.all_children():
+        _name_by_rule(ctx, child)
+        _link_to_parent(doc, child)
+
+
+def name_new_rows(ctx: Context, doc: Document) -> None:
+    """Name child rows that have no name yet (on save of an existing document)."""
+    for child in doc.all_children():
+        if child.name in (None, ""):
+            _name_by_rule(ctx, child)
+            child.mark_new(True)
+        _link_to_parent(doc, child)
+
+
+def _link_to_parent(doc: Document, child: Document) -> None:
+    child._data["parent"] = doc.name
+    child._data["parenttype"] = doc.doctype
 
 
 def _name_children(doc: Document) -> None:
-    for child in doc.all_children():
-        if child.is_new() or child.name in (None, ""):
-            child._data["name"] = make_hash()
-        child._data["parent"] = doc.name
-        child._data["parenttype"] = doc.doctype
+    """Deprecated alias of :func:`name_new_rows` for callers without a context at hand."""
+    name_new_rows(doc.ctx, doc)
+
+
+# -- delete ----------------------------------------------------------------------------------------
+
+
+def _series_of(doc: Document) -> str | None:
+    rule = doc.meta.naming_rule
+    if rule == "naming_series":
+        series = doc.get("naming_series")
+        return series if isinstance(series, str) else None
+    if rule == "series":
+        return doc.meta.autoname
+    return None
 
 
 def revert_series_if_last(ctx: Context, doc: Document) -> None:
     """Step a series counter back when the deleted document had its last number."""
-    meta = doc.meta
-    if meta.naming_rule == "naming_series":
-        series = doc.get("naming_series")
-    elif meta.naming_rule == "series":
-        series = meta.autoname
-    else:
-        return
+    series = _series_of(doc)
     if not series or not isinstance(doc.name, str):
         return
-    if "#" not in series:
-        series += ".#####"
-    head = series.split("#", 1)[0].rstrip(".")
-    prefix_parts = [p for p in head.split(".") if p]
-    today = ctx.now()
-    prefix = "".join(_date_part(p, today) or _doc_part(doc, p.strip("{}")) or p for p in prefix_parts)
-    if not doc.name.startswith(prefix):
+    marker = "\x00"
+    prefixes: list[str] = []
+
+    def placeholder(prefix: str, width: int) -> str:
+        prefixes.append(prefix)
+        return marker
+
+    head, _, tail = render_series(doc, series, ctx.now(), placeholder).partition(marker)
+    name = doc.name
+    if not prefixes or not name.startswith(head) or not name.endswith(tail):
         return
-    digits = doc.name[len(prefix) :]
-    if not digits.isdigit():
+    digits = name[len(head) : len(name) - len(tail)]
+    if not _DIGITS.fullmatch(digits):
         return
     table = ctx.site.tables.framework.series
-    current = ctx.conn.execute(select(table.c.current).where(table.c.name == prefix)).scalar()
-    if current is not None and int(current) == int(digits):
-        ctx.conn.execute(update(table).where(table.c.name == prefix).values(current=int(current) - 1))
+    ctx.conn.execute(
+        update(table)
+        .where(table.c.name == head, table.c.current == int(digits))
+        .values(current=table.c.current - 1)
+    )
