@@ -29,7 +29,6 @@ class Context:
     """One unit of work on one site: its user, its database connection, its queued messages."""
 
     site: Site
-    conn: Connection
     user: User
     form: dict[str, Any] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
@@ -42,6 +41,23 @@ class Context:
     http_method: str = ""
     #: How the request was authenticated (set by the HTTP edge; None in jobs and CLI commands).
     auth: Any = None
+    #: Opens the connection (and its transaction) on first use; set by ``Site.unit_of_work``.
+    opener: Callable[[], Connection] | None = field(default=None, repr=False)
+    _conn: Connection | None = field(default=None, repr=False)
+
+    @property
+    def conn(self) -> Connection:
+        """The unit of work's connection, opened (with its transaction) the first time it is used."""
+        if self._conn is None:
+            if self.opener is None:
+                raise RuntimeError("docframe: this context has no database connection")
+            self._conn = self.opener()
+        return self._conn
+
+    @property
+    def has_connection(self) -> bool:
+        """Whether the database was touched in this unit of work."""
+        return self._conn is not None
 
     def now(self) -> datetime:
         """The current time, naive, in the site's time zone (what Frappe stores)."""

@@ -23,3 +23,5 @@ class ApiRequest:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     response_headers: dict[str, str] = field(default_factory=dict)
+    #: Multipart file parts by field name (``file`` for uploads); not part of ``form``.
+    files: dict[str, Any] = field(default_factory=dict)

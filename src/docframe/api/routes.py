@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from docframe.api import rpc, v1, v2
+from docframe.api import actions, rpc, search, v1, v2
 from docframe.http.envelopes import Reply
 
 __all__ = ["ROUTES", "ApiRoute", "RouteMatch", "match_route"]
@@ -54,6 +54,8 @@ def _v1_routes(prefix: str) -> list[ApiRoute]:
         _route(f"{prefix}/method/{{method:path}}", ANY, rpc.call_v1, 1, True),
         _route(f"{prefix}/resource/{{doctype}}", {"GET", "HEAD"}, v1.list_documents, 1),
         _route(f"{prefix}/resource/{{doctype}}", {"POST"}, v1.create, 1),
+        _route(f"{prefix}/resource/{{doctype}}/{{name:path}}", {"POST"}, actions.run_method_v1, 1),
+        _route(f"{prefix}/resource/{{doctype}}/{{name:path}}", {"GET", "HEAD"}, actions.read_or_run_v1, 1),
         _route(f"{prefix}/resource/{{doctype}}/{{name:path}}", {"GET", "HEAD"}, v1.read, 1),
         _route(f"{prefix}/resource/{{doctype}}/{{name:path}}", {"PUT"}, v1.update, 1),
         _route(f"{prefix}/resource/{{doctype}}/{{name:path}}", {"DELETE"}, v1.delete, 1),
@@ -63,7 +65,17 @@ def _v1_routes(prefix: str) -> list[ApiRoute]:
 ROUTES: tuple[ApiRoute, ...] = (
     _route("/api/v1/method/login", ANY, rpc.login_noop, 1, True),
     _route("/api/v2/method/login", ANY, rpc.login_noop, 2, True),
+    _route("/api/v2/method/logout", {"POST"}, rpc.logout_v2, 2, True),
+    _route("/api/v2/method/run_doc_method", {"GET", "HEAD", "POST"}, rpc.run_doc_method_v2_endpoint, 2, True),
+    _route("/api/v2/method/bulk_delete", {"POST"}, actions.bulk_delete, 2, True),
+    _route("/api/v2/method/bulk_update", {"POST"}, actions.bulk_update, 2, True),
+    _route("/api/v2/method/bulk_insert", {"POST"}, actions.bulk_insert, 2, True),
+    _route("/api/v2/method/{doctype}/{method}", ANY, rpc.call_doctype_v2, 2, True),
     _route("/api/v2/method/{method}", ANY, rpc.call_v2, 2, True),
+    _route("/api/v2/document/{doctype}/bulk_delete", {"POST"}, actions.bulk_delete_docs, 2),
+    _route("/api/v2/document/{doctype}/bulk_update", {"POST"}, actions.bulk_update_docs, 2),
+    _route("/api/v2/document/{doctype}/bulk_insert", {"POST"}, actions.bulk_insert_docs, 2),
+    _route("/api/v2/document/{doctype}/{name:path}/method/{method}", {"GET", "HEAD", "POST"}, actions.document_method, 2),
     _route("/api/v2/document/{doctype}", {"GET", "HEAD"}, v2.list_documents, 2),
     _route("/api/v2/document/{doctype}", {"POST"}, v2.create, 2),
     _route("/api/v2/document/{doctype}/{name:path}/copy", {"GET", "HEAD"}, v2.copy, 2),
@@ -72,6 +84,7 @@ ROUTES: tuple[ApiRoute, ...] = (
     _route("/api/v2/document/{doctype}/{name:path}", {"DELETE"}, v2.delete, 2),
     _route("/api/v2/doctype/{doctype}/meta", {"GET", "HEAD"}, v2.meta, 2),
     _route("/api/v2/doctype/{doctype}/count", {"GET", "HEAD"}, v2.count, 2),
+    _route("/api/v2/doctype/{doctype}/search", {"GET", "HEAD"}, search.search, 2),
     *_v1_routes("/api/v1"),
     *_v1_routes("/api"),
 )

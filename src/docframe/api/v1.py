@@ -12,27 +12,33 @@ import orjson
 from docframe.api.params import list_args_v1, truthy
 from docframe.api.request import ApiRequest
 from docframe.http.envelopes import Reply
+from docframe.http.forms import get_json
 from docframe.model import operations
-from docframe.query.builder import run_list
+from docframe.query.listing import run_list
 
 __all__ = ["create", "delete", "list_documents", "read", "update"]
 
 
 def _payload(req: ApiRequest) -> Any:
-    """Frappe's v1 body rule: the ``data`` field, else the raw body, each as JSON; else the form."""
+    """Frappe's v1 body rule: the ``data`` field, else the raw body, each as JSON; else the form.
+
+    A ``data`` value that is already parsed (a JSON body's object or array) is the payload as it is;
+    anything that is not an object is refused later by the operation, never half-used.
+    """
     raw = req.form.get("data")
     if raw is None:
         raw = req.body.decode("utf-8", "replace") if req.body else None
-    if isinstance(raw, dict):
-        return raw
-    if isinstance(raw, str) and raw.strip():
-        try:
-            parsed = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return {k: v for k, v in req.form.items() if k != "data"}
-        if isinstance(parsed, dict):
-            return parsed
-        return parsed
+    if not isinstance(raw, str):
+        return raw if raw is not None else _form_without_data(req)
+    if not raw.strip():
+        return _form_without_data(req)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _form_without_data(req)
+
+
+def _form_without_data(req: ApiRequest) -> dict[str, Any]:
     return {k: v for k, v in req.form.items() if k != "data"}
 
 
@@ -40,7 +46,8 @@ def list_documents(req: ApiRequest, doctype: str) -> Reply:
     """GET /api/resource/{doctype}"""
     operations.read_meta(req.ctx, doctype)
     args = list_args_v1(doctype, req.form)
-    return Reply(run_list(req.ctx, args, as_dict=truthy(req.form.get("as_dict"), True)))
+    as_dict = truthy(req.form.get("as_dict"), True)
+    return Reply(run_list(req.ctx, args, as_dict=as_dict, expand=get_json(req.form, "expand")))
 
 
 def create(req: ApiRequest, doctype: str) -> Reply:

@@ -5,16 +5,16 @@ Documents are rendered with null fields included; lists carry ``has_next_page``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from docframe import errors
-from docframe.api.params import list_args_v2, truthy
+from docframe.api.params import count_args, include_parts, list_args_v2, truthy
 from docframe.api.request import ApiRequest
 from docframe.http.envelopes import Reply
-from docframe.http.forms import get_int
+from docframe.http.forms import get_int, get_json
 from docframe.model import operations
 from docframe.model.document import Document
-from docframe.query.builder import ListArgs, run_count, run_list
+from docframe.query.listing import run_count, run_count_capped, run_list
 
 __all__ = ["copy", "count", "create", "delete", "list_documents", "meta", "read", "update"]
 
@@ -29,12 +29,18 @@ def _doc_dict(doc: Document) -> dict[str, Any]:
 
 
 def list_documents(req: ApiRequest, doctype: str) -> Reply:
-    """GET /api/v2/document/{doctype}"""
+    """GET /api/v2/document/{doctype} (``include=count`` adds ``count`` and ``count_capped``)"""
     operations.read_meta(req.ctx, doctype)
     args = list_args_v2(doctype, req.form)
-    rows = run_list(req.ctx, args, as_dict=truthy(req.form.get("as_dict"), True), default_dir="desc")
+    parts = include_parts(req.form, ("count",))
+    as_dict = truthy(req.form.get("as_dict"), True)
+    rows = run_list(req.ctx, args, as_dict=as_dict, expand=get_json(req.form, "expand"))
     page = (args.limit or 1) - 1
-    return Reply(rows[:page], extra={"has_next_page": len(rows) > page})
+    extra: dict[str, Any] = {"has_next_page": len(rows) > page}
+    if "count" in parts:
+        counted, capped = run_count_capped(req.ctx, replace(args, start=0, limit=None, order_by=None))
+        extra.update(count=counted, count_capped=capped)
+    return Reply(rows[:page], extra=extra)
 
 
 def _body(req: ApiRequest) -> dict[str, Any]:
@@ -70,29 +76,15 @@ def copy(req: ApiRequest, doctype: str, name: str) -> Reply:
 
 def meta(req: ApiRequest, doctype: str) -> Reply:
     """GET /api/v2/doctype/{doctype}/meta (any logged-in user)."""
-    if req.ctx.user.is_guest:
-        raise errors.PermissionError("Not permitted")
-    m = operations.read_meta(req.ctx, doctype)
-    definition = {
-        k: v for k, v in m.raw.items() if v not in (None, "", [], 0) or k in ("fields", "permissions")
-    }
-    definition.update({"name": m.name, "doctype": "DocType"})
-    return Reply(definition)
+    return Reply(operations.doctype_definition(req.ctx, doctype))
 
 
 def count(req: ApiRequest, doctype: str) -> Reply:
-    """GET /api/v2/doctype/{doctype}/count"""
+    """GET /api/v2/doctype/{doctype}/count (report-view counting; ``limit`` counts at most that many)"""
     operations.read_meta(req.ctx, doctype)
+    args = count_args(doctype, req.form)
     limit = get_int(req.form, "limit", None)
-    args = ListArgs(
-        doctype=doctype,
-        filters=req.form.get("filters"),
-        or_filters=req.form.get("or_filters"),
-        distinct=truthy(req.form.get("distinct"), False),
-        limit=limit or None,
-        null_mode="v2",
-    )
-    reply = Reply(run_count(req.ctx, args))
-    if limit:
-        req.response_headers["Cache-Control"] = "private,max-age=600,stale-while-revalidate=10800"
-    return reply
+    if not limit:
+        return Reply(run_count(req.ctx, args))
+    req.response_headers["Cache-Control"] = "private,max-age=600,stale-while-revalidate=10800"
+    return Reply(run_count_capped(req.ctx, args, limit)[0])

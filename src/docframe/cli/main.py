@@ -154,20 +154,27 @@ def add_user(
     roles: tuple[str, ...],
     site: str | None,
 ) -> None:
-    """Create a System User."""
+    """Create a user: a System User when a role with desk access is given, else a Website User."""
+    from docframe import errors
     from docframe.model import lifecycle, persistence
 
     s = _pick_site(ctx, site)
     secret = password or secrets.token_urlsafe(12)
-    with s.unit_of_work(User.administrator()) as uow:
-        meta = uow.site.metas.get("User", uow.conn)
-        doc = persistence.new_document(uow, meta, {
-            "email": email, "first_name": first_name or email.split("@", 1)[0], "new_password": secret,
-            "roles": [{"role": r} for r in roles], "send_welcome_email": 0,
-        })  # fmt: skip
-        lifecycle.insert(uow, doc)
-    s.dispose()
-    console.print(f"User {email} created")
+    try:
+        with s.unit_of_work(User.administrator()) as uow:
+            meta = uow.site.metas.get("User", uow.conn)
+            doc = persistence.new_document(uow, meta, {
+                "email": email, "first_name": first_name or email.split("@", 1)[0], "new_password": secret,
+                "roles": [{"role": r} for r in roles], "send_welcome_email": 0,
+            })  # fmt: skip
+            lifecycle.insert(uow, doc)
+            user_type = doc.user_type
+    except errors.FrappeError as exc:
+        text = exc.messages[0].message if exc.messages else str(exc)
+        raise click.ClickException(f"User {email} was not created: {text}") from None
+    finally:
+        s.dispose()
+    console.print(f"User {doc.name} created ({user_type})")
     if not password:
         click.echo(f"Password: {secret}")
 
@@ -195,6 +202,9 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, site: str | No
         "docframe.app:default_app", factory=True, host=host, port=port, workers=workers,
         loop="uvloop", http="httptools", access_log=access_log, log_level="warning", timeout_graceful_shutdown=10,
     )  # fmt: skip
+
+
+cli.add_command(__import__("docframe.cli.worker", fromlist=["worker"]).worker)
 
 
 def main() -> None:

@@ -51,6 +51,20 @@ def _tracebacks_enabled(site: Site | None) -> bool:
     return value is None or str(value) not in ("0", "")
 
 
+def _class_allows_traceback(exc: BaseException) -> bool:
+    """Whether the error itself permits a traceback.
+
+    A 404 masked as a 403 (the caller may not read the DocType) is raised while handling the
+    :class:`~docframe.errors.DoesNotExistError`, so that error is its ``__context__``; its traceback
+    would reveal the lookup, so it is never shown.
+    """
+    if not isinstance(exc, errors.FrappeError):
+        return True
+    if isinstance(exc, errors.PermissionError) and isinstance(exc.__context__, errors.DoesNotExistError):
+        return False
+    return exc.traceback_allowed
+
+
 def render_error(
     exc: BaseException,
     version: int,
@@ -70,10 +84,7 @@ def render_error(
             f"<!doctype html><title>{title}</title><h1>{title}</h1>", status_code=status, headers=_HEADERS
         )
     allowed = (
-        user.is_system_user
-        and status != 404
-        and (not isinstance(exc, errors.FrappeError) or exc.traceback_allowed)
-        and _tracebacks_enabled(site)
+        user.is_system_user and status != 404 and _class_allows_traceback(exc) and _tracebacks_enabled(site)
     )
     text = "".join(traceback.format_exception(exc)) if allowed else None
     extra = exc.body if isinstance(exc, errors.FrappeError) else None

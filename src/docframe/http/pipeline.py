@@ -1,14 +1,21 @@
 """Pipeline: one HTTP request, start to finish, as Frappe orders it.
 
 1. resolve the site; 2. read the body (size-limited) and build the form dict; 3. pick the target
-(``cmd`` at any path, login, the API route table); 4. in a worker thread, open the unit of work,
+(``cmd`` at any path, login, the API route table); 4. open the unit of work,
 authenticate, call the endpoint, and render the envelope — commit only for POST/PUT/DELETE/PATCH;
 5. any error is rendered by :mod:`docframe.http.exception_handlers` in the version's format.
+
+Around every request: CORS headers (:mod:`docframe.http.cors`), an ``X-Frappe-Request-Id``, the
+site-wide rate-limit budget (checked before, charged with the request's duration after, reported in
+``X-RateLimit-*``), and the API Request Log when System Settings ``log_api_requests`` is on. The
+endpoint runs on the server's own thread (like Frappe's sync workers) unless the site config sets
+``threaded_requests``.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,9 +36,14 @@ from docframe.auth.csrf import check_csrf
 from docframe.auth.identity import identity_cache
 from docframe.auth.users import User
 from docframe.http import cookies
+from docframe.http.client_ip import TrustedProxies, client_ip
+from docframe.http.cors import cors_headers
 from docframe.http.envelopes import Reply, dumps, success_body
 from docframe.http.exception_handlers import render_error
 from docframe.http.forms import form_from_parts, is_json_content
+from docframe.http.request_log import request_log
+from docframe.logs import new_request_id, request_fields
+from docframe.ratelimit.limiter import SiteLimiter
 from docframe.sites import Site, SiteRegistry
 
 __all__ = ["Pipeline"]
@@ -63,6 +75,8 @@ class Incoming:
     creds: RequestCredentials
     https: bool
     files: dict[str, UploadFile] = field(default_factory=dict)
+    client_ip: str = "127.0.0.1"
+    request_id: str = ""
 
 
 class Pipeline:
@@ -79,23 +93,51 @@ class Pipeline:
 
     async def handle(self, request: Request) -> Response:
         """Turn one request into one response."""
-        path = request.url.path
+        started = time.perf_counter()
+        request_id = new_request_id()
+        # The decoded path from the server, not ``request.url.path``: a document name may hold an
+        # encoded ``?`` or ``#`` that re-parsing the URL would cut off.
+        path = request.scope["path"]
         version = 2 if path.startswith("/api/v2") else 1
         headers = request.headers
         try:
             site = self.sites.resolve(headers.get("x-frappe-site-name"), headers.get("host"))
         except errors.DoesNotExistError as exc:
             return render_error(exc, version, [], user=User.guest(), wants_json=True, site=None)
+        edge = cors_headers(site.settings, headers, preflight=request.method == "OPTIONS")
+        edge["x-frappe-request-id"] = request_id
         if request.method == "OPTIONS":
-            return Response(status_code=200, headers=JSON_HEADERS)
+            return Response(status_code=200, headers={**JSON_HEADERS, **edge})
+        limiter = site_limiter(site)
+        response = await self._respond(request, site, path, version, limiter, request_id)
+        response.headers.update(edge)
+        limiter.record(int((time.perf_counter() - started) * 1_000_000))
+        return response
+
+    async def _respond(
+        self, request: Request, site: Site, path: str, version: int, limiter: SiteLimiter, request_id: str
+    ) -> Response:
+        headers = request.headers
         try:
+            budget = limiter.check()
             incoming = await self._read(request, site)
+            incoming.request_id = request_id
             target = self._target(incoming, version)
         except errors.FrappeError as exc:
-            return render_error(
+            response = render_error(
                 exc, version, [], user=User.guest(), wants_json=_wants_json(path, headers), site=None
             )
-        return await run_in_threadpool(self._execute, site, incoming, target)
+            response.headers.update(exc.headers)
+            return response
+        if site.settings.raw.get("threaded_requests"):
+            response = await run_in_threadpool(self._execute, site, incoming, target)
+        else:
+            # Like Frappe's sync workers: a request runs to completion on the worker's own thread,
+            # with no thread hop and no lock contention between requests of one process.
+            response = self._execute(site, incoming, target)
+        if budget is not None:
+            response.headers.update(budget.headers())
+        return response
 
     async def _read(self, request: Request, site: Site) -> Incoming:
         limit = site.settings.max_body_size
@@ -141,13 +183,18 @@ class Pipeline:
         )
         return Incoming(
             method=request.method,
-            path=request.url.path,
+            path=request.scope["path"],
             form=form,
             body=body,
             headers=dict(request.headers),
             creds=creds,
             https=request.url.scheme == "https",
             files=files,
+            client_ip=client_ip(
+                request.client.host if request.client else None,
+                request.headers.get("x-forwarded-for"),
+                trusted_proxies(site),
+            ),
         )
 
     def _target(self, incoming: Incoming, version: int) -> Target:
@@ -175,6 +222,7 @@ class Pipeline:
         try:
             with site.unit_of_work(User.guest(), write=write, form=incoming.form) as ctx:
                 holder["ctx"] = ctx
+                ctx.request_ip, ctx.http_method = incoming.client_ip, incoming.method
                 ctx.auth = state
                 state = authenticate(ctx, incoming.creds)
                 ctx.auth = state
@@ -183,7 +231,10 @@ class Pipeline:
                     if user is None:
                         raise errors.AuthenticationError(text="User disabled or missing")
                     ctx.user = user
-                check_csrf(ctx, state, incoming.method, incoming.headers, incoming.form)
+                _log_request(site, incoming, state.user, ctx)
+                request_fields.set({"request_id": incoming.request_id, "site": site.name, "user": state.user})
+                if not target.login:
+                    check_csrf(ctx, state, incoming.method, incoming.headers, incoming.form)
                 req = ApiRequest(
                     ctx,
                     incoming.method,
@@ -192,20 +243,21 @@ class Pipeline:
                     incoming.form,
                     incoming.body,
                     incoming.headers,
+                    files=incoming.files,
                 )
                 if target.login:
-                    reply = Reply(extra=login_module.login(ctx, incoming.form, state))
+                    reply = Reply(extra=login_module.login(ctx, incoming.form, state, incoming.headers))
                 else:
                     reply = target.call(req)
                 messages = list(ctx.messages)
-                extra_headers = req.response_headers
+                extra_headers = _headers(ctx.response_headers, req.response_headers)
             if state.session_expired:
                 reply.extra["session_expired"] = 1
             body = success_body(target.version, reply, messages, rpc=target.rpc)
             response = Response(
                 dumps(body),
                 status_code=reply.status,
-                headers={**JSON_HEADERS, **extra_headers},
+                headers=extra_headers,
                 media_type="application/json",
             )
         except Exception as exc:  # every error is rendered in the version's format
@@ -220,11 +272,48 @@ class Pipeline:
                 wants_json=_wants_json(incoming.path, incoming.headers),
                 site=site,
             )
-            if isinstance(exc, errors.AuthenticationError) and type(exc) is errors.AuthenticationError:
+            response.headers.update(exc.headers if isinstance(exc, errors.FrappeError) else {})
+            if state.session_expired or (
+                isinstance(exc, errors.AuthenticationError) and type(exc) is errors.AuthenticationError
+            ):
                 cookies.clear_session_cookies(response)
             return response
         cookies.apply(response, state, site, https=incoming.https, user=holder["ctx"].user)
         return response
+
+
+def _headers(*queued: dict[str, str]) -> dict[str, str]:
+    """The default JSON headers overlaid by the headers an endpoint queued (names case-insensitive)."""
+    out = dict(JSON_HEADERS)
+    for headers in queued:
+        out.update({key.lower(): value for key, value in headers.items()})
+    return out
+
+
+def _log_request(site: Site, incoming: Incoming, user: str, ctx: Any) -> None:
+    """Queue an API Request Log entry for ``/api`` calls when System Settings ask for it."""
+    if incoming.path.startswith("/api/"):
+        writer = request_log(site)
+        if writer.enabled():
+            writer.add(incoming.path, incoming.method, user, ctx.now())
+
+
+def site_limiter(site: Site) -> SiteLimiter:
+    """The site's site-wide rate limiter (built on first use)."""
+    limiter = site.cache.get("site_limiter")
+    if limiter is None:
+        limiter = site.cache.setdefault("site_limiter", SiteLimiter(site.settings))
+    return limiter  # type: ignore[no-any-return]
+
+
+def trusted_proxies(site: Site) -> TrustedProxies:
+    """The site's ``trusted_proxies`` (parsed once)."""
+    proxies = site.cache.get("trusted_proxies")
+    if proxies is None:
+        proxies = site.cache.setdefault(
+            "trusted_proxies", TrustedProxies(site.settings.raw.get("trusted_proxies") or ())
+        )
+    return proxies  # type: ignore[no-any-return]
 
 
 def _rpc(req: ApiRequest, cmd: str) -> Reply:

@@ -31,6 +31,23 @@ HOOK_NAMES: tuple[str, ...] = (
 _IGNORED_KEYS = frozenset({"doctype", "flags", "meta", "parent_doc", "__islocal", "__unsaved", "__onload"})
 
 
+def _row_name(name: Any, meta: Meta, table_label: str) -> str | int | None:
+    """A child row's name as sent: text, or a whole number for autoincrement rows; else refused."""
+    if name is None or name == "":
+        return None
+    if meta.naming_rule == "autoincrement":
+        if isinstance(name, int) and not isinstance(name, bool):
+            return name
+        if isinstance(name, str) and name.strip().isdigit():
+            return int(name)
+        raise errors.DataError(f"Rows of {table_label}: 'name' must be a whole number")
+    if isinstance(name, int | float) and not isinstance(name, bool):
+        return str(name)
+    if not isinstance(name, str):
+        raise errors.DataError(f"Rows of {table_label}: 'name' must be a string")
+    return name
+
+
 @dataclass
 class DocFlags:
     """Switches that change how the lifecycle treats one document (Frappe's ``doc.flags``)."""
@@ -187,6 +204,7 @@ class Document:
             child = type(self).child_class(self, child_meta)(child_meta, ctx=self._ctx, parent_doc=self)
             if row:
                 child.update(row, with_name=True)
+                child._data["name"] = _row_name(child.name, child.meta, field_def.display_label)
             child.mark_new(not child.name)
         child._data["parentfield"] = fieldname
         child._data["parenttype"] = self.doctype

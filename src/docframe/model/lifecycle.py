@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from docframe import errors
 from docframe.meta.schema import Meta
-from docframe.model import naming, persistence, validation
+from docframe.model import naming, persistence, validation, versions
 from docframe.model.document import Document
 from docframe.permissions.fields import reset_unwritable
 from docframe.permissions.rules import check_permission
@@ -118,7 +118,7 @@ def _timestamps(run: Run) -> None:
     now = ctx.now()
     doc._data["modified"] = now
     doc._data["modified_by"] = ctx.user.name
-    if doc.is_new():
+    if doc.is_new() or (doc.meta.issingle and doc._data.get("creation") is None):
         doc._data["creation"] = now
         doc._data["owner"] = ctx.user.name
     for row in doc.all_children():
@@ -287,7 +287,8 @@ def _save_start(run: Run) -> None:
 
 def _stored_copy(run: Run) -> Document:
     doc = run.doc
-    stored = persistence.load_doc(run.ctx, doc.meta, doc.name, for_update=True)
+    # A caller that loaded the document with a row lock in this transaction passes that state in.
+    stored = run.stored or persistence.load_doc(run.ctx, doc.meta, doc.name, for_update=True)
     original = doc._data.get("modified")
     never_saved_single = doc.meta.issingle and stored._data.get("modified") is None
     if not never_saved_single and str(stored._data.get("modified")) != str(original):
@@ -336,11 +337,18 @@ SAVE_STEPS: tuple[Step, ...] = (
     _db_update,
     _hooks_after,
     _done,
+    versions.record_version,
 )
 
 
-def save(ctx: Context, doc: Document, *, ignore_permissions: bool = False) -> Document:
-    """Save an existing document through :data:`SAVE_STEPS` (a new one is inserted instead)."""
+def save(
+    ctx: Context, doc: Document, *, ignore_permissions: bool = False, stored: Document | None = None
+) -> Document:
+    """Save an existing document through :data:`SAVE_STEPS` (a new one is inserted instead).
+
+    ``stored`` is the document as locked and loaded earlier in this transaction (see
+    :func:`docframe.model.persistence.snapshot`); without it the stored copy is read again.
+    """
     if doc.is_new() or doc.name in (None, ""):
         if doc.meta.issingle:
             doc._data["name"] = doc.meta.name
@@ -352,7 +360,7 @@ def save(ctx: Context, doc: Document, *, ignore_permissions: bool = False) -> Do
         doc.flags.ignore_permissions = True
     if doc.meta.issingle and doc._data.get("modified") is None:
         return _save_single_first_time(ctx, doc)
-    run = Run(ctx, doc)
+    run = Run(ctx, doc, stored=stored)
     for step in SAVE_STEPS:
         step(run)
     return doc

@@ -22,6 +22,7 @@ __all__ = [
     "copy_document",
     "create_document",
     "delete_document",
+    "doctype_definition",
     "get_document",
     "read_meta",
     "update_document",
@@ -34,6 +35,8 @@ PROTECTED_KEYS = frozenset({"flags", "doctype", "__islocal", "__unsaved"})
 def read_meta(ctx: Context, doctype: str) -> Meta:
     """The meta of ``doctype``; a 404 becomes a 403 for users who may not read DocTypes."""
     try:
+        if "\x00" in doctype:  # no DocType is named so, and some databases refuse to compare it
+            raise errors.DoesNotExistError(f"DocType {doctype} not found", doctype="DocType")
         return ctx.site.metas.get(doctype, ctx.conn)
     except errors.DoesNotExistError:
         if ctx.user.is_admin or has_permission(ctx.user, ctx.site.metas.get("DocType", ctx.conn), "read"):
@@ -41,11 +44,26 @@ def read_meta(ctx: Context, doctype: str) -> Meta:
         raise errors.PermissionError(f"No permission for {doctype}", title="Not Permitted") from None
 
 
+def doctype_definition(ctx: Context, doctype: str) -> dict[str, Any]:
+    """The definition of ``doctype`` as stored in its DocType record (nulls left out).
+
+    Any logged-in user may read it (Frappe's ``only_for("All")``); a Guest gets a bare 403.
+    """
+    if not ctx.user.is_admin and "All" not in ctx.user.roles:
+        raise errors.PermissionError()
+    meta = read_meta(ctx, doctype)
+    doctype_meta = ctx.site.metas.get("DocType", ctx.conn)
+    if persistence.doc_exists(ctx, doctype_meta, meta.name):
+        record = persistence.load_doc(ctx, doctype_meta, meta.name)
+        return record.as_dict(no_nulls=True, no_private=True)
+    definition = {k: v for k, v in meta.raw.items() if v is not None}
+    definition.update({"name": meta.name, "doctype": "DocType"})
+    return definition
+
+
 def _permission_meta(ctx: Context, meta: Meta, doc: Document | None) -> tuple[Meta, Document | None]:
-    """Child rows have no rules of their own: their parent's DocType decides."""
-    if meta.istable and doc is not None and doc.get("parenttype"):
-        parent_meta = ctx.site.metas.get(str(doc.parenttype), ctx.conn)
-        return parent_meta, None
+    """Child rows have no rules of their own: :mod:`docframe.permissions.rules` judges them through
+    their parent document (right, parentfield and the table field's permlevel)."""
     return meta, doc
 
 
@@ -145,8 +163,11 @@ def update_document(ctx: Context, doctype: str, name: Any, values: Any) -> Docum
                 lifecycle.save(ctx, parent)
                 return row
         raise errors.DoesNotExistError(f"{doctype} {name} not found", doctype=doctype)
+    stored = persistence.snapshot(ctx, doc) if not meta.issingle else None
     _strict_update(ctx, doc, body)
-    return lifecycle.save(ctx, doc)
+    saved = lifecycle.save(ctx, doc, stored=stored)
+    mask_for_read(ctx, saved)
+    return saved
 
 
 def delete_document(ctx: Context, doctype: str, name: Any) -> None:
@@ -170,31 +191,28 @@ def delete_document(ctx: Context, doctype: str, name: Any) -> None:
         raise
 
 
+#: What a copy leaves out (Frappe's ``copy_doc``); child rows also lose their old parent.
+_COPY_DROPPED = frozenset({"name", "owner", "creation", "modified", "modified_by", "docstatus"})
+_COPY_DROPPED_PARENT = _COPY_DROPPED | {"amended_from", "amendment_date"}
+_COPY_DROPPED_ROW = _COPY_DROPPED | {"parent"}
+
+
+def _copy_values(values: dict[str, Any], dropped: frozenset[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in dropped or key.startswith("__") or value is None:
+            continue
+        if isinstance(value, list):
+            value = [_copy_values(v, _COPY_DROPPED_ROW) if isinstance(v, dict) else v for v in value]
+        out[key] = value
+    return out
+
+
 def copy_document(ctx: Context, doctype: str, name: Any) -> dict[str, Any]:
-    """A copy ready to post as a new document (v2 ``/copy``): no name, owner, timestamps, docstatus."""
+    """A copy ready to post as a new document (v2 ``/copy``).
+
+    No name, owner, timestamps or docstatus (rows keep ``parentfield``/``parenttype`` but not
+    ``parent``), no null values, no private keys; ``no_copy`` fields are kept, as Frappe does.
+    """
     doc = get_document(ctx, doctype, name)
-    dropped = {
-        "name",
-        "owner",
-        "creation",
-        "modified",
-        "modified_by",
-        "docstatus",
-        "amended_from",
-        "amendment_date",
-    }
-
-    def clean(values: dict[str, Any]) -> dict[str, Any]:
-        out = {}
-        for key, value in values.items():
-            if key in dropped or key.startswith("__") or value is None:
-                continue
-            if isinstance(value, list):
-                value = [clean(v) if isinstance(v, dict) else v for v in value]
-            out[key] = value
-        if "parent" in out:
-            for key in ("parent", "parentfield", "parenttype"):
-                out.pop(key, None)
-        return out
-
-    return clean(doc.as_dict(no_private=True))
+    return _copy_values(doc.as_dict(no_private=True), _COPY_DROPPED_PARENT)

@@ -21,6 +21,7 @@ from docframe.meta.fieldtypes import FLOAT_TYPES, INT_TYPES
 from docframe.meta.schema import Meta
 from docframe.model.coerce import coerce
 from docframe.model.document import Document
+from docframe.model.validation import set_defaults
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -32,6 +33,7 @@ __all__ = [
     "load_doc",
     "load_single",
     "new_document",
+    "snapshot",
     "table_of",
     "update_doc",
 ]
@@ -60,6 +62,12 @@ def _stmts(table: Table) -> dict[str, Any]:
                 )
                 .order_by(table.c.idx)
             )
+            cache["update_child"] = update(table).where(
+                table.c.name == bindparam("pk"),
+                table.c.parent == bindparam("p_parent"),
+                table.c.parenttype == bindparam("p_parenttype"),
+                table.c.parentfield == bindparam("p_parentfield"),
+            )
         table.info["docframe_stmts"] = cache
     return cache
 
@@ -87,6 +95,17 @@ def _hydrate(ctx: Context, meta: Meta, row: dict[str, Any], parent_doc: Document
     return doc
 
 
+def snapshot(ctx: Context, doc: Document) -> Document:
+    """A detached copy of a just-loaded document (and its rows): the stored state to compare with."""
+    copy = _hydrate(ctx, doc.meta, dict(doc._data))
+    copy._extra.update(doc._extra)
+    for tf in doc.meta.table_fields:
+        copy._data[tf.fieldname] = [
+            _hydrate(ctx, row.meta, dict(row._data), parent_doc=copy) for row in doc.get_table(tf.fieldname)
+        ]
+    return copy
+
+
 def load_doc(ctx: Context, meta: Meta, name: Any, *, for_update: bool = False) -> Document:
     """Load a document and its child rows; :class:`DoesNotExistError` (404) when missing."""
     if meta.issingle:
@@ -104,6 +123,9 @@ def load_doc(ctx: Context, meta: Meta, name: Any, *, for_update: bool = False) -
 
 
 def _name_param(meta: Meta, name: Any) -> Any:
+    """The primary-key value to look ``name`` up by; None when no row can have that name."""
+    if isinstance(name, str) and "\x00" in name:
+        return None
     if meta.naming_rule == "autoincrement":
         try:
             return int(name)
@@ -214,10 +236,12 @@ def _sync_children(ctx: Context, doc: Document) -> None:
             if r.is_new():
                 continue
             params = _row(r, with_name=False)
-            params["pk"] = r.name
-            result = _write(
-                ctx, child_meta, doc.name, update(table).where(table.c.name == bindparam("pk")), params
+            params.update(
+                pk=r.name, p_parent=str(doc.name), p_parenttype=doc.doctype, p_parentfield=tf.fieldname
             )
+            result = _write(ctx, child_meta, doc.name, _stmts(table)["update_child"], params)
+            # A name that is not a row of this table of this document is a new row: it is inserted
+            # (a clash with another document's row is a 409), never an update of someone else's row.
             if result.rowcount == 0:
                 new_rows.append(r)
         if new_rows:
@@ -264,7 +288,11 @@ def _save_single(ctx: Context, doc: Document) -> None:
 
 
 def load_single(ctx: Context, meta: Meta) -> Document:
-    """Load a Single DocType's values (defaults only when it was never saved)."""
+    """Load a Single DocType's values; one never saved reads as a new document's defaults.
+
+    Like Frappe, the never-saved Single is not flagged new: it has the DocType's name and the
+    defaults, and its first save writes them.
+    """
     singles = ctx.site.tables.framework.singles
     stored = {
         r[0]: r[1]
@@ -274,31 +302,32 @@ def load_single(ctx: Context, meta: Meta) -> Document:
     }
     cls = ctx.site.controllers.get(meta)
     doc = cls(meta, ctx=ctx)
+    table_fields = {tf.fieldname for tf in meta.table_fields}
     for key, value in stored.items():
-        if key not in doc._data or key in {tf.fieldname for tf in meta.table_fields}:
-            continue
-        f = meta.get_field(key)
-        if key in ("docstatus", "idx"):
-            doc._data[key] = int(value or 0)
-        elif key in ("creation", "modified"):
-            doc._data[key] = _parse_stored_datetime(value)
-        elif f is not None and (
-            f.fieldtype in INT_TYPES
-            or f.fieldtype in FLOAT_TYPES
-            or f.fieldtype in ("Date", "Datetime", "Time")
-        ):
-            try:
-                doc._data[key] = coerce(f, value)
-            except errors.ValidationError:
-                doc._data[key] = None
-        else:
-            doc._data[key] = value
+        if key in doc._data and key not in table_fields:
+            doc._data[key] = _single_value(meta, key, value)
     doc._data["name"] = meta.name
     object.__setattr__(doc, "_loaded_modified", doc._data.get("modified"))
-    if not stored:
-        doc.mark_new(True)
     _load_children(ctx, doc)
+    if not stored:
+        set_defaults(ctx, doc)
     return doc
+
+
+def _single_value(meta: Meta, key: str, value: str | None) -> Any:
+    """A value read back from ``tabSingles`` text as its field's Python type."""
+    if key in ("docstatus", "idx"):
+        return int(value or 0)
+    if key in ("creation", "modified"):
+        return _parse_stored_datetime(value)
+    f = meta.get_field(key)
+    typed = ("Date", "Datetime", "Time")
+    if f is not None and (f.fieldtype in INT_TYPES or f.fieldtype in FLOAT_TYPES or f.fieldtype in typed):
+        try:
+            return coerce(f, value)
+        except errors.ValidationError:
+            return None
+    return value
 
 
 def _parse_stored_datetime(value: str | None) -> datetime | None:
