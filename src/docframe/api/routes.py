@@ -75,7 +75,12 @@ ROUTES: tuple[ApiRoute, ...] = (
     _route("/api/v2/document/{doctype}/bulk_delete", {"POST"}, actions.bulk_delete_docs, 2),
     _route("/api/v2/document/{doctype}/bulk_update", {"POST"}, actions.bulk_update_docs, 2),
     _route("/api/v2/document/{doctype}/bulk_insert", {"POST"}, actions.bulk_insert_docs, 2),
-    _route("/api/v2/document/{doctype}/{name:path}/method/{method}", {"GET", "HEAD", "POST"}, actions.document_method, 2),
+    _route(
+        "/api/v2/document/{doctype}/{name:path}/method/{method}",
+        {"GET", "HEAD", "POST"},
+        actions.document_method,
+        2,
+    ),
     _route("/api/v2/document/{doctype}", {"GET", "HEAD"}, v2.list_documents, 2),
     _route("/api/v2/document/{doctype}", {"POST"}, v2.create, 2),
     _route("/api/v2/document/{doctype}/{name:path}/copy", {"GET", "HEAD"}, v2.copy, 2),

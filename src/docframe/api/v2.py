@@ -14,6 +14,7 @@ from docframe.http.envelopes import Reply
 from docframe.http.forms import get_int, get_json
 from docframe.model import operations
 from docframe.model.document import Document
+from docframe.query.expand import expand_links, link_fields_to_expand
 from docframe.query.listing import run_count, run_count_capped, run_list
 
 __all__ = ["copy", "count", "create", "delete", "list_documents", "meta", "read", "update"]
@@ -54,8 +55,13 @@ def create(req: ApiRequest, doctype: str) -> Reply:
 
 
 def read(req: ApiRequest, doctype: str, name: str) -> Reply:
-    """GET /api/v2/document/{doctype}/{name}"""
-    return Reply(_doc_dict(operations.get_document(req.ctx, doctype, name)))
+    """GET /api/v2/document/{doctype}/{name} (``expand`` replaces Link values by the linked documents)."""
+    doc = operations.get_document(req.ctx, doctype, name)
+    out = _doc_dict(doc)
+    names = link_fields_to_expand(doc.meta, get_json(req.form, "expand"), ("*",))
+    if names:
+        expand_links(req.ctx, doc.meta, [out], names)
+    return Reply(out)
 
 
 def update(req: ApiRequest, doctype: str, name: str) -> Reply:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import and_, delete, insert, select
+
+from docframe.auth import secret_box
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -26,14 +28,16 @@ _HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 _DUMMY_HASH = _HASHER.hash("docframe-dummy-password")
 
 
-def set_auth_value(ctx: Context, doctype: str, name: str, fieldname: str, value: str) -> None:
+def set_auth_value(
+    ctx: Context, doctype: str, name: str, fieldname: str, value: str, *, encrypted: int = 0
+) -> None:
     """Store ``value`` in ``__Auth`` for (doctype, name, fieldname), replacing any old value."""
     auth = ctx.site.tables.framework.auth
     key = and_(auth.c.doctype == doctype, auth.c.name == name, auth.c.fieldname == fieldname)
     ctx.conn.execute(delete(auth).where(key))
     ctx.conn.execute(
         insert(auth),
-        {"doctype": doctype, "name": name, "fieldname": fieldname, "password": value, "encrypted": 0},
+        {"doctype": doctype, "name": name, "fieldname": fieldname, "password": value, "encrypted": encrypted},
     )
 
 
@@ -79,3 +83,56 @@ def secret_matches(stored_digest: str | None, secret: str) -> bool:
 
 
 __all__ += ["secret_matches"]
+
+
+def delete_auth_value(ctx: Context, doctype: str, name: str, fieldname: str) -> None:
+    """Forget the stored ``__Auth`` value of (doctype, name, fieldname)."""
+    auth = ctx.site.tables.framework.auth
+    ctx.conn.execute(
+        delete(auth).where(auth.c.doctype == doctype, auth.c.name == name, auth.c.fieldname == fieldname)
+    )
+
+
+def set_secret(ctx: Context, doctype: str, name: str, fieldname: str, value: str) -> None:
+    """Store a Password-field value, encrypted with the site key (retrievable by ``get_secret``)."""
+    set_auth_value(
+        ctx,
+        doctype,
+        name,
+        fieldname,
+        secret_box.encrypt(ctx.site.settings.encryption_key, value),
+        encrypted=1,
+    )
+
+
+def get_secret(ctx: Context, doctype: str, name: str, fieldname: str) -> str | None:
+    """The clear value of a Password field stored by :func:`set_secret` (None when absent)."""
+    stored = get_auth_value(ctx, doctype, name, fieldname)
+    if stored is None:
+        return None
+    try:
+        return secret_box.decrypt(ctx.site.settings.encryption_key, stored)
+    except secret_box.SecretBoxError:
+        return None
+
+
+def store_password_fields(ctx: Context, doc: Any) -> None:
+    """Move Password-field values of a document (and its rows) into ``__Auth``; columns keep ``*``.
+
+    A value made only of ``*`` means "unchanged"; an empty value forgets the stored secret.
+    """
+    for row in (doc, *doc.all_children()):
+        for field in row.meta.data_fields:
+            if field.fieldtype != "Password":
+                continue
+            value = row._data.get(field.fieldname)
+            if value is None:
+                continue
+            text = str(value)
+            if text and set(text) == {"*"}:
+                continue
+            if text:
+                set_secret(ctx, row.doctype, str(row.name), field.fieldname, text)
+                row._data[field.fieldname] = "*" * len(text)
+            else:
+                delete_auth_value(ctx, row.doctype, str(row.name), field.fieldname)

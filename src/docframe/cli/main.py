@@ -212,7 +212,6 @@ def main() -> None:
     cli(obj={})
 
 
-
 ops.register(cli, _pick_site)
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from docframe import errors
-from docframe.auth.passwords import get_auth_value
+from docframe.auth.passwords import get_secret
 from docframe.meta.fieldtypes import CHILD_FIELDS, DEFAULT_FIELDS
 from docframe.meta.schema import PERM_TYPES
 from docframe.methods.call import json_argument
@@ -315,8 +315,7 @@ def get_password(ctx: Context, doctype: str, name: str | int, fieldname: str) ->
     if field is None or field.fieldtype != "Password":
         raise errors.ValidationError(f"{fieldname} is not a Password field of {doctype}")
     doc = persistence.load_doc(ctx, meta, name)
-    stored = get_auth_value(ctx, doctype, str(doc.name), fieldname)
-    value = stored if stored is not None else doc.get(fieldname)
+    value = get_secret(ctx, doctype, str(doc.name), fieldname)
     if value in (None, "") or set(str(value)) == {"*"}:
         raise errors.ValidationError(f"Password not found for {doctype} {name} {fieldname}")
     return str(value)

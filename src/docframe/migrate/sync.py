@@ -136,6 +136,30 @@ def ensure_standard_records(ctx: Context) -> None:
     )  # fmt: skip
     _ensure(ctx, "User", GUEST, {"email": "guest@example.com", "first_name": GUEST, "user_type": "Website User",
                                  "roles": [{"role": GUEST}]})  # fmt: skip
+    _ensure(ctx, "Language", "en", {"language_code": "en", "language_name": "English", "enabled": 1})
+    _ensure_system_settings(ctx)
+
+
+#: Values System Settings requires that have no default of their own.
+SYSTEM_DEFAULTS = {
+    "language": "en",
+    "date_format": "dd-mm-yyyy",
+    "time_format": "HH:mm:ss",
+    "number_format": "#,###.##",
+}
+
+
+def _ensure_system_settings(ctx: Context) -> None:
+    """Save System Settings once with its defaults, so it can be read and edited through the API."""
+    meta = ctx.site.metas.get("System Settings", ctx.conn)
+    doc = persistence.load_single(ctx, meta)
+    if doc._data.get("modified") is not None:
+        return
+    values = {**SYSTEM_DEFAULTS, "time_zone": ctx.site.settings.time_zone or "UTC"}
+    for key, value in values.items():
+        if key in doc._data and not doc._data.get(key):
+            doc._data[key] = value
+    lifecycle.save(ctx, doc, ignore_permissions=True)
 
 
 def migrate_site(site: Site, progress: Progress = _noop) -> list[str]:

@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy import select
 
 from docframe import errors
+from docframe.auth.passwords import store_password_fields
 from docframe.meta.schema import Meta
 from docframe.model import naming, persistence, validation, versions
 from docframe.model.document import Document
@@ -236,6 +237,10 @@ def _amend_source_cancelled(run: Run) -> None:
         )
 
 
+def _passwords(run: Run) -> None:
+    store_password_fields(run.ctx, run.doc)
+
+
 def _db_insert(run: Run) -> None:
     persistence.insert_doc(run.ctx, run.doc)
 
@@ -257,6 +262,7 @@ INSERT_STEPS: tuple[Step, ...] = (
     _hooks_before,
     _framework_validation,
     _amend_source_cancelled,
+    _passwords,
     _db_insert,
     _after_insert,
     _hooks_after,
@@ -334,6 +340,7 @@ SAVE_STEPS: tuple[Step, ...] = (
     _hooks_before,
     _framework_validation,
     _update_after_submit,
+    _passwords,
     _db_update,
     _hooks_after,
     _done,
@@ -369,7 +376,7 @@ def save(
 def _save_single_first_time(ctx: Context, doc: Document) -> Document:
     run = Run(ctx, doc, action="save")
     for step in (_docstatus, _save_permission, _timestamps, _name_new_rows, _links, _hooks_before,
-                 _framework_validation, _db_update, _hooks_after, _done):  # fmt: skip
+                 _framework_validation, _passwords, _db_update, _hooks_after, _done):  # fmt: skip
         step(run)
     return doc
 

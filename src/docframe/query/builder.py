@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, and_, distinct, func, select
+from sqlalchemy.exc import StatementError
 from sqlalchemy.sql import ColumnElement
 
 from docframe import errors
+from docframe.db.errors import translate_read_error
 from docframe.meta.schema import Meta
 from docframe.query.fields import ChildSpec, Selection, SelectItem, parse_fields
 from docframe.query.filters import parse_filters
@@ -196,12 +198,23 @@ def build_count(ctx: Context, args: ListArgs, cap: int | None = None) -> Select[
     return stmt.where(and_(*where)) if where else stmt
 
 
+def execute_read(ctx: Context, stmt: Any) -> Any:
+    """Run a list or count statement; a value the database refuses is a 417, not a 500."""
+    try:
+        return ctx.conn.execute(stmt)
+    except StatementError as exc:
+        translated = translate_read_error(exc)
+        if translated is exc:
+            raise
+        raise translated from None
+
+
 def run_rows(ctx: Context, plan: ListPlan, *, as_dict: bool = True) -> list[Any]:
     """Run a planned list: rows as dicts keyed by label (a later duplicate label wins, as in Frappe)
     or as lists in field order."""
     if not plan.labels:
         return []  # every requested field was dropped (unreadable or absent): Frappe returns []
-    rows = ctx.conn.execute(plan.stmt).all()
+    rows = execute_read(ctx, plan.stmt).all()
     if as_dict:
         return [dict(zip(plan.labels, row, strict=True)) for row in rows]
     return [list(row) for row in rows]

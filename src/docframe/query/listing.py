@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from docframe.query.builder import ListArgs, build_count, plan_list, run_rows
+from docframe.query.builder import ListArgs, build_count, execute_read, plan_list, run_rows
 from docframe.query.expand import attach_children, expand_links, link_fields_to_expand
 
 if TYPE_CHECKING:
@@ -37,10 +37,10 @@ def run_list(ctx: Context, args: ListArgs, *, as_dict: bool = True, expand: Any 
 
 def run_count(ctx: Context, args: ListArgs) -> int:
     """The exact number of rows a list request would return without paging."""
-    return int(ctx.conn.execute(build_count(ctx, args)).scalar_one())
+    return int(execute_read(ctx, build_count(ctx, args)).scalar_one())
 
 
 def run_count_capped(ctx: Context, args: ListArgs, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """Count at most ``cap`` rows: ``(count, capped)``, ``capped`` meaning there are more."""
-    found = int(ctx.conn.execute(build_count(ctx, args, cap + 1)).scalar_one())
+    found = int(execute_read(ctx, build_count(ctx, args, cap + 1)).scalar_one())
     return min(found, cap), found > cap
