@@ -32,6 +32,9 @@ def _require_redis() -> None:
         pytest.skip("Redis on 127.0.0.1:6379 is unreachable")
 
 
+_SITES: dict[str, tuple[Path, str]] = {}
+
+
 def _start(sites: Path, site: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     proc = subprocess.Popen(
@@ -66,6 +69,7 @@ def pair(
     }
     site = make_site(sites, f"pair-{backend}", backend, config)
     site.dispose()
+    _SITES[backend] = (sites, site.name)
     first, base_a = _start(sites, site.name)
     second, base_b = _start(sites, site.name)
     yield base_a, base_b
@@ -154,3 +158,42 @@ def test_naming_series_never_repeats_under_concurrent_inserts_through_both(pair:
         client.close()
     assert len(set(names)) == 40
     assert sorted(names) == [f"SER-{i:04d}" for i in range(1, 41)]
+
+
+def test_a_job_queued_through_one_is_run_by_docframe_worker_and_seen_by_the_other(
+    pair: tuple[str, str], request: pytest.FixtureRequest
+) -> None:
+    base_a, base_b = pair
+    sites, site = _SITES[request.node.callspec.params["pair"]]
+    a, b = _admin(base_a), _admin(base_b)
+    try:
+        names = [f"job-{secrets.token_hex(4)}-{i}" for i in range(25)]  # above the threshold of 20
+        for name in names:
+            assert a.post("/api/resource/ToDo", json={"description": name}).status_code == 200
+        todo_names = [
+            r["name"]
+            for r in a.get(
+                "/api/resource/ToDo",
+                params={"filters": json.dumps([["description", "like", "job-%"]]), "limit_page_length": 0},
+            ).json()["data"]
+        ]
+        queued = a.post("/api/v2/document/ToDo/bulk_delete", json={"names": todo_names})
+        assert queued.status_code == 202, queued.text
+        job_id = queued.json()["data"]["job_id"]
+        worker = subprocess.run(
+            [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites), "worker", "--site", site, "--burst", "--no-fork"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert worker.returncode == 0, worker.stderr
+        status = b.get("/api/method/docframe.get_job", params={"job_id": job_id}).json()["message"]
+        assert status["status"] == "finished", status
+        assert (
+            a.get(
+                "/api/v2/doctype/ToDo/count",
+                params={"filters": json.dumps([["description", "like", "job-%"]])},
+            ).json()["data"]
+            == 0
+        )
+    finally:
+        a.close()
+        b.close()
