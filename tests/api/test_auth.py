@@ -86,7 +86,8 @@ def test_login_body_cookies_and_session(admin: SiteClient, sites_root: Path) -> 
     jar = cookies_of(response)
     assert set(jar) == {"sid", "system_user", "full_name", "user_id", "user_image"}
     sid = jar["sid"]
-    assert "HttpOnly" in sid and "SameSite=Lax" in sid and "Path=/" in sid and "Max-Age=864000" in sid
+    # System Settings session_expiry is saved at install with its field default, "170:00" (170 hours).
+    assert "HttpOnly" in sid and "SameSite=Lax" in sid and "Path=/" in sid and "Max-Age=612000" in sid
     assert "Expires=" in sid and "Secure" not in sid
     assert jar["system_user"].startswith("system_user=yes;") and "HttpOnly" not in jar["system_user"]
     assert jar["full_name"].startswith("full_name=Ada%20Auth;")
@@ -574,7 +575,7 @@ def test_redis_store_keeps_sessions_out_of_the_database(redis_admin: SiteClient,
     redis = redis_client(site)
     assert redis is not None and redis.exists(f"{redis_prefix(site)}session:{sid}")
     ttl = redis.ttl(f"{redis_prefix(site)}session:{sid}")
-    assert 864000 - 60 < ttl <= 864000
+    assert 612000 - 60 < ttl <= 612000  # session_expiry "170:00"
     table = site.tables.framework.sessions
     with site.unit_of_work(User.administrator(), write=False) as ctx:
         assert ctx.conn.execute(select(table.c.sid).where(table.c.sid == sid)).first() is None
