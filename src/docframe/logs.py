@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import sys
 import time
-import uuid
 from typing import Any
 
 import orjson
@@ -26,7 +26,7 @@ request_fields: contextvars.ContextVar[dict[str, Any] | None] = contextvars.Cont
 
 def new_request_id() -> str:
     """A fresh request id (32 hex characters)."""
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 class JsonFormatter(logging.Formatter):

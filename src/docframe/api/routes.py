@@ -104,12 +104,27 @@ class RouteMatch:
     allowed: frozenset[str] = frozenset()
 
 
+def _literal_prefix(route: ApiRoute) -> str:
+    """The fixed text a route's path starts with (everything before its first parameter)."""
+    return route.pattern.pattern[1:].split("(?P<", 1)[0].replace("\\", "")
+
+
+_PREFIXES: dict[int, tuple[tuple[str, ApiRoute], ...]] = {}
+
+
+def _candidates(path: str, routes: tuple[ApiRoute, ...]) -> list[ApiRoute]:
+    table = _PREFIXES.get(id(routes))
+    if table is None:
+        table = _PREFIXES.setdefault(id(routes), tuple((_literal_prefix(r).rstrip("$"), r) for r in routes))
+    return [route for prefix, route in table if path.startswith(prefix)]
+
+
 def match_route(path: str, method: str, routes: tuple[ApiRoute, ...] = ROUTES) -> RouteMatch:
-    """Find the endpoint for ``method path``."""
+    """Find the endpoint for ``method path`` (only routes sharing the path's first segments are tried)."""
     if len(path) > 1 and path.endswith("/"):
         path = path[:-1]
     allowed: set[str] = set()
-    for route in routes:
+    for route in _candidates(path, routes):
         found = route.pattern.match(path)
         if found is None:
             continue

@@ -188,7 +188,7 @@ class Pipeline:
             body=body,
             headers=dict(request.headers),
             creds=creds,
-            https=request.url.scheme == "https",
+            https=request.scope.get("scheme") == "https",
             files=files,
             client_ip=client_ip(
                 request.client.host if request.client else None,

@@ -201,10 +201,26 @@ def _import_target(target: str, path: str, apps: tuple[str, ...], v2: bool) -> A
     return func
 
 
+_RESOLVED: dict[tuple[str, tuple[tuple[str, str], ...], tuple[str, ...], bool], MethodSpec] = {}
+
+
 def resolve(
     path: str, overrides: dict[str, str] | None = None, *, apps: Iterable[str] = (), v2: bool = False
 ) -> MethodSpec:
-    """The method called ``path``; 417 when it cannot be found, 403 when it is not whitelisted."""
+    """The method called ``path``; 417 when it cannot be found, 403 when it is not whitelisted.
+
+    Successful resolutions are remembered (imports and whitelist checks run once per name).
+    """
+    key = (path, tuple(sorted((overrides or {}).items())), tuple(apps), v2)
+    spec = _RESOLVED.get(key)
+    if spec is None:
+        spec = _resolve(path, overrides, apps=apps, v2=v2)
+        if len(_RESOLVED) < 10_000:
+            _RESOLVED[key] = spec
+    return spec
+
+
+def _resolve(path: str, overrides: dict[str, str] | None, *, apps: Iterable[str], v2: bool) -> MethodSpec:
     _load_modules()
     if overrides and path in overrides:
         path = overrides[path]
