@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,10 @@ __all__ = ["LimitState", "SiteLimiter", "rate_limit", "store_for"]
 
 log = logging.getLogger("docframe.ratelimit")
 F = TypeVar("F", bound=Callable[..., Any])
+#: How long the total returned by this process's last flush stands in for a fresh read.
+FRESH_SECONDS = 0.5
+#: How often a process adds its summed request durations to the shared store.
+FLUSH_SECONDS = 0.1
 _STORES: dict[str, CounterStore] = {}
 
 
@@ -76,6 +81,11 @@ class SiteLimiter:
         self.window = int(config.get("window", 0)) if self.enabled else 0
         self.site = settings.site_name
         self.store = store or store_for(settings)
+        #: (window key, total, monotonic time) returned by this process's last flush.
+        self._last: tuple[str, int, float] | None = None
+        #: Durations recorded but not yet added to the store: (window key, microseconds, since).
+        self._pending: tuple[str, int, float] | None = None
+        self._lock = threading.Lock()
 
     def _key(self, now: float) -> str:
         return f"rl-site:{self.site}:{int(now // self.window)}"
@@ -85,11 +95,19 @@ class SiteLimiter:
         if not self.enabled:
             return None
         now = time.time() if now is None else now
-        try:
-            used = self.store.get(self._key(now))
-        except StoreUnavailable as exc:
-            log.warning("rate-limit store unavailable, not limiting: %s", exc)
-            return None
+        key = self._key(now)
+        last = self._last
+        if last is not None and last[0] == key and time.monotonic() - last[2] < FRESH_SECONDS:
+            # The total this process's last increment returned is fresh enough: under load every
+            # request then costs one store round trip (the increment), not two.
+            used = last[1] + self._pending_for(key)
+        else:
+            try:
+                used = self.store.get(key)
+            except StoreUnavailable as exc:
+                log.warning("rate-limit store unavailable, not limiting: %s", exc)
+                return None
+            used += self._pending_for(key)
         state = LimitState(self.limit_us, used, int(self.window - now % self.window) or self.window)
         if used > self.limit_us:
             exc = errors.TooManyRequestsError(text="Too Many Requests")
@@ -97,13 +115,41 @@ class SiteLimiter:
             raise exc
         return state
 
+    def _pending_for(self, key: str) -> int:
+        pending = self._pending
+        return pending[1] if pending is not None and pending[0] == key else 0
+
     def record(self, duration_us: int, now: float | None = None) -> None:
-        """Add a finished request's duration to the budget."""
+        """Charge a finished request's duration to the budget.
+
+        Durations are summed in this process and added to the store at most every
+        ``FLUSH_SECONDS`` (or at once when the window changes), so a busy worker makes one store
+        round trip per flush instead of one per request; other workers see the charge that late.
+        """
         if not self.enabled:
             return
         now = time.time() if now is None else now
+        key = self._key(now)
+        clock = time.monotonic()
+        with self._lock:
+            pending = self._pending
+            if pending is not None and pending[0] != key:
+                self._flush(pending)
+                pending = None
+            pending = (
+                key,
+                (pending[1] if pending else 0) + max(duration_us, 0),
+                pending[2] if pending else clock,
+            )
+            self._pending = pending
+            if clock - pending[2] >= FLUSH_SECONDS:
+                self._flush(pending)
+
+    def _flush(self, pending: tuple[str, int, float]) -> None:
+        self._pending = None
         try:
-            self.store.add(self._key(now), max(duration_us, 0), self.window)
+            total = self.store.add(pending[0], pending[1], self.window)
+            self._last = (pending[0], total, time.monotonic())
         except StoreUnavailable as exc:
             log.warning("rate-limit store unavailable, duration not counted: %s", exc)
 

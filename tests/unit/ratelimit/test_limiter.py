@@ -76,3 +76,36 @@ def test_redis_outage_fails_open_without_counting() -> None:
     limiter = SiteLimiter(_settings({"limit": 1, "window": 60}), broken)
     assert limiter.check() is None  # the request goes through
     limiter.record(5_000_000)  # and nothing is raised
+
+
+class CountingStore(MemoryStore):
+    """A memory store that counts reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def get(self, key: str) -> int:
+        self.reads += 1
+        return super().get(key)
+
+
+def test_durations_are_batched_and_reads_reuse_the_flushed_total() -> None:
+    store = CountingStore()
+    limiter = SiteLimiter(_settings({"limit": 10, "window": 60}), store)
+    key = limiter._key(500.0)
+    assert limiter.check(now=500.0).used_us == 0  # type: ignore[union-attr]
+    limiter.record(1234, now=500.0)
+    assert MemoryStore.get(store, key) == 0  # summed locally, not yet sent
+    assert limiter.check(now=500.1).used_us == 1234  # type: ignore[union-attr]
+    reads = store.reads
+    assert limiter._pending is not None
+    limiter._flush(limiter._pending)
+    assert MemoryStore.get(store, key) == 1234
+    limiter.record(100, now=500.2)
+    assert limiter.check(now=500.3).used_us == 1334  # type: ignore[union-attr]
+    assert store.reads == reads  # the flushed total plus the local sum: no read needed
+    store.add(key, 66, 60)  # another process spends more; once our answer is stale we read again
+    limiter._last = (key, 1234, 0.0)
+    assert limiter.check(now=500.4).used_us == 1400  # type: ignore[union-attr]
+    assert store.reads == reads + 1
