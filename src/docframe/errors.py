@@ -45,6 +45,7 @@ __all__ = [
     "RateLimitExceededError",
     "RequestEntityTooLarge",
     "SecurityException",
+    "ServiceUnavailable",
     "SessionExpired",
     "TimestampMismatchError",
     "TooManyRequestsError",
@@ -253,6 +254,12 @@ class RateLimitExceededError(ValidationError):
     """A ``@rate_limit`` method was called too often (429, as newer Frappe answers)."""
 
     http_status = 429
+
+
+class ServiceUnavailable(FrappeError):
+    """A service the site depends on (Redis) cannot be reached."""
+
+    http_status = 503
 
 
 class QueryTimeoutError(FrappeError):

@@ -198,7 +198,10 @@ class Site:
             current.reset(token)
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Write what is still queued (request log) and close every pooled connection."""
+        writer = self.cache.get("request_log")
+        if writer is not None:
+            writer.close()
         self.db.engine.dispose()
 
 

@@ -115,3 +115,26 @@ def test_request_log_records_api_calls_when_enabled(ops: SiteClient, ops_site: S
         ops.put("/api/resource/System Settings/System Settings", json={"log_api_requests": 0}).status_code
         == 200
     )
+
+
+def test_redis_outage_is_a_clear_503_and_redis_free_calls_still_work(sites_root: Path) -> None:
+    site = make_site(sites_root, "ops-redis-down", "sqlite")
+    site.dispose()
+    config_path = sites_root / "ops-redis-down" / "site_config.json"
+    config = json.loads(config_path.read_text())
+    config_path.write_text(
+        json.dumps(
+            {**config, "redis_url": "redis://127.0.0.1:1/0", "rate_limit": {"limit": 100, "window": 60}}
+        )
+    )
+    down = Site.open(sites_root / "ops-redis-down")
+    try:
+        client = SiteClient(down, sites_root)
+        assert client.get("/api/method/ping").status_code == 200  # rate limiter fails open
+        login = client.post("/api/method/login", json={"usr": "Administrator", "pwd": "x"})
+        assert login.status_code == 503 and login.json()["exc_type"] == "ServiceUnavailable"
+        client.http.cookies.set("sid", "a" * 56)
+        v2 = client.get("/api/v2/method/frappe.auth.get_logged_user")
+        assert v2.status_code == 503 and v2.json()["errors"][0]["type"] == "ServiceUnavailable"
+    finally:
+        down.dispose()

@@ -16,6 +16,7 @@ transaction of their own so that GET requests can log out and keep sessions aliv
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ import orjson
 import redis
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
+
+log = logging.getLogger("docframe.auth")
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -349,9 +352,15 @@ class SharedEpoch:
         self._checked = 0.0
 
     def bump(self) -> None:
-        """Announce a change to every process."""
+        """Announce a change to every process (when Redis is down, caches expire by their lifetimes)."""
         if self.client is not None:
-            self.client.incr(self.key)
+            try:
+                self.client.incr(self.key)
+            except redis.RedisError as exc:
+                log.warning(
+                    "could not announce a change on Redis (%s): other workers see it when their caches expire",
+                    exc,
+                )
 
     def changed(self) -> bool:
         """Whether another process announced a change since the last look."""
@@ -359,7 +368,11 @@ class SharedEpoch:
         if self.client is None or now - self._checked < self.check_every:
             return False
         self._checked = now
-        value = self.client.get(self.key)
+        try:
+            value = self.client.get(self.key)
+        except redis.RedisError as exc:
+            log.warning("could not read the change counter on Redis (%s): dropping cached entries", exc)
+            return True
         changed = self._looked and value != self._seen
         self._seen, self._looked = value, True
         return changed

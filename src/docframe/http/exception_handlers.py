@@ -12,6 +12,7 @@ import logging
 import traceback
 from typing import TYPE_CHECKING
 
+import redis
 from sqlalchemy import select
 from starlette.responses import HTMLResponse, Response
 
@@ -75,6 +76,9 @@ def render_error(
     site: Site | None,
 ) -> Response:
     """The response for ``exc``."""
+    if isinstance(exc, redis.RedisError):
+        log.error("Redis is unavailable: %s", exc)
+        exc = errors.ServiceUnavailable("The site's Redis server is unavailable. Please try again shortly.")
     status = exc.http_status if isinstance(exc, errors.FrappeError) else 500
     if status >= 500:
         log.error("request failed", exc_info=exc)
