@@ -12,21 +12,12 @@ from docframe.api.params import count_args, include_parts, list_args_v2, truthy
 from docframe.api.request import ApiRequest
 from docframe.http.envelopes import Reply
 from docframe.http.forms import get_int, get_json
+from docframe.methods.documents import v2_doc_dict
 from docframe.model import operations
-from docframe.model.document import Document
 from docframe.query.expand import expand_links, link_fields_to_expand
 from docframe.query.listing import run_count, run_count_capped, run_list
 
 __all__ = ["copy", "count", "create", "delete", "list_documents", "meta", "read", "update"]
-
-
-def _doc_dict(doc: Document) -> dict[str, Any]:
-    out = doc.as_dict()
-    for f in doc.meta.link_fields:
-        value = out.get(f.fieldname)
-        if isinstance(value, int) and not isinstance(value, bool):
-            out[f.fieldname] = str(value)
-    return out
 
 
 def list_documents(req: ApiRequest, doctype: str) -> Reply:
@@ -51,13 +42,13 @@ def _body(req: ApiRequest) -> dict[str, Any]:
 def create(req: ApiRequest, doctype: str) -> Reply:
     """POST /api/v2/document/{doctype}"""
     doc = operations.create_document(req.ctx, doctype, _body(req), keep_name=True)
-    return Reply(_doc_dict(doc))
+    return Reply(v2_doc_dict(doc))
 
 
 def read(req: ApiRequest, doctype: str, name: str) -> Reply:
     """GET /api/v2/document/{doctype}/{name} (``expand`` replaces Link values by the linked documents)."""
     doc = operations.get_document(req.ctx, doctype, name)
-    out = _doc_dict(doc)
+    out = v2_doc_dict(doc)
     names = link_fields_to_expand(doc.meta, get_json(req.form, "expand"), ("*",))
     if names:
         expand_links(req.ctx, doc.meta, [out], names)
@@ -66,7 +57,7 @@ def read(req: ApiRequest, doctype: str, name: str) -> Reply:
 
 def update(req: ApiRequest, doctype: str, name: str) -> Reply:
     """PUT or PATCH /api/v2/document/{doctype}/{name}"""
-    return Reply(_doc_dict(operations.update_document(req.ctx, doctype, name, _body(req))))
+    return Reply(v2_doc_dict(operations.update_document(req.ctx, doctype, name, _body(req))))
 
 
 def delete(req: ApiRequest, doctype: str, name: str) -> Reply:
