@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import threading
 
-from sqlalchemy import BigInteger, Column, Index, MetaData, SmallInteger, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, MetaData, SmallInteger, String, Table, Text, select
+from sqlalchemy.engine import Connection
 
 from docframe.db.types import (
     CHECK_TYPE,
@@ -210,6 +211,13 @@ class FrameworkTables:
             Column("version", BigInteger(), nullable=False, server_default="0"),
             **MYSQL_TABLE_ARGS,
         )  # fmt: skip
+
+    def single_value(self, conn: Connection, doctype: str, field: str) -> str | None:
+        """One stored value of a Single DocType (None when it was never saved)."""
+        singles = self.singles
+        stmt = select(singles.c.value).where(singles.c.doctype == doctype, singles.c.field == field)
+        value = conn.execute(stmt).scalar()
+        return None if value is None else str(value)
 
     def all(self) -> list[Table]:
         """Every framework table."""

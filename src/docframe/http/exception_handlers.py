@@ -13,7 +13,6 @@ import traceback
 from typing import TYPE_CHECKING
 
 import redis
-from sqlalchemy import select
 from starlette.responses import HTMLResponse, Response
 
 from docframe import errors
@@ -39,14 +38,9 @@ _HEADERS = {"cache-control": "no-store,no-cache,must-revalidate,max-age=0"}
 def _tracebacks_enabled(site: Site | None) -> bool:
     if site is None:
         return False
-    singles = site.tables.framework.singles
     try:
         with site.db.engine.connect() as conn:
-            value = conn.execute(
-                select(singles.c.value).where(
-                    singles.c.doctype == "System Settings", singles.c.field == "allow_error_traceback"
-                )
-            ).scalar()
+            value = site.tables.framework.single_value(conn, "System Settings", "allow_error_traceback")
     except Exception:  # a broken database must not hide the original error
         return False
     return value is None or str(value) not in ("0", "")

@@ -202,7 +202,7 @@ class Pipeline:
         if isinstance(cmd, str) and cmd:
             if cmd == "login":
                 return Target(lambda req: Reply(None), 1, True, login=True)
-            return Target(lambda req: _rpc(req, cmd), 1, True)
+            return Target(lambda req: rpc_call(req, cmd), 1, True)
         if incoming.path.rstrip("/") == "/api/method/login":
             return Target(lambda req: Reply(None), 1, True, login=True)
         if not incoming.path.startswith("/api/"):
@@ -314,10 +314,6 @@ def trusted_proxies(site: Site) -> TrustedProxies:
             "trusted_proxies", TrustedProxies(site.settings.raw.get("trusted_proxies") or ())
         )
     return proxies  # type: ignore[no-any-return]
-
-
-def _rpc(req: ApiRequest, cmd: str) -> Reply:
-    return rpc_call(req, cmd)
 
 
 def _wants_json(path: str, headers: Any) -> bool:

@@ -15,7 +15,7 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
 from docframe.model.naming import make_hash
 
@@ -47,14 +47,9 @@ class RequestLogWriter:
         now = time.monotonic()
         if now - checked < SETTING_TTL:
             return value
-        singles = self.site.tables.framework.singles
         try:
             with self.site.db.engine.connect() as conn:
-                stored = conn.execute(
-                    select(singles.c.value).where(
-                        singles.c.doctype == "System Settings", singles.c.field == "log_api_requests"
-                    )
-                ).scalar()
+                stored = self.site.tables.framework.single_value(conn, "System Settings", "log_api_requests")
         except Exception as exc:  # logging must never break a request
             log.warning("could not read log_api_requests: %s", exc)
             stored = None

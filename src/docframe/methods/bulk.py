@@ -165,20 +165,34 @@ def _update_item(ctx: Context, doctype: str | None, item: Any) -> Document:
     return _update_one(ctx, doctype or _doctype_of(item), item)
 
 
-def _run_updates(ctx: Context, doctype: str | None, docs: list[Any]) -> BulkOutcome:
-    updated: list[Any] = []
+def _run_writes(
+    ctx: Context,
+    doctype: str | None,
+    docs: list[Any],
+    action: Callable[[Context, str | None, Any], Document],
+    key: str,
+    *,
+    with_index: bool,
+) -> BulkOutcome:
+    """Apply ``action`` to each item in its own savepoint; failures are reported per item."""
+    done: list[Any] = []
     failed: list[dict[str, Any]] = []
     out_docs: list[dict[str, Any]] = []
-    for item in docs:
-        keys = item if isinstance(item, dict) else {}
-        doc, error = _attempt(ctx, partial(_update_item, ctx, doctype, item))
+    for index, item in enumerate(docs):
+        doc, error = _attempt(ctx, partial(action, ctx, doctype, item))
         if error is not None:
-            entry = {"name": keys.get("name"), "error": error}
+            keys = item if isinstance(item, dict) else {}
+            entry = {"index": index} if with_index else {}
+            entry.update({"name": keys.get("name"), "error": error})
             failed.append(entry if doctype else {"doctype": keys.get("doctype"), **entry})
             continue
-        updated.append(str(doc.name) if doctype else {"doctype": doc.doctype, "name": str(doc.name)})
+        done.append(str(doc.name) if doctype else {"doctype": doc.doctype, "name": str(doc.name)})
         out_docs.append(v2_doc_dict(doc))
-    return BulkOutcome(_summary("updated", updated, failed), out_docs)
+    return BulkOutcome(_summary(key, done, failed), out_docs)
+
+
+def _run_updates(ctx: Context, doctype: str | None, docs: list[Any]) -> BulkOutcome:
+    return _run_writes(ctx, doctype, docs, _update_item, "updated", with_index=False)
 
 
 def update_docs(ctx: Context, doctype: str, docs: list[Any]) -> BulkOutcome:
@@ -204,19 +218,7 @@ def _insert_item(ctx: Context, doctype: str | None, item: Any) -> Document:
 
 
 def _run_inserts(ctx: Context, doctype: str | None, docs: list[Any]) -> BulkOutcome:
-    inserted: list[Any] = []
-    failed: list[dict[str, Any]] = []
-    out_docs: list[dict[str, Any]] = []
-    for index, item in enumerate(docs):
-        doc, error = _attempt(ctx, partial(_insert_item, ctx, doctype, item))
-        if error is not None:
-            keys = item if isinstance(item, dict) else {}
-            entry = {"index": index, "name": keys.get("name"), "error": error}
-            failed.append(entry if doctype else {"doctype": keys.get("doctype"), **entry})
-            continue
-        inserted.append(str(doc.name) if doctype else {"doctype": doc.doctype, "name": str(doc.name)})
-        out_docs.append(v2_doc_dict(doc))
-    return BulkOutcome(_summary("inserted", inserted, failed), out_docs)
+    return _run_writes(ctx, doctype, docs, _insert_item, "inserted", with_index=True)
 
 
 def insert_docs(ctx: Context, doctype: str, docs: list[Any]) -> BulkOutcome:

@@ -42,7 +42,6 @@ __all__ = [
     "RoleRights",
     "check_permission",
     "doc_rights",
-    "doctype_rights",
     "has_permission",
     "parent_of",
     "role_rights",
@@ -107,12 +106,6 @@ def role_rights(ctx: Context | None, meta: Meta, user: User) -> RoleRights:
     rights = _compute(perms, user.roles)
     cache[user.roles] = (perms, rights)
     return rights
-
-
-def doctype_rights(user: User, meta: Meta) -> tuple[frozenset[str], frozenset[str]]:
-    """The rights the user's roles grant at level 0: (unconditional, owner-only)."""
-    rights = role_rights(_running(), meta, user)
-    return rights.full, rights.owner_only
 
 
 def _running() -> Context | None:

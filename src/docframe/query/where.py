@@ -35,12 +35,9 @@ def site_today(scope: Scope) -> date:
 
 
 def _first_weekday(scope: Scope) -> int:
-    singles = scope.ctx.site.tables.framework.singles
-    value = scope.ctx.conn.execute(
-        select(singles.c.value).where(
-            singles.c.doctype == "System Settings", singles.c.field == "first_day_of_the_week"
-        )
-    ).scalar()
+    value = scope.ctx.site.tables.framework.single_value(
+        scope.ctx.conn, "System Settings", "first_day_of_the_week"
+    )
     return dates.WEEKDAYS.index(value) if value in dates.WEEKDAYS else 6
 
 
