@@ -9,8 +9,10 @@ reads at most once per ``Settings.meta_check_interval`` seconds and pay nothing 
 
 from __future__ import annotations
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
+
+from docframe.db.prepared import prepared
 
 __all__ = ["META_SCOPE", "bump_version", "ensure_version_row", "read_version"]
 
@@ -19,8 +21,13 @@ META_SCOPE = "meta"
 
 def read_version(conn: Connection, table: Table, scope: str = META_SCOPE) -> int:
     """The current counter of ``scope`` (0 when it was never raised)."""
-    value = conn.execute(select(table.c.version).where(table.c.scope == scope)).scalar()
-    return int(value or 0)
+    stmt = prepared(
+        table,
+        "read_version",
+        lambda: select(table.c.version).where(table.c.scope == bindparam("scope")),
+        conn.dialect,
+    )
+    return int(stmt.scalar(conn, {"scope": scope}) or 0)
 
 
 def ensure_version_row(conn: Connection, table: Table, scope: str = META_SCOPE) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import StatementError
 
 from docframe import errors
 from docframe.db.errors import translate_write_error
+from docframe.db.prepared import Prepared, prepared
 from docframe.meta.fieldtypes import FLOAT_TYPES, INT_TYPES
 from docframe.meta.schema import Meta
 from docframe.model.coerce import coerce
@@ -72,6 +73,22 @@ def _stmts(table: Table) -> dict[str, Any]:
     return cache
 
 
+def _prepared(ctx: Context, table: Table, key: str, column_keys: tuple[str, ...] | None = None) -> Prepared:
+    """The cached statement ``key`` of ``table`` (see ``_stmts``), compiled for the site's backend."""
+    cache_key = (key, column_keys) if column_keys is not None else key
+    if key == "insert":
+        return prepared(table, cache_key, lambda: insert(table), ctx.conn.dialect, column_keys)
+    if key == "update":
+        return prepared(
+            table,
+            cache_key,
+            lambda: update(table).where(table.c.name == bindparam("pk")),
+            ctx.conn.dialect,
+            column_keys,
+        )
+    return prepared(table, cache_key, lambda: _stmts(table)[key], ctx.conn.dialect, column_keys)
+
+
 def new_document(ctx: Context, meta: Meta, values: dict[str, Any] | None = None) -> Document:
     """A new, unsaved document of ``meta`` with its controller class (no defaults applied yet)."""
     cls = ctx.site.controllers.get(meta)
@@ -112,11 +129,14 @@ def load_doc(ctx: Context, meta: Meta, name: Any, *, for_update: bool = False) -
         return load_single(ctx, meta)
     table = table_of(ctx, meta)
     key = _name_param(meta, name)
-    stmt = _stmts(table)["load_lock" if for_update else "load"]
-    row = ctx.conn.execute(stmt, {"pk": key}).mappings().first() if key is not None else None
+    row = (
+        _prepared(ctx, table, "load_lock" if for_update else "load").first(ctx.conn, {"pk": key})
+        if key is not None
+        else None
+    )
     if row is None:
         raise errors.DoesNotExistError(f"{meta.name} {name} not found", doctype=meta.name)
-    doc = _hydrate(ctx, meta, dict(row))
+    doc = _hydrate(ctx, meta, row)
     doc.flags.for_update = for_update
     _load_children(ctx, doc)
     return doc
@@ -142,11 +162,10 @@ def _load_children(ctx: Context, doc: Document) -> None:
         if not child_meta.has_table:
             continue
         table = table_of(ctx, child_meta)
-        rows = ctx.conn.execute(
-            _stmts(table)["children"],
-            {"p_parent": str(doc.name), "p_parenttype": doc.doctype, "p_parentfield": tf.fieldname},
-        ).mappings()
-        doc._data[tf.fieldname] = [_hydrate(ctx, child_meta, dict(r), parent_doc=doc) for r in rows]
+        rows = _prepared(ctx, table, "children").mappings(
+            ctx.conn, {"p_parent": str(doc.name), "p_parenttype": doc.doctype, "p_parentfield": tf.fieldname}
+        )
+        doc._data[tf.fieldname] = [_hydrate(ctx, child_meta, r, parent_doc=doc) for r in rows]
 
 
 def doc_exists(ctx: Context, meta: Meta, name: Any) -> bool:
@@ -157,7 +176,7 @@ def doc_exists(ctx: Context, meta: Meta, name: Any) -> bool:
     if key is None:
         return False
     table = table_of(ctx, meta)
-    return ctx.conn.execute(_stmts(table)["exists"], {"pk": key}).first() is not None
+    return bool(_prepared(ctx, table, "exists").rows(ctx.conn, {"pk": key}))
 
 
 def _row(doc: Document, *, with_name: bool = True) -> dict[str, Any]:
@@ -166,9 +185,12 @@ def _row(doc: Document, *, with_name: bool = True) -> dict[str, Any]:
     return {c: data[c] for c in columns}
 
 
-def _write(ctx: Context, meta: Meta, name: Any, stmt: Any, params: Any) -> Any:
+def _write(ctx: Context, meta: Meta, name: Any, stmt: Prepared, params: Any) -> int:
+    """Run a prepared INSERT/UPDATE (one parameter dict or a list of them); the row count."""
     try:
-        return ctx.conn.execute(stmt, params)
+        if isinstance(params, list):
+            return stmt.execute_many(ctx.conn, params)
+        return stmt.execute(ctx.conn, params)
     except StatementError as exc:
         translated = translate_write_error(ctx.site.db, exc, meta, name)
         if translated is exc:
@@ -182,7 +204,7 @@ def insert_doc(ctx: Context, doc: Document) -> None:
         _save_single(ctx, doc)
     else:
         table = table_of(ctx, doc.meta)
-        _write(ctx, doc.meta, doc.name, insert(table), _row(doc))
+        _write(ctx, doc.meta, doc.name, _prepared(ctx, table, "insert", doc.meta.valid_columns), _row(doc))
     _insert_children(ctx, doc, doc.all_children())
 
 
@@ -194,7 +216,8 @@ def _insert_children(ctx: Context, doc: Document, rows: Iterable[Document]) -> N
         meta = rows_of_type[0].meta
         if not meta.has_table:
             continue
-        _write(ctx, meta, doc.name, insert(table_of(ctx, meta)), [_row(r) for r in rows_of_type])
+        stmt = _prepared(ctx, table_of(ctx, meta), "insert", meta.valid_columns)
+        _write(ctx, meta, doc.name, stmt, [_row(r) for r in rows_of_type])
         for r in rows_of_type:
             r.mark_new(False)
 
@@ -206,7 +229,7 @@ def update_doc(ctx: Context, doc: Document) -> None:
         _save_single(ctx, doc)
     else:
         table = table_of(ctx, meta)
-        stmt = update(table).where(table.c.name == bindparam("pk"))
+        stmt = _prepared(ctx, table, "update", meta.valid_columns[1:])
         params = _row(doc, with_name=False)
         params["pk"] = doc.name
         _write(ctx, meta, doc.name, stmt, params)
@@ -239,10 +262,10 @@ def _sync_children(ctx: Context, doc: Document) -> None:
             params.update(
                 pk=r.name, p_parent=str(doc.name), p_parenttype=doc.doctype, p_parentfield=tf.fieldname
             )
-            result = _write(ctx, child_meta, doc.name, _stmts(table)["update_child"], params)
+            stmt = _prepared(ctx, table, "update_child", child_meta.valid_columns[1:])
             # A name that is not a row of this table of this document is a new row: it is inserted
             # (a clash with another document's row is a 409), never an update of someone else's row.
-            if result.rowcount == 0:
+            if _write(ctx, child_meta, doc.name, stmt, params) == 0:
                 new_rows.append(r)
         if new_rows:
             _insert_children(ctx, doc, new_rows)

@@ -15,9 +15,10 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from docframe import errors
+from docframe.db.prepared import prepared
 from docframe.db.types import NOT_NULL_TYPES, varchar_length
 from docframe.meta.fieldtypes import DATA_FIELD_TYPES, VARCHAR_TYPES
 from docframe.meta.schema import DocFieldDef, Meta
@@ -331,11 +332,14 @@ def _lookup(
             return None
         key = int(value)
     table = ctx.site.tables.get(meta)
-    wanted = ["name", "docstatus"] + [src for _f, src in fetch if src in table.c]
-    row = ctx.conn.execute(
-        select(*(table.c[c] for c in dict.fromkeys(wanted))).where(table.c.name == key)
-    ).first()
-    return dict(row._mapping) if row is not None else None
+    wanted = tuple(dict.fromkeys(["name", "docstatus"] + [src for _f, src in fetch if src in table.c]))
+    stmt = prepared(
+        table,
+        ("link", wanted),
+        lambda: select(*(table.c[c] for c in wanted)).where(table.c.name == bindparam("pk")),
+        ctx.conn.dialect,
+    )
+    return stmt.first(ctx.conn, {"pk": key})
 
 
 def _apply_fetch(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from docframe.db.dialects import IntegrityInfo
 
@@ -31,8 +33,13 @@ def prepare(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
         # A write transaction takes the lock up front so that two writers never deadlock on upgrade.
+        # Sent on the driver's connection: the same statement without SQLAlchemy's per-statement cost.
         immediate = conn.get_execution_options().get("docframe_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        statement = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+        try:
+            conn.connection.dbapi_connection.execute(statement)  # type: ignore[union-attr]
+        except sqlite3.Error as exc:  # a lock wait that timed out: SQLAlchemy's class, as from execute()
+            raise DBAPIError.instance(statement, (), exc, sqlite3.Error, dialect=conn.dialect) from exc
 
 
 def decode_integrity_error(message: str, orig: BaseException | None) -> IntegrityInfo:

@@ -1,0 +1,185 @@
+"""Prepared statements: a Core statement compiled once per site and run on the driver's own cursor.
+
+``Connection.execute`` spends about 50 µs of Python per statement (execution context, events, the
+result object) before and after the driver does its work. The statements that run on every request
+(load a document by name, its child rows, insert or update its row, a link check, the metadata
+version) are still built with SQLAlchemy Core from the metadata-checked tables, but compiled here
+once and then executed on the DBAPI connection behind the unit of work's SQLAlchemy
+:class:`~sqlalchemy.engine.Connection`, inside its transaction. Each column type's bind and result
+processors are applied exactly as SQLAlchemy would, and a driver error is re-raised as SQLAlchemy's
+own exception class, so :mod:`docframe.db.errors` translates it as usual.
+
+Only plain statements qualify: no expanding ``IN`` parameters and no Python-side column defaults
+(:class:`Prepared` refuses them when it is built, so a refusal shows up in the first test that
+builds one, never at run time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Executable, Select
+
+__all__ = ["Prepared", "prepared"]
+
+_MISSING = object()
+
+
+class Prepared:
+    """One statement compiled for one dialect, with its parameter order and type processors."""
+
+    __slots__ = (
+        "_defaults",
+        "_impls",
+        "_processors",
+        "bind_processors",
+        "dialect",
+        "keys",
+        "names",
+        "positional",
+        "sql",
+    )
+
+    def __init__(self, stmt: Executable, dialect: Dialect, column_keys: Sequence[str] | None = None) -> None:
+        compiled = stmt.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None)
+        binds = compiled.binds
+        if any(b.expanding for b in binds.values()):
+            raise ValueError("docframe: a prepared statement cannot hold an expanding IN parameter")
+        prefetch = [*getattr(compiled, "insert_prefetch", ()), *getattr(compiled, "update_prefetch", ())]
+        if prefetch:
+            raise ValueError("docframe: a prepared statement cannot rely on Python-side column defaults")
+        self.dialect = dialect
+        self.sql: str = compiled.string
+        self.positional: bool = bool(compiled.positional)
+        self.names: list[str] = list(compiled.positiontup or ()) if self.positional else list(binds)
+        self.bind_processors: dict[str, Callable[[Any], Any]] = {}
+        self._defaults: dict[str, Any] = {}
+        for bind_name, bind in binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                self.bind_processors[bind_name] = processor
+            if bind.value is not None or not bind.required:
+                self._defaults[bind_name] = bind.effective_value
+        if isinstance(stmt, Select):
+            selected = list(stmt.selected_columns)
+            self.keys: tuple[str, ...] = tuple(str(c.key) for c in selected)
+            self._impls = [c.type.dialect_impl(dialect) for c in selected]
+        else:
+            self.keys, self._impls = (), []
+        #: Result processors, read off the first result's cursor description (type codes are stable).
+        self._processors: list[Callable[[Any], Any] | None] | None = None
+
+    # -- parameters ------------------------------------------------------------------------------
+
+    def _value(self, params: Mapping[str, Any], bind_name: str) -> Any:
+        value = params.get(bind_name, _MISSING)
+        if value is _MISSING:
+            value = self._defaults.get(bind_name)
+        processor = self.bind_processors.get(bind_name)
+        return processor(value) if processor is not None and value is not None else value
+
+    def parameters(self, params: Mapping[str, Any]) -> Any:
+        """The driver's parameters (a tuple for positional paramstyles, else a dict)."""
+        if self.positional:
+            return tuple(self._value(params, n) for n in self.names)
+        return {n: self._value(params, n) for n in self.names}
+
+    # -- execution -------------------------------------------------------------------------------
+
+    def _run(self, conn: Connection, params: Any, many: bool = False) -> Any:
+        dbapi_conn = conn.connection.dbapi_connection
+        cursor = dbapi_conn.cursor()  # type: ignore[union-attr]
+        try:
+            if many:
+                cursor.executemany(self.sql, params)
+            else:
+                cursor.execute(self.sql, params)
+        except self.dialect.loaded_dbapi.Error as exc:
+            cursor.close()
+            if self.dialect.is_disconnect(exc, dbapi_conn, cursor):  # type: ignore[arg-type]
+                conn.invalidate(exc)
+            raise DBAPIError.instance(
+                self.sql, params, exc, self.dialect.loaded_dbapi.Error, dialect=self.dialect
+            ) from exc
+        return cursor
+
+    def _row_processors(self, cursor: Any) -> list[Callable[[Any], Any] | None]:
+        processors = self._processors
+        if processors is None:
+            description = cursor.description or ()
+            processors = [
+                impl.result_processor(self.dialect, desc[1])
+                for impl, desc in zip(self._impls, description, strict=True)
+            ]
+            self._processors = processors
+        return processors
+
+    def rows(self, conn: Connection, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """Every row of a SELECT, each value through its type's result processor."""
+        cursor = self._run(conn, self.parameters(params or {}))
+        try:
+            raw = cursor.fetchall()
+            processors = self._row_processors(cursor)
+        finally:
+            cursor.close()
+        if not any(processors):
+            return [tuple(r) for r in raw]
+        return [
+            tuple(p(v) if p is not None and v is not None else v for p, v in zip(processors, r, strict=True))
+            for r in raw
+        ]
+
+    def mappings(self, conn: Connection, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Every row of a SELECT as a dict keyed by column key."""
+        keys = self.keys
+        return [dict(zip(keys, r, strict=True)) for r in self.rows(conn, params)]
+
+    def first(self, conn: Connection, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+        """The first row of a SELECT as a dict, or None."""
+        found = self.rows(conn, params)
+        return dict(zip(self.keys, found[0], strict=True)) if found else None
+
+    def scalar(self, conn: Connection, params: Mapping[str, Any] | None = None) -> Any:
+        """The first column of the first row, or None."""
+        found = self.rows(conn, params)
+        return found[0][0] if found else None
+
+    def execute(self, conn: Connection, params: Mapping[str, Any] | None = None) -> int:
+        """Run a DML statement once; the driver's row count."""
+        cursor = self._run(conn, self.parameters(params or {}))
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def execute_many(self, conn: Connection, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run a DML statement once per parameter set (the driver's ``executemany``)."""
+        params = [self.parameters(r) for r in rows]
+        if not params:
+            return 0
+        cursor = self._run(conn, params[0]) if len(params) == 1 else self._run(conn, params, many=True)
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+
+def prepared(
+    table: Table,
+    key: Any,
+    build: Callable[[], Executable],
+    dialect: Dialect,
+    column_keys: Sequence[str] | None = None,
+) -> Prepared:
+    """The statement ``key`` of ``table``, built and compiled on first use, cached on the table."""
+    cache: dict[Any, Prepared] | None = table.info.get("docframe_prepared")
+    if cache is None:
+        cache = table.info.setdefault("docframe_prepared", {})
+    found = cache.get(key)
+    if found is None or found.dialect is not dialect:
+        found = cache[key] = Prepared(build(), dialect, column_keys)
+    return found
