@@ -1,51 +1,98 @@
-"""App: ``create_app(sites_path) -> Starlette`` — the ASGI application for a sites folder.
+"""App: ``create_app(sites_path) -> DocframeApp`` — the ASGI application for a sites folder.
 
-Starlette supplies the lifespan (in-process background jobs are let finish and sites closed on
-shutdown) and the routing: ``/files/...`` and ``/private/files/...`` are served by
-:class:`~docframe.files.serve.FileServer`; every other request goes to
-:class:`~docframe.http.pipeline.Pipeline`.
+A request is dispatched on its path alone: ``/files/...`` and ``/private/files/...`` go to a small
+Starlette router holding :class:`~docframe.files.serve.FileServer`'s endpoints; every other request
+goes straight to :class:`~docframe.http.pipeline.Pipeline`, with no middleware or router layer in
+front of it (each would cost every API request its own scope copies and calls). The app answers the
+ASGI lifespan itself: on shutdown in-process background jobs are let finish and sites closed. An
+error that escapes before a response has started becomes a JSON 500 in Frappe's v1 format.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
-from starlette.applications import Starlette
-from starlette.routing import Mount, Route
+from starlette.routing import Route, Router
+from starlette.types import Receive, Scope, Send
 
 from docframe.files.serve import FileServer
+from docframe.http.envelopes import dumps
 from docframe.http.pipeline import Pipeline
 from docframe.jobs.backends import shutdown_in_process
 from docframe.sites import SiteRegistry
 
-__all__ = ["create_app", "default_app"]
+__all__ = ["DocframeApp", "create_app", "default_app"]
+
+log = logging.getLogger("docframe.http")
+_FILE_PREFIXES = ("/files/", "/private/files/")
 
 
-def create_app(sites_path: Path, default_site: str | None = None) -> Starlette:
+class DocframeApp:
+    """The ASGI application: file routes, the API pipeline, and the lifespan."""
+
+    def __init__(self, sites: SiteRegistry) -> None:
+        self.sites = sites
+        #: ``app.state.sites``, as on a Starlette app.
+        self.state = SimpleNamespace(sites=sites)
+        self.pipeline = Pipeline(sites)
+        files = FileServer(sites)
+        self.files = Router(
+            routes=[
+                Route("/files/{path:path}", files.public, methods=["GET", "HEAD"]),
+                Route("/private/files/{path:path}", files.private, methods=["GET", "HEAD"]),
+            ]
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            try:
+                if scope["path"].startswith(_FILE_PREFIXES):
+                    await self.files(scope, receive, send)
+                else:
+                    await self.pipeline(scope, receive, send)
+            except Exception:
+                log.exception("Unhandled error serving %s %s", scope.get("method"), scope.get("path"))
+                try:
+                    await _server_error(send)
+                except Exception:  # the response had already started: the server closes the connection
+                    log.debug("Could not send a 500 after the response started", exc_info=True)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                shutdown_in_process()
+                self.sites.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+async def _server_error(send: Send) -> None:
+    body = dumps({"exc_type": "Exception", "exception": "Internal Server Error"})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(sites_path: Path, default_site: str | None = None) -> DocframeApp:
     """The ASGI app serving every site in ``sites_path``."""
-    sites = SiteRegistry(sites_path, default_site)
-    files = FileServer(sites)
-
-    @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        yield
-        shutdown_in_process()
-        sites.close()
-
-    routes = [
-        Route("/files/{path:path}", files.public, methods=["GET", "HEAD"]),
-        Route("/private/files/{path:path}", files.private, methods=["GET", "HEAD"]),
-        Mount("/", app=Pipeline(sites)),
-    ]
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.sites = sites
-    return app
+    return DocframeApp(SiteRegistry(sites_path, default_site))
 
 
-def default_app() -> Starlette:
+def default_app() -> DocframeApp:
     """The app for ``$DOCFRAME_SITES`` (default ``./sites``); used by ``uvicorn --factory``."""
     return create_app(
         Path(os.environ.get("DOCFRAME_SITES", "sites")), os.environ.get("DOCFRAME_SITE") or None

@@ -109,14 +109,53 @@ def _literal_prefix(route: ApiRoute) -> str:
     return route.pattern.pattern[1:].split("(?P<", 1)[0].replace("\\", "")
 
 
-_PREFIXES: dict[int, tuple[tuple[str, ApiRoute], ...]] = {}
+@dataclass(frozen=True)
+class _Index:
+    """A route table indexed by literal prefix, so a path is only tried against its own few routes."""
+
+    #: literal prefix ending in ``/`` (or a whole literal path) -> (position in the table, route)
+    by_prefix: dict[str, tuple[tuple[int, ApiRoute], ...]]
+    #: routes whose literal part ends inside a segment: always tried
+    others: tuple[tuple[int, ApiRoute], ...]
+
+
+def _build_index(routes: tuple[ApiRoute, ...]) -> _Index:
+    by_prefix: dict[str, list[tuple[int, ApiRoute]]] = {}
+    others: list[tuple[int, ApiRoute]] = []
+    for position, route in enumerate(routes):
+        prefix = _literal_prefix(route)
+        if prefix.endswith("$"):  # a path without parameters
+            by_prefix.setdefault(prefix[:-1], []).append((position, route))
+        elif prefix.endswith("/"):
+            by_prefix.setdefault(prefix, []).append((position, route))
+        else:
+            others.append((position, route))
+    return _Index({k: tuple(v) for k, v in by_prefix.items()}, tuple(others))
+
+
+_INDEXES: dict[int, tuple[tuple[ApiRoute, ...], _Index]] = {}
 
 
 def _candidates(path: str, routes: tuple[ApiRoute, ...]) -> list[ApiRoute]:
-    table = _PREFIXES.get(id(routes))
-    if table is None:
-        table = _PREFIXES.setdefault(id(routes), tuple((_literal_prefix(r).rstrip("$"), r) for r in routes))
-    return [route for prefix, route in table if path.startswith(prefix)]
+    """The routes whose literal prefix ``path`` starts with, in table order."""
+    held = _INDEXES.get(id(routes))
+    if held is None or held[0] is not routes:
+        held = _INDEXES[id(routes)] = (routes, _build_index(routes))
+    index = held[1]
+    found: list[tuple[int, ApiRoute]] = list(index.others)
+    lookup = index.by_prefix
+    exact = lookup.get(path)
+    if exact:
+        found.extend(exact)
+    slash = path.find("/")
+    while slash != -1:
+        hit = lookup.get(path[: slash + 1])
+        if hit:
+            found.extend(hit)
+        slash = path.find("/", slash + 1)
+    if len(found) > 1:
+        found.sort(key=lambda item: item[0])
+    return [route for _position, route in found]
 
 
 def match_route(path: str, method: str, routes: tuple[ApiRoute, ...] = ROUTES) -> RouteMatch:

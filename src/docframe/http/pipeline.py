@@ -22,7 +22,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -87,47 +87,53 @@ class Pipeline:
         self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        response = await self.handle(request)
+        response = await self.handle(scope, receive)
         await response(scope, receive, send)
 
-    async def handle(self, request: Request) -> Response:
-        """Turn one request into one response."""
+    async def handle(self, scope: Scope, receive: Receive) -> Response:
+        """Turn one request (its ASGI scope and body stream) into one response."""
         started = time.perf_counter()
         request_id = new_request_id()
-        # The decoded path from the server, not ``request.url.path``: a document name may hold an
-        # encoded ``?`` or ``#`` that re-parsing the URL would cut off.
-        path = request.scope["path"]
+        # The decoded path from the server, not a re-parsed URL: a document name may hold an
+        # encoded ``?`` or ``#`` that re-parsing would cut off.
+        path: str = scope["path"]
+        method: str = scope["method"]
         version = 2 if path.startswith("/api/v2") else 1
-        headers = request.headers
+        headers = request_headers(scope)
         try:
             site = self.sites.resolve(headers.get("x-frappe-site-name"), headers.get("host"))
         except errors.DoesNotExistError as exc:
             return render_error(exc, version, [], user=User.guest(), wants_json=True, site=None)
-        edge = cors_headers(site.settings, headers, preflight=request.method == "OPTIONS")
+        edge = cors_headers(site.settings, headers, preflight=method == "OPTIONS")
         edge["x-frappe-request-id"] = request_id
-        if request.method == "OPTIONS":
+        if method == "OPTIONS":
             return Response(status_code=200, headers={**JSON_HEADERS, **edge})
         limiter = site_limiter(site)
-        response = await self._respond(request, site, path, version, limiter, request_id)
-        response.headers.update(edge)
+        response = await self._respond(scope, receive, headers, site, version, limiter, request_id)
+        add_headers(response, edge)
         limiter.record(int((time.perf_counter() - started) * 1_000_000))
         return response
 
     async def _respond(
-        self, request: Request, site: Site, path: str, version: int, limiter: SiteLimiter, request_id: str
+        self,
+        scope: Scope,
+        receive: Receive,
+        headers: dict[str, str],
+        site: Site,
+        version: int,
+        limiter: SiteLimiter,
+        request_id: str,
     ) -> Response:
-        headers = request.headers
         try:
             budget = limiter.check()
-            incoming = await self._read(request, site)
+            incoming = await self._read(scope, receive, headers, site)
             incoming.request_id = request_id
             target = self._target(incoming, version)
         except errors.FrappeError as exc:
             response = render_error(
-                exc, version, [], user=User.guest(), wants_json=_wants_json(path, headers), site=None
+                exc, version, [], user=User.guest(), wants_json=_wants_json(scope["path"], headers), site=None
             )
-            response.headers.update(exc.headers)
+            add_headers(response, exc.headers)
             return response
         if site.settings.raw.get("threaded_requests"):
             response = await run_in_threadpool(self._execute, site, incoming, target)
@@ -136,26 +142,16 @@ class Pipeline:
             # with no thread hop and no lock contention between requests of one process.
             response = self._execute(site, incoming, target)
         if budget is not None:
-            response.headers.update(budget.headers())
+            add_headers(response, budget.headers())
         return response
 
-    async def _read(self, request: Request, site: Site) -> Incoming:
+    async def _read(self, scope: Scope, receive: Receive, headers: dict[str, str], site: Site) -> Incoming:
         limit = site.settings.max_body_size
-        length = request.headers.get("content-length")
+        length = headers.get("content-length")
         if length and length.isdigit() and int(length) > limit:
             raise errors.RequestEntityTooLarge(f"Request body is larger than the site allows ({limit} bytes)")
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise errors.RequestEntityTooLarge(
-                    f"Request body is larger than the site allows ({limit} bytes)"
-                )
-            chunks.append(chunk)
-        body = b"".join(chunks)
-        request._body = body
-        content_type = request.headers.get("content-type", "")
+        body = await read_body(receive, limit)
+        content_type = headers.get("content-type", "")
         fields: dict[str, Any] = {}
         files: dict[str, UploadFile] = {}
         if (
@@ -166,6 +162,8 @@ class Pipeline:
                 or content_type.startswith("multipart/form-data")
             )
         ):
+            request = Request(scope, receive)
+            request._body = body  # parsed from the body already read, not the (spent) stream
             try:
                 parsed = await request.form(max_files=100, max_fields=10000)
             except Exception as exc:  # python-multipart raises several types for malformed bodies
@@ -175,25 +173,24 @@ class Pipeline:
                     files.setdefault(key, value)
                 else:
                     fields.setdefault(key, value)
-        form = form_from_parts(request.scope.get("query_string", b""), content_type, body, fields)
+        form = form_from_parts(scope.get("query_string", b""), content_type, body, fields)
         sid = form.pop("sid", None)
-        creds = RequestCredentials(
-            sid=sid if isinstance(sid, str) else request.cookies.get("sid"),
-            authorization=request.headers.get("authorization"),
-        )
+        if not isinstance(sid, str):
+            cookie = headers.get("cookie")
+            sid = cookie_parser(cookie).get("sid") if cookie else None
+        creds = RequestCredentials(sid=sid, authorization=headers.get("authorization"))
+        client = scope.get("client")
         return Incoming(
-            method=request.method,
-            path=request.scope["path"],
+            method=scope["method"],
+            path=scope["path"],
             form=form,
             body=body,
-            headers=dict(request.headers),
+            headers=headers,
             creds=creds,
-            https=request.scope.get("scheme") == "https",
+            https=scope.get("scheme") == "https",
             files=files,
             client_ip=client_ip(
-                request.client.host if request.client else None,
-                request.headers.get("x-forwarded-for"),
-                trusted_proxies(site),
+                client[0] if client else None, headers.get("x-forwarded-for"), trusted_proxies(site)
             ),
         )
 
@@ -272,7 +269,8 @@ class Pipeline:
                 wants_json=_wants_json(incoming.path, incoming.headers),
                 site=site,
             )
-            response.headers.update(exc.headers if isinstance(exc, errors.FrappeError) else {})
+            if isinstance(exc, errors.FrappeError):
+                add_headers(response, exc.headers)
             if state.session_expired or (
                 isinstance(exc, errors.AuthenticationError) and type(exc) is errors.AuthenticationError
             ):
@@ -280,6 +278,48 @@ class Pipeline:
             return response
         cookies.apply(response, state, site, https=incoming.https, user=holder["ctx"].user)
         return response
+
+
+def request_headers(scope: Scope) -> dict[str, str]:
+    """The request's headers as a dict of lower-case names (the first of a repeated header wins)."""
+    out: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").lower()
+        if name not in out:
+            out[name] = raw_value.decode("latin-1")
+    return out
+
+
+async def read_body(receive: Receive, limit: int) -> bytes:
+    """The whole request body; :class:`RequestEntityTooLarge` as soon as it passes ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise errors.RequestEntityTooLarge(
+                    f"Request body is larger than the site allows ({limit} bytes)"
+                )
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def add_headers(response: Response, headers: dict[str, str]) -> None:
+    """Set ``headers`` on ``response`` (a header it already has is replaced)."""
+    if not headers:
+        return
+    raw = response.raw_headers
+    names = {name.lower().encode("latin-1") for name in headers}
+    if any(name in names for name, _value in raw):
+        raw[:] = [(name, value) for name, value in raw if name not in names]
+    raw.extend((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items())
 
 
 def _headers(*queued: dict[str, str]) -> dict[str, str]:
