@@ -308,7 +308,9 @@ def create_docframe_site(sites: Path, rows: list[dict[str, Any]], users: Sequenc
                 # user, so the read passes ToDo's row rules instead of measuring a 403.
                 read_doc = rows[len(rows) // 2]["name"]
                 ctx.conn.execute(
-                    todo.update().where(todo.c.name == read_doc).values(owner=readers[0], allocated_to=readers[0])
+                    todo.update()
+                    .where(todo.c.name == read_doc)
+                    .values(owner=readers[0], allocated_to=readers[0])
                 )
             users_table = site.tables.get(site.metas.get("User", ctx.conn))
             for user in users:

@@ -14,11 +14,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.pool import PoolProxiedConnection
 
 from docframe.auth.users import User
-from docframe.errors import Message
+from docframe.errors import DoesNotExistError, Message
 
 if TYPE_CHECKING:
+    from docframe.meta.schema import Meta
     from docframe.sites import Site
 
 __all__ = ["Context", "current", "get_current"]
@@ -41,13 +43,18 @@ class Context:
     http_method: str = ""
     #: How the request was authenticated (set by the HTTP edge; None in jobs and CLI commands).
     auth: Any = None
-    #: Opens the connection (and its transaction) on first use; set by ``Site.unit_of_work``.
+    #: Whether the unit of work commits (set by ``Site.unit_of_work``).
+    write: bool = False
+    #: Opens the SQLAlchemy Connection (over ``raw``, in its transaction) on first use.
     opener: Callable[[], Connection] | None = field(default=None, repr=False)
+    #: Opens the pooled driver connection and its transaction on first use.
+    raw_opener: Callable[[], PoolProxiedConnection] | None = field(default=None, repr=False)
     _conn: Connection | None = field(default=None, repr=False)
+    _raw: PoolProxiedConnection | None = field(default=None, repr=False)
 
     @property
     def conn(self) -> Connection:
-        """The unit of work's connection, opened (with its transaction) the first time it is used."""
+        """The unit of work's SQLAlchemy Connection, opened (in the unit's transaction) on first use."""
         if self._conn is None:
             if self.opener is None:
                 raise RuntimeError("docframe: this context has no database connection")
@@ -55,9 +62,22 @@ class Context:
         return self._conn
 
     @property
+    def raw(self) -> PoolProxiedConnection:
+        """The unit of work's pooled driver connection, for prepared statements (``db.prepared``).
+
+        Opening it opens the unit's transaction; a SQLAlchemy Connection asked for later wraps the
+        same driver connection, so both see and write the same transaction.
+        """
+        if self._raw is None:
+            if self.raw_opener is None:
+                return self.conn.connection
+            self._raw = self.raw_opener()
+        return self._raw
+
+    @property
     def has_connection(self) -> bool:
         """Whether the database was touched in this unit of work."""
-        return self._conn is not None
+        return self._conn is not None or self._raw is not None
 
     def now(self) -> datetime:
         """The current time, naive, in the site's time zone (what Frappe stores)."""
@@ -68,9 +88,26 @@ class Context:
         """Queue a message for the client (rendered by the response envelope)."""
         self.messages.append(Message(message, title=title, indicator=indicator))
 
-    def meta(self, doctype: str) -> Any:
-        """Shortcut for the site's meta of ``doctype``."""
-        return self.site.metas.get(doctype, self.conn)
+    def meta(self, doctype: str) -> Meta:
+        """The site's meta of ``doctype`` (404 when there is none).
+
+        A cached meta is returned without touching the database; a writing unit of work opens its
+        transaction first, because that is where it checks that cached definitions are current.
+        """
+        if self.write and self._raw is None and self.raw_opener is not None:
+            self.raw  # noqa: B018 - opening it runs the write path's metadata check
+        found = self.site.metas.cached(doctype)
+        return found if found is not None else self.site.metas.get(doctype, self.conn)
+
+    def meta_exists(self, doctype: str) -> bool:
+        """Whether ``doctype`` is a known DocType (see :meth:`meta`)."""
+        if not isinstance(doctype, str) or not doctype:
+            return False
+        try:
+            self.meta(doctype)
+        except DoesNotExistError:
+            return False
+        return True
 
 
 current: contextvars.ContextVar[Context] = contextvars.ContextVar("docframe_context")

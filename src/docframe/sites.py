@@ -8,6 +8,7 @@ the only site). :meth:`Site.unit_of_work` opens the transaction every request an
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,7 +18,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import Dialect as SADialect
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import PoolProxiedConnection
 
 import docframe
 from docframe import errors
@@ -112,11 +115,11 @@ class Site:
         finally:
             self._meta_lock.release()
 
-    def _refresh_metadata_within(self, conn: Connection) -> None:
+    def _refresh_metadata_within(self, conn: Connection | PoolProxiedConnection) -> None:
         """The write-path check: read the version in the unit of work's own transaction."""
         if self._meta_seen is None:
             return  # no counter table yet (a failed read would abort a PostgreSQL transaction)
-        version = read_version(conn, self.tables.framework.versions)
+        version = read_version(conn, self.tables.framework.versions, dialect=self.db.engine.dialect)
         if version != self._meta_seen:
             self._meta_seen = version
             self.forget_metadata()
@@ -156,8 +159,11 @@ class Site:
     def unit_of_work(
         self, user: User, *, write: bool = True, form: dict[str, Any] | None = None
     ) -> Iterator[Context]:
-        """A unit of work: its connection and transaction open on first use (``ctx.conn``); commit
-        when ``write`` and no error, else roll back. Work that never touches the database opens none.
+        """A unit of work: its transaction opens on first use of the database; commit when ``write``
+        and no error, else roll back. Work that never touches the database opens none.
+
+        Prepared statements run on the pooled driver connection (``ctx.raw``); a SQLAlchemy
+        Connection (``ctx.conn``) is made over it only when some code asks for one.
 
         Cached metadata is checked against the shared version first: a write always checks (in its
         own transaction, one primary-key read) so it never saves with a stale definition and drops a
@@ -165,36 +171,43 @@ class Site:
         """
         self.refresh_metadata(force=write and self._meta_seen is None)
         opened: dict[str, Any] = {}
+        engine = self.db.engine
+
+        def open_raw() -> PoolProxiedConnection:
+            fairy = engine.raw_connection()
+            try:
+                self.db.dialect.begin_raw(fairy.dbapi_connection, write=write)
+                opened["raw"] = fairy
+                if write:
+                    self._refresh_metadata_within(fairy)
+            except BaseException:
+                opened.pop("raw", None)
+                _quietly(fairy.close)
+                raise
+            return fairy
 
         def open_connection() -> Connection:
-            conn = self.db.engine.connect()
+            conn = Connection(engine, connection=ctx.raw)
             if write:
                 conn = conn.execution_options(docframe_write=True)
             opened["conn"], opened["trans"] = conn, conn.begin()
-            if write:
-                self._refresh_metadata_within(conn)
             return conn
 
-        ctx = Context(site=self, user=user, form=form or {}, opener=open_connection)
+        ctx = Context(
+            site=self, user=user, form=form or {}, write=write, opener=open_connection, raw_opener=open_raw
+        )
         token = current.set(ctx)
         try:
             yield ctx
         except BaseException:
-            if "trans" in opened:
-                opened["trans"].rollback()
+            _finish(opened, engine.dialect, commit=False)
             raise
         else:
-            if "trans" in opened:
-                if write:
-                    opened["trans"].commit()
-                else:
-                    opened["trans"].rollback()
+            _finish(opened, engine.dialect, commit=write)
             if write:
                 for callback in ctx.after_commit:
                     callback()
         finally:
-            if "conn" in opened:
-                opened["conn"].close()
             current.reset(token)
 
     def dispose(self) -> None:
@@ -203,6 +216,49 @@ class Site:
         if writer is not None:
             writer.close()
         self.db.engine.dispose()
+
+
+def _quietly(action: Callable[[], Any]) -> None:
+    try:
+        action()
+    except Exception:  # cleaning up after an error that is already propagating
+        logging.getLogger("docframe.db").debug("clean-up failed", exc_info=True)
+
+
+def _finish(opened: dict[str, Any], dialect: SADialect, *, commit: bool) -> None:
+    """End a unit of work's transaction (commit or roll back) and return its connection to the pool.
+
+    Through the SQLAlchemy Connection when one was opened, else on the driver connection itself;
+    a failed commit is re-raised as SQLAlchemy's error class, and the connection is returned either way.
+    """
+    conn: Connection | None = opened.get("conn")
+    fairy: PoolProxiedConnection | None = opened.get("raw")
+    if conn is not None:
+        try:
+            if commit:
+                opened["trans"].commit()
+            else:
+                _quietly(opened["trans"].rollback)
+        finally:
+            conn.close()
+        return
+    if fairy is None:
+        return
+    try:
+        dbapi_connection = fairy.dbapi_connection
+        if dbapi_connection is None:  # invalidated after a lost connection: nothing to end
+            return
+        if commit:
+            try:
+                dbapi_connection.commit()
+            except Exception as exc:
+                raise DBAPIError.instance(
+                    "COMMIT", (), exc, dialect.loaded_dbapi.Error, dialect=dialect
+                ) from exc
+        else:
+            _quietly(dbapi_connection.rollback)
+    finally:
+        fairy.close()
 
 
 class SiteRegistry:

@@ -411,10 +411,10 @@ def test_reads_check_at_most_once_per_interval_and_writes_always(
     slow = Site(dataclasses.replace(site.settings, meta_check_interval=3600.0))
     reads: list[Any] = []
 
-    def counting_read_version(conn: Any, table: Any, *args: Any) -> int:
-        if conn.engine is slow.db.engine:
+    def counting_read_version(conn: Any, table: Any, *args: Any, **kwargs: Any) -> int:
+        if table is slow.tables.framework.versions:
             reads.append(table)
-        return sites_module_read_version(conn, table, *args)
+        return sites_module_read_version(conn, table, *args, **kwargs)
 
     sites_module_read_version = docframe.sites.read_version
     monkeypatch.setattr(docframe.sites, "read_version", counting_read_version)

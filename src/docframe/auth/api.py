@@ -113,7 +113,7 @@ def get_csrf_token(ctx: Context) -> str | None:
 
 
 def _share_name(ctx: Context, doctype: str, name: str, user: str | None, everyone: bool) -> Any:
-    table = ctx.site.tables.get(ctx.site.metas.get("DocShare", ctx.conn))
+    table = ctx.site.tables.get(ctx.meta("DocShare"))
     stmt = select(table.c.name).where(table.c.share_doctype == doctype, table.c.share_name == name)
     stmt = stmt.where(table.c.everyone == 1) if everyone else stmt.where(table.c.user == user)
     return ctx.conn.execute(stmt.limit(1)).scalar()
@@ -147,7 +147,7 @@ def add_share(
     """Share ``doctype`` ``name`` with ``user`` (or everyone); updates an existing share."""
     _check_share(ctx, doctype, name)
     target_user = None if _flag(everyone) else (user or ctx.user.name)
-    meta = ctx.site.metas.get("DocShare", ctx.conn)
+    meta = ctx.meta("DocShare")
     existing = _share_name(ctx, doctype, name, target_user, bool(_flag(everyone)))
     if existing is not None:
         doc = persistence.load_doc(ctx, meta, existing, for_update=True)

@@ -100,7 +100,7 @@ class IdentityCache:
         hit = self._keys.get(cache_key)
         if hit is not None and time.monotonic() - hit[0] < TTL:
             return hit[1]
-        users = ctx.site.tables.get(ctx.site.metas.get("User", ctx.conn))
+        users = ctx.site.tables.get(ctx.meta("User"))
         row = ctx.conn.execute(
             select(users.c.name, users.c.enabled).where(users.c.api_key == api_key)
         ).first()

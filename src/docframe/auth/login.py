@@ -39,7 +39,7 @@ def _fail(message: str) -> errors.AuthenticationError:
 
 
 def _find_user(ctx: Context, usr: str, settings: AuthSettings) -> Any:
-    users = ctx.site.tables.get(ctx.site.metas.get("User", ctx.conn))
+    users = ctx.site.tables.get(ctx.meta("User"))
     key = usr.strip()
     matches = [users.c.name == key, func.lower(users.c.email) == key.lower()]
     if settings.allow_login_using_mobile_number:
@@ -119,7 +119,7 @@ def login(
 
 
 def _record_login(ctx: Context, name: str, ip: str) -> None:
-    users = ctx.site.tables.get(ctx.site.metas.get("User", ctx.conn))
+    users = ctx.site.tables.get(ctx.meta("User"))
     stmt = update(users).where(users.c.name == name).values(last_login=str(ctx.now()), last_ip=ip)
     ctx.conn.execute(stmt)
 

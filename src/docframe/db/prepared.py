@@ -22,17 +22,21 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql import Executable, Select
 
-__all__ = ["Prepared", "prepared"]
+__all__ = ["Handle", "Prepared", "prepared"]
 
-_MISSING = object()
+#: Where a prepared statement runs: a SQLAlchemy Connection, or the pooled driver connection of a
+#: unit of work that has not needed a SQLAlchemy Connection (``Context.raw``).
+Handle = Connection | PoolProxiedConnection
 
 
 class Prepared:
     """One statement compiled for one dialect, with its parameter order and type processors."""
 
     __slots__ = (
+        "_converted",
         "_defaults",
         "_impls",
         "_processors",
@@ -70,28 +74,32 @@ class Prepared:
             self._impls = [c.type.dialect_impl(dialect) for c in selected]
         else:
             self.keys, self._impls = (), []
+        #: Positions of ``names`` whose values go through a bind processor.
+        self._converted = tuple(
+            (i, self.bind_processors[n]) for i, n in enumerate(self.names) if n in self.bind_processors
+        )
         #: Result processors, read off the first result's cursor description (type codes are stable).
         self._processors: list[Callable[[Any], Any] | None] | None = None
 
     # -- parameters ------------------------------------------------------------------------------
 
-    def _value(self, params: Mapping[str, Any], bind_name: str) -> Any:
-        value = params.get(bind_name, _MISSING)
-        if value is _MISSING:
-            value = self._defaults.get(bind_name)
-        processor = self.bind_processors.get(bind_name)
-        return processor(value) if processor is not None and value is not None else value
-
     def parameters(self, params: Mapping[str, Any]) -> Any:
         """The driver's parameters (a tuple for positional paramstyles, else a dict)."""
+        defaults = self._defaults
+        values = [params[n] if n in params else defaults.get(n) for n in self.names]
+        for position, processor in self._converted:
+            value = values[position]
+            if value is not None:
+                values[position] = processor(value)
         if self.positional:
-            return tuple(self._value(params, n) for n in self.names)
-        return {n: self._value(params, n) for n in self.names}
+            return tuple(values)
+        return dict(zip(self.names, values, strict=True))
 
     # -- execution -------------------------------------------------------------------------------
 
-    def _run(self, conn: Connection, params: Any, many: bool = False) -> Any:
-        dbapi_conn = conn.connection.dbapi_connection
+    def _run(self, conn: Handle, params: Any, many: bool = False) -> Any:
+        fairy = conn.connection if isinstance(conn, Connection) else conn
+        dbapi_conn = fairy.dbapi_connection
         cursor = dbapi_conn.cursor()  # type: ignore[union-attr]
         try:
             if many:
@@ -118,7 +126,7 @@ class Prepared:
             self._processors = processors
         return processors
 
-    def rows(self, conn: Connection, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    def rows(self, conn: Handle, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Every row of a SELECT, each value through its type's result processor."""
         cursor = self._run(conn, self.parameters(params or {}))
         try:
@@ -133,22 +141,22 @@ class Prepared:
             for r in raw
         ]
 
-    def mappings(self, conn: Connection, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    def mappings(self, conn: Handle, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Every row of a SELECT as a dict keyed by column key."""
         keys = self.keys
         return [dict(zip(keys, r, strict=True)) for r in self.rows(conn, params)]
 
-    def first(self, conn: Connection, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    def first(self, conn: Handle, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
         """The first row of a SELECT as a dict, or None."""
         found = self.rows(conn, params)
         return dict(zip(self.keys, found[0], strict=True)) if found else None
 
-    def scalar(self, conn: Connection, params: Mapping[str, Any] | None = None) -> Any:
+    def scalar(self, conn: Handle, params: Mapping[str, Any] | None = None) -> Any:
         """The first column of the first row, or None."""
         found = self.rows(conn, params)
         return found[0][0] if found else None
 
-    def execute(self, conn: Connection, params: Mapping[str, Any] | None = None) -> int:
+    def execute(self, conn: Handle, params: Mapping[str, Any] | None = None) -> int:
         """Run a DML statement once; the driver's row count."""
         cursor = self._run(conn, self.parameters(params or {}))
         try:
@@ -156,7 +164,7 @@ class Prepared:
         finally:
             cursor.close()
 
-    def execute_many(self, conn: Connection, rows: Iterable[Mapping[str, Any]]) -> int:
+    def execute_many(self, conn: Handle, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run a DML statement once per parameter set (the driver's ``executemany``)."""
         params = [self.parameters(r) for r in rows]
         if not params:

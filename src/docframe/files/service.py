@@ -80,7 +80,7 @@ def site_storage(site: Site) -> Storage:
 
 
 def _system_settings(ctx: Context) -> Document:
-    return persistence.load_single(ctx, ctx.site.metas.get("System Settings", ctx.conn))
+    return persistence.load_single(ctx, ctx.meta("System Settings"))
 
 
 def _cint(value: Any) -> int:
@@ -162,7 +162,7 @@ def decode_content(content: Any, decode: bool) -> bytes:
 
 
 def _same_content_url(ctx: Context, digest: str, private: bool) -> str | None:
-    table = ctx.site.tables.get(ctx.site.metas.get("File", ctx.conn))
+    table = ctx.site.tables.get(ctx.meta("File"))
     rows = ctx.conn.execute(
         select(table.c.file_url)
         .where(table.c.content_hash == digest, table.c.is_private == int(private), table.c.is_folder == 0)
@@ -211,7 +211,7 @@ def describe_local_file(ctx: Context, doc: Document) -> None:
 
 def ensure_folder(ctx: Context, name: str) -> None:
     """Create the ``Home`` or ``Home/Attachments`` folder when it does not exist yet."""
-    meta = ctx.site.metas.get("File", ctx.conn)
+    meta = ctx.meta("File")
     if persistence.doc_exists(ctx, meta, name):
         return
     parent, _, leaf = name.rpartition("/")
@@ -238,14 +238,14 @@ def may_read_file(ctx: Context, row: dict[str, Any]) -> bool:
         return True
     if user.is_guest:
         return False
-    if not has_permission(user, ctx.site.metas.get("File", ctx.conn), "read"):
+    if not has_permission(user, ctx.meta("File"), "read"):
         return False
     if row.get("owner") == user.name:
         return True
     doctype, name = row.get("attached_to_doctype"), row.get("attached_to_name")
-    if not doctype or not name or not ctx.site.metas.exists(str(doctype), ctx.conn):
+    if not doctype or not name or not ctx.meta_exists(str(doctype)):
         return False
-    meta = ctx.site.metas.get(str(doctype), ctx.conn)
+    meta = ctx.meta(str(doctype))
     try:
         target = persistence.load_doc(ctx, meta, name)
     except errors.DoesNotExistError:
@@ -314,7 +314,7 @@ def upload(
     if doctype and check_target and not ctx.user.is_guest:
         _check_target(ctx, doctype, docname)
     ensure_folder(ctx, "Home/Attachments")
-    meta = ctx.site.metas.get("File", ctx.conn)
+    meta = ctx.meta("File")
     doc = persistence.new_document(ctx, meta)
     doc.update({"file_name": file_name, "file_url": file_url, "is_private": _cint(is_private),
                 "folder": folder or None, "attached_to_doctype": doctype or None,

@@ -104,7 +104,7 @@ def get_job(ctx: Context, job_id: str) -> dict[str, Any]:
     Readable by whoever may read RQ Job (System Manager) and by the user who enqueued the job.
     """
     record = read_record(ctx, job_id) if isinstance(job_id, str) else None
-    meta = ctx.site.metas.get("RQ Job", ctx.conn)
+    meta = ctx.meta("RQ Job")
     if record is None or not (record.get("owner") == ctx.user.name or has_permission(ctx.user, meta, "read")):
         raise errors.DoesNotExistError(f"RQ Job {job_id} not found", doctype="RQ Job")
     record["doctype"] = "RQ Job"

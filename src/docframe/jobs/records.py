@@ -57,7 +57,7 @@ def _table(site: Site, conn: Any = None) -> Any:
 
 def insert_record(ctx: Context, job: JobSpec) -> None:
     """Write the ``queued`` row of ``job`` in the context's transaction."""
-    meta = ctx.site.metas.get("RQ Job", ctx.conn)
+    meta = ctx.meta("RQ Job")
     doc = persistence.new_document(ctx, meta)
     now = ctx.now()
     doc._data.update(

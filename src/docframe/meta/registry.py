@@ -95,6 +95,10 @@ class MetaRegistry:
         """Whether ``doctype`` is defined by a file (not created at run time)."""
         return doctype in self._standard
 
+    def cached(self, doctype: str) -> Meta | None:
+        """The meta of ``doctype`` if this process has it cached, else None (no database access)."""
+        return self._cache.get(doctype)
+
     def get(self, doctype: str, conn: Connection | None = None) -> Meta:
         """The meta of ``doctype``; :class:`DoesNotExistError` (404) when there is no such DocType."""
         meta = self._cache.get(doctype)

@@ -231,7 +231,7 @@ def _load_for_check(ctx: Context, doctype: str, docname: Any) -> tuple[Any, Docu
     meta = operations.read_meta(ctx, doctype)
     doc = persistence.load_doc(ctx, meta, docname)
     if meta.istable and doc.parenttype:
-        return ctx.site.metas.get(str(doc.parenttype), ctx.conn), None
+        return ctx.meta(str(doc.parenttype)), None
     return meta, doc
 
 
@@ -257,7 +257,7 @@ def _fetch_values(ctx: Context, doctype: str, name: Any, fields: Any) -> dict[st
     wanted = json_argument("fields", fields, list) if isinstance(fields, str) else fields
     if not isinstance(wanted, list) or not all(isinstance(f, str) for f in wanted):
         raise errors.DataError("'fields' must be a list of field names")
-    meta = ctx.site.metas.get(doctype, ctx.conn)
+    meta = ctx.meta(doctype)
     unknown = [f for f in wanted if f not in meta.valid_columns]
     if unknown:
         raise errors.DataError(f"Field not permitted in query: {unknown[0]}")

@@ -108,7 +108,7 @@ def add_comment(
 
 def _permission_target(ctx: Context, doc: Document) -> tuple[Meta, Document | None]:
     if doc.meta.istable and doc.get("parenttype"):
-        return ctx.site.metas.get(str(doc.parenttype), ctx.conn), None
+        return ctx.meta(str(doc.parenttype)), None
     return doc.meta, doc
 
 

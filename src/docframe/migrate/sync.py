@@ -52,7 +52,7 @@ def sync_schema(ctx: Context, progress: Progress = _noop) -> list[str]:
 
 
 def _sync_doctype_table(ctx: Context, name: str, progress: Progress) -> list[str]:
-    meta = ctx.site.metas.get(name, ctx.conn)
+    meta = ctx.meta(name)
     if not meta.has_table:
         return []
     progress(name)
@@ -103,7 +103,7 @@ def _as_datetime(value: Any) -> Any:
 
 
 def _ensure(ctx: Context, doctype: str, name: str, values: dict[str, Any]) -> bool:
-    meta = ctx.site.metas.get(doctype, ctx.conn)
+    meta = ctx.meta(doctype)
     if persistence.doc_exists(ctx, meta, name):
         return False
     doc = persistence.new_document(ctx, meta, values)
@@ -116,10 +116,10 @@ def ensure_standard_records(ctx: Context) -> None:
     """Roles named anywhere in DocPerms, User Types, and the Administrator and Guest users."""
     roles = set(STANDARD_ROLES)
     for name in ctx.site.metas.all_names(ctx.conn):
-        roles.update(p.role for p in ctx.site.metas.get(name, ctx.conn).permissions if p.role)
+        roles.update(p.role for p in ctx.meta(name).permissions if p.role)
     for role in sorted(roles):
         _ensure(ctx, "Role", role, {"role_name": role, "desk_access": 0 if role == GUEST else 1})
-    modules = {"Custom"} | {ctx.site.metas.get(n, ctx.conn).module for n in ctx.site.metas.standard_names}
+    modules = {"Custom"} | {ctx.meta(n).module for n in ctx.site.metas.standard_names}
     for module in sorted(modules):
         _ensure(
             ctx,
@@ -151,7 +151,7 @@ SYSTEM_DEFAULTS = {
 
 def _ensure_system_settings(ctx: Context) -> None:
     """Save System Settings once with its defaults, so it can be read and edited through the API."""
-    meta = ctx.site.metas.get("System Settings", ctx.conn)
+    meta = ctx.meta("System Settings")
     doc = persistence.load_single(ctx, meta)
     if doc._data.get("modified") is not None:
         return

@@ -218,7 +218,7 @@ class Document:
     def _child_meta(self, doctype: str) -> Meta:
         if self._ctx is None:
             raise RuntimeError("child rows need a context to resolve their DocType")
-        meta: Meta = self._ctx.site.metas.get(doctype, self._ctx.conn)
+        meta: Meta = self._ctx.meta(doctype)
         return meta
 
     @staticmethod

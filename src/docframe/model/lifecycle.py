@@ -431,7 +431,7 @@ def _find_linking_row(
     dynamic_field: str = "",
     min_docstatus: int = 0,
 ) -> tuple[str, Any] | None:
-    meta = ctx.site.metas.get(doctype, ctx.conn)
+    meta = ctx.meta(doctype)
     if not meta.has_table:
         return None
     table = ctx.site.tables.get(meta)
@@ -483,9 +483,9 @@ def _after_delete(run: Run) -> None:
 
 def _tombstone(run: Run) -> None:
     ctx, doc = run.ctx, run.doc
-    if doc.doctype == "Deleted Document" or not ctx.site.metas.exists("Deleted Document", ctx.conn):
+    if doc.doctype == "Deleted Document" or not ctx.meta_exists("Deleted Document"):
         return
-    meta = ctx.site.metas.get("Deleted Document", ctx.conn)
+    meta = ctx.meta("Deleted Document")
     tomb = persistence.new_document(ctx, meta)
     tomb._data.update(
         {"deleted_doctype": doc.doctype, "deleted_name": str(doc.name),
@@ -507,7 +507,7 @@ DELETE_STEPS: tuple[Step, ...] = (
 
 def delete_doc(ctx: Context, doctype: str, name: Any, *, ignore_permissions: bool = False) -> None:
     """Delete a document through :data:`DELETE_STEPS`; 404 when it does not exist."""
-    meta = ctx.site.metas.get(doctype, ctx.conn)
+    meta = ctx.meta(doctype)
     doc = persistence.load_doc(ctx, meta, name, for_update=True)
     if ignore_permissions:
         doc.flags.ignore_permissions = True

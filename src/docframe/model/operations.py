@@ -37,9 +37,9 @@ def read_meta(ctx: Context, doctype: str) -> Meta:
     try:
         if "\x00" in doctype:  # no DocType is named so, and some databases refuse to compare it
             raise errors.DoesNotExistError(f"DocType {doctype} not found", doctype="DocType")
-        return ctx.site.metas.get(doctype, ctx.conn)
+        return ctx.meta(doctype)
     except errors.DoesNotExistError:
-        if ctx.user.is_admin or has_permission(ctx.user, ctx.site.metas.get("DocType", ctx.conn), "read"):
+        if ctx.user.is_admin or has_permission(ctx.user, ctx.meta("DocType"), "read"):
             raise
         raise errors.PermissionError(f"No permission for {doctype}", title="Not Permitted") from None
 
@@ -52,7 +52,7 @@ def doctype_definition(ctx: Context, doctype: str) -> dict[str, Any]:
     if not ctx.user.is_admin and "All" not in ctx.user.roles:
         raise errors.PermissionError()
     meta = read_meta(ctx, doctype)
-    doctype_meta = ctx.site.metas.get("DocType", ctx.conn)
+    doctype_meta = ctx.meta("DocType")
     if persistence.doc_exists(ctx, doctype_meta, meta.name):
         record = persistence.load_doc(ctx, doctype_meta, meta.name)
         return record.as_dict(no_nulls=True, no_private=True)

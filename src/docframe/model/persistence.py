@@ -77,16 +77,16 @@ def _prepared(ctx: Context, table: Table, key: str, column_keys: tuple[str, ...]
     """The cached statement ``key`` of ``table`` (see ``_stmts``), compiled for the site's backend."""
     cache_key = (key, column_keys) if column_keys is not None else key
     if key == "insert":
-        return prepared(table, cache_key, lambda: insert(table), ctx.conn.dialect, column_keys)
+        return prepared(table, cache_key, lambda: insert(table), ctx.site.db.engine.dialect, column_keys)
     if key == "update":
         return prepared(
             table,
             cache_key,
             lambda: update(table).where(table.c.name == bindparam("pk")),
-            ctx.conn.dialect,
+            ctx.site.db.engine.dialect,
             column_keys,
         )
-    return prepared(table, cache_key, lambda: _stmts(table)[key], ctx.conn.dialect, column_keys)
+    return prepared(table, cache_key, lambda: _stmts(table)[key], ctx.site.db.engine.dialect, column_keys)
 
 
 def new_document(ctx: Context, meta: Meta, values: dict[str, Any] | None = None) -> Document:
@@ -130,7 +130,7 @@ def load_doc(ctx: Context, meta: Meta, name: Any, *, for_update: bool = False) -
     table = table_of(ctx, meta)
     key = _name_param(meta, name)
     row = (
-        _prepared(ctx, table, "load_lock" if for_update else "load").first(ctx.conn, {"pk": key})
+        _prepared(ctx, table, "load_lock" if for_update else "load").first(ctx.raw, {"pk": key})
         if key is not None
         else None
     )
@@ -158,12 +158,12 @@ def _name_param(meta: Meta, name: Any) -> Any:
 
 def _load_children(ctx: Context, doc: Document) -> None:
     for tf in doc.meta.table_fields:
-        child_meta = ctx.site.metas.get(tf.options, ctx.conn)
+        child_meta = ctx.meta(tf.options)
         if not child_meta.has_table:
             continue
         table = table_of(ctx, child_meta)
         rows = _prepared(ctx, table, "children").mappings(
-            ctx.conn, {"p_parent": str(doc.name), "p_parenttype": doc.doctype, "p_parentfield": tf.fieldname}
+            ctx.raw, {"p_parent": str(doc.name), "p_parenttype": doc.doctype, "p_parentfield": tf.fieldname}
         )
         doc._data[tf.fieldname] = [_hydrate(ctx, child_meta, r, parent_doc=doc) for r in rows]
 
@@ -176,7 +176,7 @@ def doc_exists(ctx: Context, meta: Meta, name: Any) -> bool:
     if key is None:
         return False
     table = table_of(ctx, meta)
-    return bool(_prepared(ctx, table, "exists").rows(ctx.conn, {"pk": key}))
+    return bool(_prepared(ctx, table, "exists").rows(ctx.raw, {"pk": key}))
 
 
 def _row(doc: Document, *, with_name: bool = True) -> dict[str, Any]:
@@ -189,8 +189,8 @@ def _write(ctx: Context, meta: Meta, name: Any, stmt: Prepared, params: Any) -> 
     """Run a prepared INSERT/UPDATE (one parameter dict or a list of them); the row count."""
     try:
         if isinstance(params, list):
-            return stmt.execute_many(ctx.conn, params)
-        return stmt.execute(ctx.conn, params)
+            return stmt.execute_many(ctx.raw, params)
+        return stmt.execute(ctx.raw, params)
     except StatementError as exc:
         translated = translate_write_error(ctx.site.db, exc, meta, name)
         if translated is exc:
@@ -239,7 +239,7 @@ def update_doc(ctx: Context, doc: Document) -> None:
 def _sync_children(ctx: Context, doc: Document) -> None:
     """Frappe's replace semantics: rows missing from the list are deleted, others updated or inserted."""
     for tf in doc.meta.table_fields:
-        child_meta = ctx.site.metas.get(tf.options, ctx.conn)
+        child_meta = ctx.meta(tf.options)
         if not child_meta.has_table:
             continue
         table = table_of(ctx, child_meta)
@@ -281,7 +281,7 @@ def delete_row(ctx: Context, doc: Document) -> None:
         table = table_of(ctx, meta)
         ctx.conn.execute(delete(table).where(table.c.name == doc.name))
     for tf in meta.table_fields:
-        child_meta = ctx.site.metas.get(tf.options, ctx.conn)
+        child_meta = ctx.meta(tf.options)
         if child_meta.has_table:
             t = table_of(ctx, child_meta)
             ctx.conn.execute(delete(t).where(t.c.parent == str(doc.name), t.c.parenttype == meta.name))

@@ -81,7 +81,7 @@ def _rename_row(ctx: Context, meta: Meta, old: Any, new: Any) -> None:
             values[fieldname] = new
     ctx.conn.execute(update(table).where(table.c.name == old).values(**values))
     for tf in meta.table_fields:
-        child = ctx.site.metas.get(tf.options, ctx.conn)
+        child = ctx.meta(tf.options)
         if not child.has_table:
             continue
         rows = ctx.site.tables.get(child)
@@ -117,7 +117,7 @@ def _rewrite_link(ctx: Context, ref: LinkRef, doctype: str, old: Any, new: Any) 
             .values(value=str(new))
         )
         return
-    meta = ctx.site.metas.get(ref.doctype, ctx.conn)
+    meta = ctx.meta(ref.doctype)
     if not meta.has_table:
         return
     table = ctx.site.tables.get(meta)
@@ -138,9 +138,9 @@ def _rewrite_references(ctx: Context, doctype: str, old: Any, new: Any) -> None:
         ("File", "attached_to_name", "attached_to_doctype"),
         ("Version", "docname", "ref_doctype"),
     ):
-        if not ctx.site.metas.exists(side, ctx.conn):
+        if not ctx.meta_exists(side):
             continue
-        table = ctx.site.tables.get(ctx.site.metas.get(side, ctx.conn))
+        table = ctx.site.tables.get(ctx.meta(side))
         ctx.conn.execute(
             update(table)
             .where(table.c[name_field] == str(old), table.c[type_field] == doctype)
@@ -164,7 +164,7 @@ def add_comment(
     comment_by: str | None = None,
 ) -> Document:
     """Insert a Comment on ``doc`` (permissions ignored, as Frappe's ``doc.add_comment``)."""
-    meta = ctx.site.metas.get("Comment", ctx.conn)
+    meta = ctx.meta("Comment")
     comment = persistence.new_document(ctx, meta)
     comment.update(
         {
@@ -190,7 +190,7 @@ def rename_doc(
     ignore_permissions: bool = False,
 ) -> Any:
     """Rename ``doctype`` ``old`` to ``new`` (or merge it into ``new``); returns the new name."""
-    meta = ctx.site.metas.get(doctype, ctx.conn)
+    meta = ctx.meta(doctype)
     if meta.issingle or meta.istable or not meta.has_table:
         raise errors.ValidationError(f"{meta.name} not allowed to be renamed")
     if meta.name == "DocType":

@@ -311,17 +311,16 @@ def _is_cancelled_link(
         found.get("docstatus") == 2
         and f.fieldname != "amended_from"
         and doc.meta.is_submittable
-        and ctx.site.metas.get(target, ctx.conn).is_submittable
+        and ctx.meta(target).is_submittable
     )
 
 
 def _lookup(
     ctx: Context, target: str, value: str, fetch: list[tuple[DocFieldDef, str]]
 ) -> dict[str, Any] | None:
-    metas = ctx.site.metas
-    if not metas.exists(target, ctx.conn):
+    if not ctx.meta_exists(target):
         return None
-    meta = metas.get(target, ctx.conn)
+    meta = ctx.meta(target)
     if meta.issingle:
         return {"name": meta.name} if value == meta.name else None
     if not meta.has_table:
@@ -337,15 +336,15 @@ def _lookup(
         table,
         ("link", wanted),
         lambda: select(*(table.c[c] for c in wanted)).where(table.c.name == bindparam("pk")),
-        ctx.conn.dialect,
+        ctx.site.db.engine.dialect,
     )
-    return stmt.first(ctx.conn, {"pk": key})
+    return stmt.first(ctx.raw, {"pk": key})
 
 
 def _apply_fetch(
     ctx: Context, doc: Document, row: Document, link: DocFieldDef, target: str, found: dict[str, Any]
 ) -> None:
-    source_meta = ctx.site.metas.get(target, ctx.conn)
+    source_meta = ctx.meta(target)
     for f, source in _fetch_fields(row, link):
         if source not in found:
             continue

@@ -90,7 +90,7 @@ def diff(old: Document, new: Document) -> dict[str, Any] | None:
 
 
 def _write(ctx: Context, doc: Document, data: dict[str, Any]) -> None:
-    meta = ctx.site.metas.get("Version", ctx.conn)
+    meta = ctx.meta("Version")
     version = persistence.new_document(ctx, meta)
     now = ctx.now()
     version._data.update(
@@ -116,5 +116,5 @@ def record_version(run: Run) -> None:
     if doc.flags.ignore_version or ctx.in_install:
         return
     data = diff(stored, doc)
-    if data is not None and ctx.site.metas.exists("Version", ctx.conn):
+    if data is not None and ctx.meta_exists("Version"):
         _write(ctx, doc, data)

@@ -75,9 +75,9 @@ def doctype_conditions(ctx: Context, meta: Meta, table: Table, user: User) -> li
 def _parent_doctype(ctx: Context, meta: Meta) -> Meta:
     value = ctx.form.get("parent_doctype") or ctx.form.get("parent")
     message = f"Please specify a valid parent DocType for {meta.name}"
-    if not isinstance(value, str) or not ctx.site.metas.exists(value, ctx.conn):
+    if not isinstance(value, str) or not ctx.meta_exists(value):
         raise errors.PermissionError(message, title="Not Permitted", doctype=meta.name)
-    parent = ctx.site.metas.get(value, ctx.conn)
+    parent = ctx.meta(value)
     if parent.istable or not any(f.options == meta.name for f in parent.table_fields):
         raise errors.PermissionError(message, title="Not Permitted", doctype=meta.name)
     return parent

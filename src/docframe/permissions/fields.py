@@ -88,8 +88,8 @@ def high_fields(meta: Meta) -> tuple[DocFieldDef, ...]:
 def _child_metas(ctx: Context, meta: Meta) -> list[tuple[str, Meta]]:
     out = []
     for tf in meta.table_fields:
-        if ctx.site.metas.exists(tf.options, ctx.conn):
-            out.append((tf.fieldname, ctx.site.metas.get(tf.options, ctx.conn)))
+        if ctx.meta_exists(tf.options):
+            out.append((tf.fieldname, ctx.meta(tf.options)))
     return out
 
 

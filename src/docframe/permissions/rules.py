@@ -155,9 +155,9 @@ def doc_rights(ctx: Context | None, meta: Meta, doc: Any, user: User, ptype: str
 def parent_of(ctx: Context, meta: Meta, doc: Any) -> tuple[Meta, Any] | None:
     """The parent DocType and document of a child row (``None`` when the row names no valid parent)."""
     parenttype = doc.get("parenttype") if doc is not None else None
-    if not parenttype or not ctx.site.metas.exists(str(parenttype), ctx.conn):
+    if not parenttype or not ctx.meta_exists(str(parenttype)):
         return None
-    parent_meta = ctx.site.metas.get(str(parenttype), ctx.conn)
+    parent_meta = ctx.meta(str(parenttype))
     fields = {f.fieldname: f for f in parent_meta.table_fields if f.options == meta.name}
     if parent_meta.istable or doc.get("parentfield") not in fields:
         return None

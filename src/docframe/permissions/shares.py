@@ -25,7 +25,7 @@ RIGHTS = ("read", "write", "share", "submit")
 
 
 def _table(ctx: Context) -> Table:
-    return ctx.site.tables.get(ctx.site.metas.get("DocShare", ctx.conn))
+    return ctx.site.tables.get(ctx.meta("DocShare"))
 
 
 def _who(table: Table, user: User) -> ColumnElement[bool]:

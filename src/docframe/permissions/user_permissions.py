@@ -121,9 +121,9 @@ def _compile(ctx: Context, user: str) -> Compiled:
 
 
 def _descendants(ctx: Context, doctype: str, name: str) -> list[str]:
-    if not ctx.site.metas.exists(doctype, ctx.conn):
+    if not ctx.meta_exists(doctype):
         return []
-    meta = ctx.site.metas.get(doctype, ctx.conn)
+    meta = ctx.meta(doctype)
     if not meta.is_tree or not meta.has_table:
         return []
     table = ctx.site.tables.get(meta)

@@ -83,7 +83,7 @@ class ListPlan:
 
 
 def _scope(ctx: Context, args: ListArgs) -> Scope:
-    meta = ctx.site.metas.get(args.doctype, ctx.conn)
+    meta = ctx.meta(args.doctype)
     if meta.issingle:
         raise errors.DataError(f"{meta.name} is a Single DocType: read it as a document")
     if not meta.has_table:

@@ -30,7 +30,7 @@ CHUNK = 1000
 def _child_rows(
     ctx: Context, meta: Meta, spec: ChildSpec, names: list[str]
 ) -> dict[str, list[dict[str, Any]]]:
-    child_meta = ctx.site.metas.get(spec.doctype, ctx.conn)
+    child_meta = ctx.meta(spec.doctype)
     table = ctx.site.tables.get(child_meta)
     allowed = readable_columns(ctx, child_meta)
     fields = [f for f in spec.fields if allowed is None or f in allowed]
@@ -106,7 +106,7 @@ def expand_links(ctx: Context, meta: Meta, rows: list[dict[str, Any]], fieldname
         field = meta.get_field(fieldname)
         if field is None or field.fieldtype != "Link":
             continue
-        target = ctx.site.metas.get(field.options, ctx.conn)
+        target = ctx.meta(field.options)
         if not target.has_table or target.istable:
             continue
         values = list(dict.fromkeys(r[fieldname] for r in rows if r.get(fieldname) not in (None, "")))

@@ -110,7 +110,7 @@ class Scope:
 
     def meta_of(self, doctype: str) -> Meta:
         """The meta of ``doctype`` (404 when unknown)."""
-        return self.ctx.site.metas.get(doctype, self.ctx.conn)
+        return self.ctx.meta(doctype)
 
     def _is_readable(self, meta: Meta, name: str) -> bool:
         if meta.name not in self._readable:

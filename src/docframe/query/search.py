@@ -101,7 +101,7 @@ def _position(backend: str, column: Any, txt: str) -> ColumnElement[Any]:
 
 def search_widget(ctx: Context, args: SearchArgs) -> list[list[Any]]:
     """Rows (as lists) matching ``txt``: ``[name, title, search field, search_fields...]``."""
-    meta = ctx.site.metas.get(args.doctype, ctx.conn)
+    meta = ctx.meta(args.doctype)
     key = args.searchfield or "name"
     if not _FIELDNAME.match(key):
         raise errors.DataError(f"Invalid Search Field {key[:60]}")
@@ -164,5 +164,5 @@ def build_for_autosuggest(meta: Meta, rows: list[list[Any]]) -> list[dict[str, A
 
 def search_link(ctx: Context, args: SearchArgs) -> list[dict[str, Any]]:
     """Link search in the autosuggest format."""
-    meta = ctx.site.metas.get(args.doctype, ctx.conn)
+    meta = ctx.meta(args.doctype)
     return build_for_autosuggest(meta, search_widget(ctx, args))

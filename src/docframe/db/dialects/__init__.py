@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
@@ -25,6 +25,9 @@ class Dialect(Protocol):
 
     def prepare(self, engine: Engine) -> None:
         """Install connection hooks (pragmas, session settings) on a new engine."""
+
+    def begin_raw(self, dbapi_connection: Any, *, write: bool) -> None:
+        """Open a transaction on a driver connection, if the driver does not open it implicitly."""
 
     def decode_integrity_error(self, message: str, orig: BaseException | None) -> IntegrityInfo:
         """Read which key an integrity error violated."""

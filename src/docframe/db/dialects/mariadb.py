@@ -24,6 +24,10 @@ def prepare(engine: Engine) -> None:
         cursor.close()
 
 
+def begin_raw(dbapi_connection: Any, *, write: bool) -> None:
+    """Nothing to send: the driver's connection is not in autocommit, the first statement opens it."""
+
+
 def decode_integrity_error(message: str, orig: BaseException | None) -> IntegrityInfo:
     """Read ``Duplicate entry 'x' for key 'PRIMARY'`` (or the index name)."""
     match = _DUPLICATE.search(message)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.engine import Engine
 
 from docframe.db.dialects import IntegrityInfo
@@ -11,6 +13,10 @@ name = "postgresql"
 
 def prepare(engine: Engine) -> None:
     """Nothing to install: psycopg's defaults suit docframe."""
+
+
+def begin_raw(dbapi_connection: Any, *, write: bool) -> None:
+    """Nothing to send: psycopg opens the transaction with the first statement."""
 
 
 def decode_integrity_error(message: str, orig: BaseException | None) -> IntegrityInfo:

@@ -32,14 +32,24 @@ def prepare(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        # A write transaction takes the lock up front so that two writers never deadlock on upgrade.
-        # Sent on the driver's connection: the same statement without SQLAlchemy's per-statement cost.
         immediate = conn.get_execution_options().get("docframe_write", False)
-        statement = "BEGIN IMMEDIATE" if immediate else "BEGIN"
-        try:
-            conn.connection.dbapi_connection.execute(statement)  # type: ignore[union-attr]
-        except sqlite3.Error as exc:  # a lock wait that timed out: SQLAlchemy's class, as from execute()
-            raise DBAPIError.instance(statement, (), exc, sqlite3.Error, dialect=conn.dialect) from exc
+        begin_raw(conn.connection.dbapi_connection, write=immediate)
+
+
+def begin_raw(dbapi_connection: Any, *, write: bool) -> None:
+    """Open the transaction on a driver connection (sent on it directly: no per-statement cost).
+
+    A write transaction takes the lock up front so that two writers never deadlock on upgrade. A
+    connection already in a transaction (a unit of work's, wrapped later by a SQLAlchemy
+    Connection) is left as it is.
+    """
+    if dbapi_connection.in_transaction:
+        return
+    statement = "BEGIN IMMEDIATE" if write else "BEGIN"
+    try:
+        dbapi_connection.execute(statement)
+    except sqlite3.Error as exc:  # a lock wait that timed out: SQLAlchemy's class, as from execute()
+        raise DBAPIError.instance(statement, (), exc, sqlite3.Error) from exc
 
 
 def decode_integrity_error(message: str, orig: BaseException | None) -> IntegrityInfo:

@@ -106,9 +106,9 @@ class Comment(Document):
     def _update_cache(self, *, add: bool) -> None:
         ctx = self.ctx
         doctype, name = self.reference_doctype, self.reference_name
-        if not doctype or not name or not ctx.site.metas.exists(str(doctype), ctx.conn):
+        if not doctype or not name or not ctx.meta_exists(str(doctype)):
             return
-        meta = ctx.site.metas.get(str(doctype), ctx.conn)
+        meta = ctx.meta(str(doctype))
         if not meta.has_table or meta.istable:
             return
         table = ctx.site.tables.get(meta)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def _sees_all(ctx: Context, user: User, ptype: str) -> bool:
-    meta = ctx.site.metas.get("ToDo", ctx.conn)
+    meta = ctx.meta("ToDo")
     roles = {p.role for p in effective_permissions(ctx, meta) if ptype in p.rights} - AUTOMATIC_ROLES
     return not roles.isdisjoint(user.roles)
 

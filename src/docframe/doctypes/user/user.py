@@ -150,9 +150,9 @@ class User(Document, PermissionHooks):
         auth = ctx.site.tables.framework.auth
         ctx.conn.execute(delete(auth).where(auth.c.doctype == "User", auth.c.name == name))
         for doctype, column in (("DocShare", "user"), ("User Permission", "user")):
-            table = ctx.site.tables.get(ctx.site.metas.get(doctype, ctx.conn))
+            table = ctx.site.tables.get(ctx.meta(doctype))
             ctx.conn.execute(delete(table).where(table.c[column] == name))
-        shares = ctx.site.tables.get(ctx.site.metas.get("DocShare", ctx.conn))
+        shares = ctx.site.tables.get(ctx.meta("DocShare"))
         ctx.conn.execute(delete(shares).where(shares.c.share_doctype == "User", shares.c.share_name == name))
         _end_sessions_after_commit(ctx, name, None)
         ctx.after_commit.append(identity_cache(ctx.site).invalidate)
