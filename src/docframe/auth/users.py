@@ -63,8 +63,8 @@ class User:
 
     @classmethod
     def guest(cls) -> User:
-        """The anonymous user."""
-        return cls(GUEST, frozenset({GUEST}), user_type="Website User", full_name=GUEST)
+        """The anonymous user (one shared, immutable instance)."""
+        return _GUEST_USER
 
     @classmethod
     def administrator(cls, roles: frozenset[str] = frozenset()) -> User:
@@ -74,3 +74,6 @@ class User:
             roles | {ADMINISTRATOR, "System Manager", "All", GUEST, DESK_USER_ROLE},
             full_name=ADMINISTRATOR,
         )
+
+
+_GUEST_USER = User(GUEST, frozenset({GUEST}), user_type="Website User", full_name=GUEST)

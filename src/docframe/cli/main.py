@@ -201,6 +201,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, site: str | No
     uvicorn.run(
         "docframe.app:default_app", factory=True, host=host, port=port, workers=workers,
         loop="uvloop", http="httptools", access_log=access_log, log_level="warning", timeout_graceful_shutdown=10,
+        # X-Forwarded-For is read by docframe itself, from the site's trusted_proxies only.
+        proxy_headers=False, server_header=False,
     )  # fmt: skip
 
 

@@ -35,6 +35,7 @@ from docframe.auth.backends import AuthState, RequestCredentials, authenticate
 from docframe.auth.csrf import check_csrf
 from docframe.auth.identity import identity_cache
 from docframe.auth.users import User
+from docframe.context import Context
 from docframe.http import cookies
 from docframe.http.client_ip import TrustedProxies, client_ip
 from docframe.http.cors import cors_headers
@@ -215,10 +216,9 @@ class Pipeline:
     def _execute(self, site: Site, incoming: Incoming, target: Target) -> Response:
         write = incoming.method in UNSAFE or target.login
         state = AuthState()
-        holder: dict[str, Any] = {}
+        ctx: Context | None = None
         try:
             with site.unit_of_work(User.guest(), write=write, form=incoming.form) as ctx:
-                holder["ctx"] = ctx
                 ctx.request_ip, ctx.http_method = incoming.client_ip, incoming.method
                 ctx.auth = state
                 state = authenticate(ctx, incoming.creds)
@@ -247,25 +247,17 @@ class Pipeline:
                 else:
                     reply = target.call(req)
                 messages = list(ctx.messages)
-                extra_headers = _headers(ctx.response_headers, req.response_headers)
+                queued = (ctx.response_headers, req.response_headers)
             if state.session_expired:
                 reply.extra["session_expired"] = 1
             body = success_body(target.version, reply, messages, rpc=target.rpc)
-            response = Response(
-                dumps(body),
-                status_code=reply.status,
-                headers=extra_headers,
-                media_type="application/json",
-            )
+            response = JSONBody(dumps(body), reply.status, _headers(*queued))
         except Exception as exc:  # every error is rendered in the version's format
-            ctx_obj = holder.get("ctx")
-            user = ctx_obj.user if ctx_obj is not None else User.guest()
-            messages = list(ctx_obj.messages) if ctx_obj is not None else []
             response = render_error(
                 exc,
                 target.version,
-                messages,
-                user=user,
+                list(ctx.messages) if ctx is not None else [],
+                user=ctx.user if ctx is not None else User.guest(),
                 wants_json=_wants_json(incoming.path, incoming.headers),
                 site=site,
             )
@@ -276,8 +268,21 @@ class Pipeline:
             ):
                 cookies.clear_session_cookies(response)
             return response
-        cookies.apply(response, state, site, https=incoming.https, user=holder["ctx"].user)
+        cookies.apply(response, state, site, https=incoming.https, user=ctx.user)
         return response
+
+
+class JSONBody(Response):
+    """A JSON response built straight from its encoded body and header pairs (no re-encoding)."""
+
+    def __init__(self, body: bytes, status: int, headers: list[tuple[bytes, bytes]]) -> None:
+        self.status_code = status
+        self.body = body
+        self.background = None
+        own = [(b"content-length", str(len(body)).encode("latin-1"))]
+        if not any(name == b"content-type" for name, _value in headers):
+            own.append((b"content-type", b"application/json"))
+        self.raw_headers = [*own, *(pair for pair in headers if pair[0] != b"content-length")]
 
 
 def request_headers(scope: Scope) -> dict[str, str]:
@@ -322,12 +327,17 @@ def add_headers(response: Response, headers: dict[str, str]) -> None:
     raw.extend((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items())
 
 
-def _headers(*queued: dict[str, str]) -> dict[str, str]:
+_JSON_RAW_HEADERS = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in JSON_HEADERS.items()]
+
+
+def _headers(*queued: dict[str, str]) -> list[tuple[bytes, bytes]]:
     """The default JSON headers overlaid by the headers an endpoint queued (names case-insensitive)."""
+    if not any(queued):
+        return list(_JSON_RAW_HEADERS)
     out = dict(JSON_HEADERS)
     for headers in queued:
         out.update({key.lower(): value for key, value in headers.items()})
-    return out
+    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in out.items()]
 
 
 def _log_request(site: Site, incoming: Incoming, user: str, ctx: Any) -> None:

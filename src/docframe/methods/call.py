@@ -13,10 +13,12 @@ Some parameters are supplied by the caller, never by the client: a first paramet
 
 from __future__ import annotations
 
+import functools
 import inspect
 import types
 import typing
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -135,44 +137,72 @@ def coerce_argument(name: str, path: str, annotation: Any, value: Any) -> Any:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Binding:
+    """How a function takes its arguments, read once from its signature."""
+
+    #: (name, annotation, required) of each named parameter the form may fill, in order.
+    named: tuple[tuple[str, Any, bool], ...]
+    takes_kwargs: bool
+    #: Keyword-only parameters named in INJECTED (supplied by the caller, never by the form).
+    injected: frozenset[str]
+
+
+@functools.lru_cache(maxsize=4096)
+def _binding(func: Callable[..., Any], skip: int) -> _Binding:
+    params = parameters(func)
+    keyword_only = {p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    named = tuple(
+        (p.name, p.annotation, p.default is inspect.Parameter.empty)
+        for p in params[skip:]
+        if p.kind not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
+        and not (p.kind is inspect.Parameter.KEYWORD_ONLY and p.name in INJECTED)
+    )
+    return _Binding(
+        named=named,
+        takes_kwargs=any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params[skip:]),
+        injected=frozenset(keyword_only & INJECTED),
+    )
+
+
+def _binding_of(func: Callable[..., Any], skip: int) -> _Binding:
+    # A bound method is cached by its function (one entry per method, not per instance).
+    if inspect.ismethod(func):
+        return _binding(func.__func__, skip + 1)
+    return _binding(func, skip)
+
+
 def bind_arguments(
     func: Callable[..., Any], form: dict[str, Any], *, path: str, skip: int = 0
 ) -> dict[str, Any]:
     """Keyword arguments for ``func`` from ``form`` (first ``skip`` parameters are supplied by the caller)."""
-    params = parameters(func)[skip:]
-    takes_kwargs = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+    binding = _binding_of(func, skip)
     kwargs: dict[str, Any] = {}
-    for p in params:
-        if p.kind in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL):
-            continue
-        if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name in INJECTED:
-            continue
-        if p.name in form and p.name not in _ALWAYS_DROPPED:
-            kwargs[p.name] = coerce_argument(p.name, path, p.annotation, form[p.name])
-        elif p.default is inspect.Parameter.empty:
+    for name, annotation, required in binding.named:
+        if name in form and name not in _ALWAYS_DROPPED:
+            kwargs[name] = coerce_argument(name, path, annotation, form[name])
+        elif required:
             raise errors.FrappeTypeError(
-                f"{path}() missing required argument: '{p.name}'", title="Missing Argument"
+                f"{path}() missing required argument: '{name}'", title="Missing Argument"
             )
-    if takes_kwargs:
+    if binding.takes_kwargs:
         for key, value in form.items():
             if key not in kwargs and key not in _ALWAYS_DROPPED and isinstance(key, str):
                 kwargs[key] = value
     return kwargs
 
 
-def _injected(func: Callable[..., Any], extras: Mapping[str, Any]) -> dict[str, Any]:
-    keyword_only = {p.name for p in parameters(func) if p.kind is inspect.Parameter.KEYWORD_ONLY}
-    return {name: value for name, value in extras.items() if name in INJECTED and name in keyword_only}
-
-
 def call_method(
     ctx: Context, spec: MethodSpec, form: dict[str, Any], extras: Mapping[str, Any] | None = None
 ) -> Any:
     """Call ``spec`` with the form dict's matching values (and the :data:`INJECTED` ``extras``)."""
-    kwargs = bind_arguments(spec.func, form, path=spec.path, skip=1 if spec.wants_ctx else 0)
+    wants_ctx = spec.wants_ctx
+    kwargs = bind_arguments(spec.func, form, path=spec.path, skip=1 if wants_ctx else 0)
     if extras:
-        kwargs.update(_injected(spec.func, extras))
-    if spec.wants_ctx:
+        injected = _binding_of(spec.func, 0).injected
+        if injected:
+            kwargs.update({name: value for name, value in extras.items() if name in injected})
+    if wants_ctx:
         return spec.func(ctx, **kwargs)
     return spec.func(**kwargs)
 

@@ -93,7 +93,7 @@ class MethodSpec:
     #: Standard document methods take ``(ctx, doc, **kwargs)``.
     doc_function: bool = False
 
-    @property
+    @functools.cached_property
     def wants_ctx(self) -> bool:
         """Whether the function's first parameter is ``ctx``."""
         params = parameters(self.func)
