@@ -4,14 +4,15 @@
 result object) before and after the driver does its work. The statements that run on every request
 (load a document by name, its child rows, insert or update its row, a link check, the metadata
 version) are still built with SQLAlchemy Core from the metadata-checked tables, but compiled here
-once and then executed on the DBAPI connection behind the unit of work's SQLAlchemy
-:class:`~sqlalchemy.engine.Connection`, inside its transaction. Each column type's bind and result
+once and then executed on the unit of work's pooled driver connection (``Context.raw``, or the one
+behind a SQLAlchemy :class:`~sqlalchemy.engine.Connection`), inside its transaction. Each column type's bind and result
 processors are applied exactly as SQLAlchemy would, and a driver error is re-raised as SQLAlchemy's
 own exception class, so :mod:`docframe.db.errors` translates it as usual.
 
-Only plain statements qualify: no expanding ``IN`` parameters and no Python-side column defaults
-(:class:`Prepared` refuses them when it is built, so a refusal shows up in the first test that
-builds one, never at run time).
+Only plain statements qualify: a SELECT whose columns all have names, or an INSERT / UPDATE /
+DELETE without RETURNING; no expanding ``IN`` parameters and no Python-side column defaults.
+:class:`Prepared` refuses anything else when it is built, so a refusal shows up in the first test
+that builds one, never at run time. A parameter without a value is refused as SQLAlchemy refuses it.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql import Executable, Select
+from sqlalchemy.sql.dml import UpdateBase
 
 __all__ = ["Handle", "Prepared", "prepared"]
 
@@ -56,6 +58,11 @@ class Prepared:
         prefetch = [*getattr(compiled, "insert_prefetch", ()), *getattr(compiled, "update_prefetch", ())]
         if prefetch:
             raise ValueError("docframe: a prepared statement cannot rely on Python-side column defaults")
+        if isinstance(stmt, Select):
+            if any(c.key is None for c in stmt.selected_columns):
+                raise ValueError("docframe: every column of a prepared SELECT needs a name (use .label())")
+        elif not isinstance(stmt, UpdateBase) or compiled.effective_returning:
+            raise ValueError("docframe: only a plain SELECT, INSERT, UPDATE or DELETE can be prepared")
         self.dialect = dialect
         self.sql: str = compiled.string
         self.positional: bool = bool(compiled.positional)
@@ -66,7 +73,7 @@ class Prepared:
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
                 self.bind_processors[bind_name] = processor
-            if bind.value is not None or not bind.required:
+            if not bind.required:  # a literal or a bindparam with a value; the others must be given
                 self._defaults[bind_name] = bind.effective_value
         if isinstance(stmt, Select):
             selected = list(stmt.selected_columns)
@@ -86,7 +93,12 @@ class Prepared:
     def parameters(self, params: Mapping[str, Any]) -> Any:
         """The driver's parameters (a tuple for positional paramstyles, else a dict)."""
         defaults = self._defaults
-        values = [params[n] if n in params else defaults.get(n) for n in self.names]
+        try:
+            values = [params[n] if n in params else defaults[n] for n in self.names]
+        except KeyError as missing:
+            raise StatementError(
+                f"A value is required for bind parameter {missing}", self.sql, dict(params), None
+            ) from None
         for position, processor in self._converted:
             value = values[position]
             if value is not None:
@@ -108,10 +120,16 @@ class Prepared:
                 cursor.execute(self.sql, params)
         except self.dialect.loaded_dbapi.Error as exc:
             cursor.close()
-            if self.dialect.is_disconnect(exc, dbapi_conn, cursor):  # type: ignore[arg-type]
+            lost = self.dialect.is_disconnect(exc, dbapi_conn, cursor)  # type: ignore[arg-type]
+            if lost:
                 conn.invalidate(exc)
             raise DBAPIError.instance(
-                self.sql, params, exc, self.dialect.loaded_dbapi.Error, dialect=self.dialect
+                self.sql,
+                params,
+                exc,
+                self.dialect.loaded_dbapi.Error,
+                dialect=self.dialect,
+                connection_invalidated=lost,
             ) from exc
         return cursor
 
