@@ -36,6 +36,8 @@ class Context:
     messages: list[Message] = field(default_factory=list)
     response_headers: dict[str, str] = field(default_factory=dict)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    #: Run when the unit of work's transaction is rolled back instead (errors, read-only units).
+    after_rollback: list[Callable[[], None]] = field(default_factory=list)
     in_install: bool = False
     #: The client's address (see docframe.http.client_ip); "127.0.0.1" outside requests.
     request_ip: str = "127.0.0.1"
@@ -73,6 +75,13 @@ class Context:
                 return self.conn.connection
             self._raw = self.raw_opener()
         return self._raw
+
+    @property
+    def writable(self) -> bool:
+        """Whether the unit of work commits its writes (a write transaction)."""
+        if self.raw_opener is not None:  # made by Site.unit_of_work, which knows
+            return self.write
+        return bool(self.conn.get_execution_options().get("docframe_write"))
 
     @property
     def has_connection(self) -> bool:

@@ -26,6 +26,7 @@ import docframe
 from docframe import errors
 from docframe.auth.users import User
 from docframe.context import Context, current
+from docframe.db.connections import ConnectionCache, Held
 from docframe.db.engine import Database, open_engine
 from docframe.db.tables import TableRegistry
 from docframe.db.versions import bump_version, read_version
@@ -64,6 +65,8 @@ class Site:
         self.settings = settings
         self.name = settings.site_name
         self.db: Database = open_engine(settings.db_url)
+        #: Driver connections kept between units of work (see docframe.db.connections).
+        self.connections = ConnectionCache(self.db.engine)
         self.tables = TableRegistry()
         self.metas = MetaRegistry.from_folders(_app_packages(settings.apps))
         loader, lister = custom_doctype_source(self.db.engine.connect, self._doctype_table)
@@ -171,42 +174,53 @@ class Site:
         """
         self.refresh_metadata(force=write and self._meta_seen is None)
         opened: dict[str, Any] = {}
-        engine = self.db.engine
+        connections = self.connections
 
         def open_raw() -> PoolProxiedConnection:
-            fairy = engine.raw_connection()
+            held = connections.acquire()
+            dbapi_connection = held.fairy.dbapi_connection
             try:
-                self.db.dialect.begin_raw(fairy.dbapi_connection, write=write)
-                opened["raw"] = fairy
+                self.db.dialect.begin_raw(dbapi_connection, write=write)
+                opened["held"] = held
                 if write:
-                    self._refresh_metadata_within(fairy)
+                    self._refresh_metadata_within(held.fairy)
             except BaseException:
-                opened.pop("raw", None)
-                _quietly(fairy.close)
+                opened.pop("held", None)
+                _quietly(dbapi_connection.rollback)  # type: ignore[union-attr]
+                connections.release(held, reusable=False)
                 raise
-            return fairy
+            return held.fairy
 
         def open_connection() -> Connection:
-            conn = Connection(engine, connection=ctx.raw)
-            if write:
-                conn = conn.execution_options(docframe_write=True)
-            opened["conn"], opened["trans"] = conn, conn.begin()
+            ctx.raw  # noqa: B018 - the driver connection and its transaction come first
+            held = opened["held"]
+            if held.conn is None:
+                held.conn = Connection(self.db.engine, connection=held.fairy)
+            conn = held.conn.execution_options(docframe_write=write)
+            opened["trans"] = conn.begin()
             return conn
 
         ctx = Context(
             site=self, user=user, form=form or {}, write=write, opener=open_connection, raw_opener=open_raw
         )
         token = current.set(ctx)
+        dialect = self.db.engine.dialect
         try:
             yield ctx
         except BaseException:
-            _finish(opened, engine.dialect, commit=False)
+            try:
+                _finish(opened, connections, dialect, commit=False)
+            finally:
+                _run_quietly(ctx.after_rollback)
             raise
         else:
-            _finish(opened, engine.dialect, commit=write)
-            if write:
-                for callback in ctx.after_commit:
-                    callback()
+            try:
+                _finish(opened, connections, dialect, commit=write)
+            except BaseException:
+                _run_quietly(ctx.after_rollback)
+                raise
+            for callback in ctx.after_commit if write else ctx.after_rollback:
+                callback()
         finally:
             current.reset(token)
 
@@ -215,6 +229,7 @@ class Site:
         writer = self.cache.get("request_log")
         if writer is not None:
             writer.close()
+        self.connections.close()
         self.db.engine.dispose()
 
 
@@ -225,40 +240,48 @@ def _quietly(action: Callable[[], Any]) -> None:
         logging.getLogger("docframe.db").debug("clean-up failed", exc_info=True)
 
 
-def _finish(opened: dict[str, Any], dialect: SADialect, *, commit: bool) -> None:
-    """End a unit of work's transaction (commit or roll back) and return its connection to the pool.
+def _run_quietly(callbacks: list[Callable[[], None]]) -> None:
+    for callback in callbacks:
+        _quietly(callback)
 
-    Through the SQLAlchemy Connection when one was opened, else on the driver connection itself;
-    a failed commit is re-raised as SQLAlchemy's error class, and the connection is returned either way.
+
+def _finish(
+    opened: dict[str, Any], connections: ConnectionCache, dialect: SADialect, *, commit: bool
+) -> None:
+    """End a unit of work's transaction (commit or roll back) and hand its connection back.
+
+    Through the SQLAlchemy Connection's transaction when one was begun, else on the driver
+    connection itself; a failed commit is re-raised as SQLAlchemy's error class. The connection is
+    kept for the next unit of work unless something went wrong with it.
     """
-    conn: Connection | None = opened.get("conn")
-    fairy: PoolProxiedConnection | None = opened.get("raw")
-    if conn is not None:
-        try:
-            if commit:
-                opened["trans"].commit()
-            else:
-                _quietly(opened["trans"].rollback)
-        finally:
-            conn.close()
+    held: Held | None = opened.get("held")
+    if held is None:
         return
-    if fairy is None:
-        return
+    reusable = False
     try:
-        dbapi_connection = fairy.dbapi_connection
-        if dbapi_connection is None:  # invalidated after a lost connection: nothing to end
-            return
-        if commit:
-            try:
-                dbapi_connection.commit()
-            except Exception as exc:
-                raise DBAPIError.instance(
-                    "COMMIT", (), exc, dialect.loaded_dbapi.Error, dialect=dialect
-                ) from exc
+        trans = opened.get("trans")
+        if trans is not None:
+            if commit:
+                trans.commit()
+            else:
+                trans.rollback()
         else:
-            _quietly(dbapi_connection.rollback)
+            dbapi_connection = held.fairy.dbapi_connection
+            if dbapi_connection is None:  # invalidated after a lost connection: nothing to end
+                return
+            if commit:
+                try:
+                    dbapi_connection.commit()
+                except Exception as exc:
+                    _quietly(dbapi_connection.rollback)
+                    raise DBAPIError.instance(
+                        "COMMIT", (), exc, dialect.loaded_dbapi.Error, dialect=dialect
+                    ) from exc
+            else:
+                dbapi_connection.rollback()
+        reusable = True
     finally:
-        fairy.close()
+        connections.release(held, reusable=reusable)
 
 
 class SiteRegistry:

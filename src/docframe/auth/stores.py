@@ -82,7 +82,7 @@ class SessionStore(Protocol):
 
 
 def _write_conn(ctx: Context | None) -> Connection | None:
-    if ctx is not None and ctx.conn.get_execution_options().get("docframe_write"):
+    if ctx is not None and ctx.writable:
         return ctx.conn
     return None
 

@@ -21,7 +21,7 @@ import hashlib
 import mimetypes
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from docframe import errors
 from docframe.files.storage import Storage, check_file_name, is_local_url, storage_for
@@ -130,10 +130,7 @@ def _written(ctx: Context, url: str) -> None:
     site = ctx.site
     ctx.after_commit.append(lambda: _settle(site, url))
 
-    def on_rollback(_conn: Any) -> None:
-        site_storage(site).delete(url)
-
-    event.listen(ctx.conn, "rollback", on_rollback)
+    ctx.after_rollback.append(lambda: site_storage(site).delete(url))
 
 
 def release_after_commit(ctx: Context, url: str) -> None:

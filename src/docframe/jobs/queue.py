@@ -48,7 +48,7 @@ def _dispatch(site: Site, job: JobSpec) -> None:
 
 
 def _writable(ctx: Context) -> bool:
-    return bool(ctx.conn.get_execution_options().get("docframe_write"))
+    return ctx.writable
 
 
 def _running_context(site: Site, ctx: Context | None) -> Context | None:

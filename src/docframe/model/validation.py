@@ -8,6 +8,7 @@ its column's type, so the checks after it (and the database) only ever see stora
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator
@@ -153,6 +154,7 @@ def _coerce_standard(row: Document, tz: Any) -> None:
         raise errors.ValidationError(f"{row.doctype}: invalid name {name[:40]!r}", title="Invalid Name")
 
 
+@functools.lru_cache(maxsize=64)
 def _standard_field(key: str, fieldtype: str) -> DocFieldDef:
     return DocFieldDef(fieldname=key, fieldtype=fieldtype, label=STANDARD_LABELS.get(key, key))
 

@@ -51,10 +51,14 @@ def _changed_fields(old: Document, new: Document) -> list[list[Any]]:
     for key in ("name", "docstatus"):
         if _plain(old._data.get(key)) != _plain(new._data.get(key)):
             out.append([key, _plain(old._data.get(key)), _plain(new._data.get(key))])
+    old_data, new_data = old._data, new._data
     for f in new.meta.data_fields:
         if f.fieldname in _IGNORED or f.fieldtype not in DATA_FIELD_TYPES or f.fieldtype == "Password":
             continue
-        before, after = _plain(old._data.get(f.fieldname)), _plain(new._data.get(f.fieldname))
+        stored, current = old_data.get(f.fieldname), new_data.get(f.fieldname)
+        if stored == current and type(stored) is type(current):
+            continue  # equal values of one type have equal plain forms
+        before, after = _plain(stored), _plain(current)
         if before != after:
             out.append([f.fieldname, before, after])
     return out
