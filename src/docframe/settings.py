@@ -7,6 +7,7 @@ Built once from ``common_site_config.json`` (shared by all sites in a sites fold
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,11 @@ import orjson
 
 __all__ = ["Settings", "load_settings", "read_json_file"]
 
+log = logging.getLogger("docframe.settings")
+
 DEFAULT_MAX_BODY = 25 * 1024 * 1024
+#: Frappe's cap on ``frappe.client.insert_many``; ``insert_many_limit`` in the site config changes it.
+DEFAULT_INSERT_MANY_LIMIT = 200
 
 
 def read_json_file(path: Path) -> dict[str, Any]:
@@ -44,6 +49,8 @@ class Settings:
     ignore_csrf: bool = False
     time_zone: str | None = None
     bulk_async_threshold: int = 20
+    #: Most documents ``frappe.client.insert_many`` takes in one call (site config ``insert_many_limit``).
+    insert_many_limit: int = DEFAULT_INSERT_MANY_LIMIT
     apps: tuple[str, ...] = ()
     logging: bool = False
     #: Seconds between two checks whether another process changed DocType definitions.
@@ -77,6 +84,25 @@ def _seconds(value: Any, default: float) -> float:
     return number if number >= 0 else default
 
 
+def _positive_whole(key: str, value: Any, default: int) -> int:
+    """``value`` as a positive whole number (``1000``, ``1000.0``, ``"1000"``).
+
+    Absent is ``default``; anything else (0, negative, fractional, ``true``, text) is ``default``
+    too, with a warning naming the key.
+    """
+    if value is None:
+        return default
+    number = value
+    if isinstance(number, str) and number.strip().isdecimal():
+        number = int(number.strip())
+    if isinstance(number, float) and number.is_integer():
+        number = int(number)
+    if isinstance(number, int) and not isinstance(number, bool) and number > 0:
+        return number
+    log.warning("site config %s=%r is not a positive whole number; using %d", key, value, default)
+    return default
+
+
 def load_settings(site_path: Path) -> Settings:
     """Build the :class:`Settings` of the site stored in ``site_path``."""
     common = read_json_file(site_path.parent / "common_site_config.json")
@@ -104,6 +130,9 @@ def load_settings(site_path: Path) -> Settings:
         ignore_csrf=bool(merged.get("ignore_csrf")),
         time_zone=merged.get("time_zone") or None,
         bulk_async_threshold=int(threshold) if isinstance(threshold, int | str) else 20,
+        insert_many_limit=_positive_whole(
+            "insert_many_limit", merged.get("insert_many_limit"), DEFAULT_INSERT_MANY_LIMIT
+        ),
         apps=_as_tuple(merged.get("apps")),
         logging=bool(merged.get("logging")),
         meta_check_interval=_seconds(merged.get("meta_check_interval"), 1.0),

@@ -1,11 +1,12 @@
 """``frappe.client`` write and permission methods, under Frappe's names and argument names.
 
 Served as ``frappe.client.<name>`` and ``frappe.core.api.document.<name>``: ``set_value``,
-``insert``, ``insert_many`` (at most 200), ``save``, ``rename_doc``, ``submit``, ``cancel``,
-``delete``, ``bulk_update``, ``has_permission``, ``get_doc_permissions``, ``validate_link`` and
-``get_password`` (System Manager). ``attach_file`` lives in :mod:`docframe.methods.files`; the read
-methods (``get_list``, ``get``, ...) in :mod:`docframe.methods.client_read`. Documents come back as
-Frappe returns them (``as_dict()``, null fields included); child rows act through their parent.
+``insert``, ``insert_many`` (at most the site's ``insert_many_limit``, default 200), ``save``,
+``rename_doc``, ``submit``, ``cancel``, ``delete``, ``bulk_update``, ``has_permission``,
+``get_doc_permissions``, ``validate_link`` and ``get_password`` (System Manager). ``attach_file``
+lives in :mod:`docframe.methods.files`; the read methods (``get_list``, ``get``, ...) in
+:mod:`docframe.methods.client_read`. Documents come back as Frappe returns them (``as_dict()``, null
+fields included); child rows act through their parent.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ __all__ = [
     "insert_doc", "insert_many", "rename_doc", "save", "set_value", "submit", "validate_link",
 ]  # fmt: skip
 
-MAX_INSERTS = 200
 _STANDARD = frozenset(DEFAULT_FIELDS + CHILD_FIELDS)
 
 
@@ -83,10 +83,14 @@ def insert(ctx: Context, doc: str | dict[str, Any] | None = None) -> dict[str, A
 @alias(*_names("insert_many"))
 @whitelist(methods=["POST", "PUT"])
 def insert_many(ctx: Context, docs: str | list[Any] | None = None) -> list[Any]:
-    """Insert up to 200 documents; returns their names (the parent's name for child rows)."""
+    """Insert documents in one transaction; returns their names (the parent's name for child rows).
+
+    At most the site config's ``insert_many_limit`` (default 200, Frappe's cap) in one call.
+    """
     items = json_argument("docs", docs, list)
-    if len(items) > MAX_INSERTS:
-        raise errors.ValidationError(f"Only {MAX_INSERTS} inserts allowed in one request")
+    limit = ctx.site.settings.insert_many_limit
+    if len(items) > limit:
+        raise errors.ValidationError(f"Only {limit} inserts allowed in one request")
     if not all(isinstance(item, dict) for item in items):
         raise errors.FrappeTypeError("Each document must be a JSON object", title="Invalid Argument")
     return [insert_doc(ctx, item).name for item in items]

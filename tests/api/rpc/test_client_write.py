@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.api.rpc.helpers import doctype, message, user_client
-from tests.conftest import SiteClient
+from docframe.db.provision import drop_database
+from docframe.settings import load_settings
+from tests.api.rpc.helpers import doctype, message, unique, user_client
+from tests.conftest import SiteClient, api_key_for, make_site
 
 CLIENT = "/api/method/frappe.client"
 
@@ -80,10 +87,85 @@ def test_insert_many_returns_names_and_is_all_or_nothing(admin: SiteClient) -> N
     )
     if count.status_code == 200:
         assert count.json()["message"] == 3
-    too_many = admin.post(f"{CLIENT}.insert_many", json={"docs": [{"doctype": "ToDo"}] * 201})
-    assert too_many.status_code == 417 and message(too_many) == "Only 200 inserts allowed in one request"
     not_list = admin.post(f"{CLIENT}.insert_many", json={"docs": {"doctype": "ToDo"}})
     assert not_list.status_code == 417
+
+
+def _todos(tag: str, count: int) -> list[dict[str, Any]]:
+    return [{"doctype": "ToDo", "description": f"{tag} {i}"} for i in range(count)]
+
+
+def _tagged(client: SiteClient, tag: str) -> list[str]:
+    """Names of the ToDos whose description starts with ``tag``."""
+    response = client.get(
+        f"{CLIENT}.get_list",
+        params={"doctype": "ToDo", "fields": json.dumps(["name"]), "limit_page_length": 0,
+                "filters": json.dumps([["description", "like", f"{tag} %"]])},
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    return [row["name"] for row in response.json()["message"]]
+
+
+def _assert_refused(response: Any, limit: int) -> None:
+    """Frappe's ``frappe.throw`` answer: 417 ``ValidationError`` with the message in ``_server_messages``."""
+    assert response.status_code == 417, response.text
+    body = response.json()
+    text = f"Only {limit} inserts allowed in one request"
+    assert body["exc_type"] == "ValidationError"
+    assert body["exception"] == f"frappe.exceptions.ValidationError: {text}"
+    assert message(response) == text
+    assert "message" not in body
+
+
+def test_insert_many_refuses_more_than_200_by_default_and_writes_nothing(admin: SiteClient) -> None:
+    assert admin.site.settings.insert_many_limit == 200
+    tag = unique("insert-many-default")
+    _assert_refused(admin.post(f"{CLIENT}.insert_many", json={"docs": _todos(tag, 201)}), 200)
+    form = admin.post(f"{CLIENT}.insert_many", data={"docs": json.dumps(_todos(tag, 201))})
+    _assert_refused(form, 200)
+    assert _tagged(admin, tag) == []
+
+
+@pytest.fixture(scope="module")
+def roomy(backend: str, sites_root: Path) -> Iterator[SiteClient]:
+    """Administrator on a site of its own whose config sets ``insert_many_limit`` to 1000."""
+    site = make_site(
+        sites_root, f"many-{backend}-{secrets.token_hex(3)}.test", backend, {"insert_many_limit": 1000}
+    )
+    yield SiteClient(site, sites_root, api_key_for(site))
+    site.dispose()
+    if backend != "sqlite":
+        drop_database(site.settings.db_url)
+
+
+def test_insert_many_limit_from_site_config_takes_1000_in_one_call(roomy: SiteClient) -> None:
+    assert roomy.site.settings.insert_many_limit == 1000
+    tag = unique("insert-many-1000")
+    _assert_refused(roomy.post(f"{CLIENT}.insert_many", json={"docs": _todos(tag, 1001)}), 1000)
+    assert _tagged(roomy, tag) == []
+    response = roomy.post(f"{CLIENT}.insert_many", json={"docs": _todos(tag, 1000)})
+    assert response.status_code == 200, response.text[:500]
+    names = response.json()["message"]
+    assert len(names) == 1000 and len(set(names)) == 1000 and all(isinstance(n, str) for n in names)
+    assert sorted(_tagged(roomy, tag)) == sorted(names)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(1000, 1000), ("1000", 1000), (1000.0, 1000), (1, 1), (None, 200), (0, 200), (-5, 200),
+     (2.5, 200), ("lots", 200), ("", 200), (True, 200), ([1000], 200), ({"ToDo": 5}, 200)],
+)  # fmt: skip
+def test_insert_many_limit_setting_is_a_positive_whole_number_else_200(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, value: Any, expected: int
+) -> None:
+    site_path = tmp_path / "limits.test"
+    site_path.mkdir()
+    config = {} if value is None else {"insert_many_limit": value}
+    (site_path / "site_config.json").write_text(json.dumps(config))
+    with caplog.at_level(logging.WARNING, logger="docframe.settings"):
+        assert load_settings(site_path).insert_many_limit == expected
+    warned = any("insert_many_limit" in r.getMessage() for r in caplog.records)
+    assert warned == (value is not None and expected == 200)
 
 
 def test_set_value_single_dict_standard_fields_and_child_rows(
