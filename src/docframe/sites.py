@@ -11,14 +11,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.engine import Dialect as SADialect
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -158,71 +156,11 @@ class Site:
         bump_version(ctx.conn, self.tables.framework.versions)
         ctx.after_commit.append(lambda: self.forget_metadata(doctype))
 
-    @contextmanager
     def unit_of_work(
         self, user: User, *, write: bool = True, form: dict[str, Any] | None = None
-    ) -> Iterator[Context]:
-        """A unit of work: its transaction opens on first use of the database; commit when ``write``
-        and no error, else roll back. Work that never touches the database opens none.
-
-        Prepared statements run on the pooled driver connection (``ctx.raw``); a SQLAlchemy
-        Connection (``ctx.conn``) is made over it only when some code asks for one.
-
-        Cached metadata is checked against the shared version first: a write always checks (in its
-        own transaction, one primary-key read) so it never saves with a stale definition and drops a
-        new field; a read checks at most once per ``settings.meta_check_interval``.
-        """
-        self.refresh_metadata(force=write and self._meta_seen is None)
-        opened: dict[str, Any] = {}
-        connections = self.connections
-
-        def open_raw() -> PoolProxiedConnection:
-            held = connections.acquire()
-            dbapi_connection = held.fairy.dbapi_connection
-            try:
-                self.db.dialect.begin_raw(dbapi_connection, write=write)
-                opened["held"] = held
-                if write:
-                    self._refresh_metadata_within(held.fairy)
-            except BaseException:
-                opened.pop("held", None)
-                _quietly(dbapi_connection.rollback)  # type: ignore[union-attr]
-                connections.release(held, reusable=False)
-                raise
-            return held.fairy
-
-        def open_connection() -> Connection:
-            ctx.raw  # noqa: B018 - the driver connection and its transaction come first
-            held = opened["held"]
-            if held.conn is None:
-                held.conn = Connection(self.db.engine, connection=held.fairy)
-            conn = held.conn.execution_options(docframe_write=write)
-            opened["trans"] = conn.begin()
-            return conn
-
-        ctx = Context(
-            site=self, user=user, form=form or {}, write=write, opener=open_connection, raw_opener=open_raw
-        )
-        token = current.set(ctx)
-        dialect = self.db.engine.dialect
-        try:
-            yield ctx
-        except BaseException:
-            try:
-                _finish(opened, connections, dialect, commit=False)
-            finally:
-                _run_quietly(ctx.after_rollback)
-            raise
-        else:
-            try:
-                _finish(opened, connections, dialect, commit=write)
-            except BaseException:
-                _run_quietly(ctx.after_rollback)
-                raise
-            for callback in ctx.after_commit if write else ctx.after_rollback:
-                callback()
-        finally:
-            current.reset(token)
+    ) -> UnitOfWork:
+        """A unit of work (``with site.unit_of_work(user) as ctx``): see :class:`UnitOfWork`."""
+        return UnitOfWork(self, user, write, form)
 
     def dispose(self) -> None:
         """Write what is still queued (request log) and close every pooled connection."""
@@ -245,43 +183,122 @@ def _run_quietly(callbacks: list[Callable[[], None]]) -> None:
         _quietly(callback)
 
 
-def _finish(
-    opened: dict[str, Any], connections: ConnectionCache, dialect: SADialect, *, commit: bool
-) -> None:
-    """End a unit of work's transaction (commit or roll back) and hand its connection back.
+class UnitOfWork:
+    """One unit of work on a site, used as ``with site.unit_of_work(user) as ctx``.
 
-    Through the SQLAlchemy Connection's transaction when one was begun, else on the driver
-    connection itself; a failed commit is re-raised as SQLAlchemy's error class. The connection is
-    kept for the next unit of work unless something went wrong with it.
+    Its transaction opens on first use of the database; it commits when ``write`` and no error,
+    else rolls back. Work that never touches the database opens none. Prepared statements run on
+    the driver connection (``ctx.raw``, one of :attr:`Site.connections`); a SQLAlchemy Connection
+    (``ctx.conn``) is made over it only when some code asks for one. ``after_commit`` callbacks run
+    after a commit, ``after_rollback`` ones after a rollback.
+
+    Cached metadata is checked against the shared version first: a write always checks (in its own
+    transaction, one primary-key read) so it never saves with a stale definition and drops a new
+    field; a read checks at most once per ``settings.meta_check_interval``.
     """
-    held: Held | None = opened.get("held")
-    if held is None:
-        return
-    reusable = False
-    try:
-        trans = opened.get("trans")
-        if trans is not None:
-            if commit:
-                trans.commit()
-            else:
-                trans.rollback()
-        else:
-            dbapi_connection = held.fairy.dbapi_connection
-            if dbapi_connection is None:  # invalidated after a lost connection: nothing to end
-                return
-            if commit:
+
+    __slots__ = ("_held", "_token", "_trans", "ctx", "site", "write")
+
+    def __init__(self, site: Site, user: User, write: bool, form: dict[str, Any] | None) -> None:
+        self.site = site
+        self.write = write
+        self._held: Held | None = None
+        self._trans: Any = None
+        self.ctx = Context(
+            site=site,
+            user=user,
+            form=form if form is not None else {},
+            write=write,
+            opener=self._open_connection,
+            raw_opener=self._open_raw,
+        )
+
+    def _open_raw(self) -> PoolProxiedConnection:
+        site = self.site
+        held = site.connections.acquire()
+        dbapi_connection = held.fairy.dbapi_connection
+        try:
+            site.db.dialect.begin_raw(dbapi_connection, write=self.write)
+            self._held = held
+            if self.write:
+                site._refresh_metadata_within(held.fairy)
+        except BaseException:
+            self._held = None
+            _quietly(dbapi_connection.rollback)  # type: ignore[union-attr]
+            site.connections.release(held, reusable=False)
+            raise
+        return held.fairy
+
+    def _open_connection(self) -> Connection:
+        self.ctx.raw  # noqa: B018 - the driver connection and its transaction come first
+        held = self._held
+        assert held is not None
+        if held.conn is None:
+            held.conn = Connection(self.site.db.engine, connection=held.fairy)
+        conn = held.conn.execution_options(docframe_write=self.write)
+        self._trans = conn.begin()
+        return conn
+
+    def __enter__(self) -> Context:
+        self.site.refresh_metadata(force=self.write and self.site._meta_seen is None)
+        self._token = current.set(self.ctx)
+        return self.ctx
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        ctx = self.ctx
+        try:
+            if kind is not None:
                 try:
-                    dbapi_connection.commit()
-                except Exception as exc:
-                    _quietly(dbapi_connection.rollback)
-                    raise DBAPIError.instance(
-                        "COMMIT", (), exc, dialect.loaded_dbapi.Error, dialect=dialect
-                    ) from exc
+                    self._finish(commit=False)
+                finally:
+                    _run_quietly(ctx.after_rollback)
+                return
+            try:
+                self._finish(commit=self.write)
+            except BaseException:
+                _run_quietly(ctx.after_rollback)
+                raise
+            for callback in ctx.after_commit if self.write else ctx.after_rollback:
+                callback()
+        finally:
+            current.reset(self._token)
+
+    def _finish(self, *, commit: bool) -> None:
+        """End the transaction (commit or roll back) and hand the connection back.
+
+        Through the SQLAlchemy Connection's transaction when one was begun, else on the driver
+        connection itself; a failed commit is re-raised as SQLAlchemy's error class. The connection
+        is kept for the next unit of work unless something went wrong with it.
+        """
+        held = self._held
+        if held is None:
+            return
+        reusable = False
+        try:
+            if self._trans is not None:
+                if commit:
+                    self._trans.commit()
+                else:
+                    self._trans.rollback()
             else:
-                dbapi_connection.rollback()
-        reusable = True
-    finally:
-        connections.release(held, reusable=reusable)
+                dbapi_connection = held.fairy.dbapi_connection
+                if dbapi_connection is None:  # invalidated after a lost connection: nothing to end
+                    return
+                if commit:
+                    try:
+                        dbapi_connection.commit()
+                    except Exception as error:
+                        _quietly(dbapi_connection.rollback)
+                        dialect = self.site.db.engine.dialect
+                        raise DBAPIError.instance(
+                            "COMMIT", (), error, dialect.loaded_dbapi.Error, dialect=dialect
+                        ) from error
+                else:
+                    dbapi_connection.rollback()
+            reusable = True
+        finally:
+            self._held = None
+            self.site.connections.release(held, reusable=reusable)
 
 
 class SiteRegistry:
