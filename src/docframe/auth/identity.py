@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from docframe.auth.passwords import digest_secret, get_auth_value, secret_matches
-from docframe.auth.stores import shared_epoch
+from docframe.auth.stores import SharedEpoch, shared_epoch
 from docframe.auth.users import ADMINISTRATOR, GUEST, User, effective_roles
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ class IdentityCache:
         self._users: dict[str, tuple[float, User | None]] = {}
         self._keys: dict[tuple[str, str], tuple[float, str | None]] = {}
         self._lock = threading.Lock()
+        self._epoch: SharedEpoch | None = None
 
     def clear(self) -> None:
         """Forget everything in this process."""
@@ -48,7 +49,10 @@ class IdentityCache:
         shared_epoch(self.site, "identity").bump()
 
     def _sync(self) -> None:
-        if shared_epoch(self.site, "identity").changed():
+        epoch = self._epoch
+        if epoch is None:
+            epoch = self._epoch = shared_epoch(self.site, "identity")
+        if epoch.changed():
             self.clear()
 
     def user(self, ctx: Context, name: str) -> User | None:

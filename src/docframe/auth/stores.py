@@ -364,8 +364,10 @@ class SharedEpoch:
 
     def changed(self) -> bool:
         """Whether another process announced a change since the last look."""
+        if self.client is None:
+            return False
         now = time.monotonic()
-        if self.client is None or now - self._checked < self.check_every:
+        if now - self._checked < self.check_every:
             return False
         self._checked = now
         try:

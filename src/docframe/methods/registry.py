@@ -211,7 +211,7 @@ def resolve(
 
     Successful resolutions are remembered (imports and whitelist checks run once per name).
     """
-    key = (path, tuple(sorted((overrides or {}).items())), tuple(apps), v2)
+    key = (path, tuple(sorted(overrides.items())) if overrides else (), tuple(apps), v2)
     spec = _RESOLVED.get(key)
     if spec is None:
         spec = _resolve(path, overrides, apps=apps, v2=v2)
