@@ -162,7 +162,7 @@ def _framework_validation(run: Run) -> None:
     if run.action == "cancel":
         return
     ctx, doc = run.ctx, run.doc
-    validation.coerce_values(ctx, doc)
+    validation.coerce_values(ctx, doc, run.stored)
     validation.check_mandatory(ctx, doc)
     validation.check_data_options(ctx, doc)
     validation.check_select(ctx, doc)

@@ -70,6 +70,9 @@ _STANDARD_TEXT = ("owner", "modified_by", "parent", "parenttype", "parentfield")
 _ROW_NOISE = frozenset({"modified", "modified_by", "creation"})
 
 
+_ABSENT = object()
+
+
 def _rows(doc: Document) -> Iterator[Document]:
     yield doc
     yield from doc.all_children()
@@ -125,13 +128,22 @@ def set_defaults(ctx: Context, doc: Document, *, new_rows_only: bool = False) ->
 # -- coercion ------------------------------------------------------------------------------------
 
 
-def coerce_values(ctx: Context, doc: Document) -> None:
-    """Turn every value into its column's Python type (417 for values that cannot be one)."""
+def coerce_values(ctx: Context, doc: Document, stored: Document | None = None) -> None:
+    """Turn every value into its column's Python type (417 for values that cannot be one).
+
+    With ``stored`` (the document as loaded for this save), a value of the document itself that is
+    still the very object read from the database is kept as stored: only what changed is coerced.
+    """
     tz = ctx.site.time_zone
+    kept = stored._data if stored is not None else None
     for row in _rows(doc):
         data = row._data
+        same = kept if row is doc else None
         for f in row.meta.data_fields:
-            value = coerce(f, data[f.fieldname], tz=tz)
+            value = data[f.fieldname]
+            if same is not None and value is same.get(f.fieldname, _ABSENT) and value is not None:
+                continue
+            value = coerce(f, value, tz=tz)
             if f.unique and isinstance(value, str) and not value.strip():
                 value = None  # blank values never clash on a unique column
             data[f.fieldname] = value
@@ -265,11 +277,25 @@ def _link_target(ctx: Context, row: Document, f: DocFieldDef) -> str:
 
 
 def _fetch_fields(row: Document, link: DocFieldDef) -> list[tuple[DocFieldDef, str]]:
-    out = []
-    for f in row.meta.data_fields:
+    return _fetch_map(row.meta).get(link.fieldname, [])
+
+
+_FETCH_MAPS: dict[int, tuple[Meta, dict[str, list[tuple[DocFieldDef, str]]]]] = {}
+
+
+def _fetch_map(meta: Meta) -> dict[str, list[tuple[DocFieldDef, str]]]:
+    """``link fieldname -> [(field, source column)]`` of a meta's ``fetch_from`` fields (built once)."""
+    held = _FETCH_MAPS.get(id(meta))
+    if held is not None and held[0] is meta:
+        return held[1]
+    out: dict[str, list[tuple[DocFieldDef, str]]] = {}
+    for f in meta.data_fields:
         source, dot, column = (f.fetch_from or "").partition(".")
-        if dot and source == link.fieldname and column:
-            out.append((f, column))
+        if dot and source and column:
+            out.setdefault(source, []).append((f, column))
+    if len(_FETCH_MAPS) > 4096:
+        _FETCH_MAPS.clear()
+    _FETCH_MAPS[id(meta)] = (meta, out)
     return out
 
 
