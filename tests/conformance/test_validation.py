@@ -735,3 +735,21 @@ def test_random_child_rows_never_make_a_500(
         f"/api/resource/{table_parent}/{name}", json={"items": response.json()["data"]["items"]}
     )
     assert again.status_code == 200, again.text  # rows sent back as received are accepted
+
+
+def test_a_save_coerces_the_changed_values_and_keeps_the_stored_ones(admin: SiteClient) -> None:
+    doctype = new_doctype(
+        admin, [field("label"), field("count", "Int"), field("ratio", "Float"), field("day", "Date")]
+    )
+    created = admin.post(f"/api/resource/{doctype}", json={"label": "a", "count": "7", "day": "2024-02-29"})
+    name = created.json()["data"]["name"]
+    saved = admin.put(f"/api/resource/{doctype}/{name}", json={"label": "b", "ratio": "2.5"}).json()["data"]
+    assert (saved["label"], saved["count"], saved["ratio"], saved["day"]) == ("b", 7, 2.5, "2024-02-29")
+    site = admin.site
+    table = site.tables.get(site.metas.get(doctype))
+    with site.db.engine.connect() as conn:
+        row = conn.execute(table.select().where(table.c.name == name)).mappings().one()
+    assert (row["label"], row["count"], row["ratio"], str(row["day"])) == ("b", 7, 2.5, "2024-02-29")
+    bad = admin.put(f"/api/resource/{doctype}/{name}", json={"count": "seven"})
+    assert bad.status_code == 417
+    assert admin.get(f"/api/resource/{doctype}/{name}").json()["data"]["count"] == 7

@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, select
 from docframe import errors
 from docframe.db.prepared import prepared
 from docframe.db.types import NOT_NULL_TYPES, varchar_length
-from docframe.meta.fieldtypes import DATA_FIELD_TYPES, VARCHAR_TYPES
+from docframe.meta.fieldtypes import DATA_FIELD_TYPES, FLOAT_TYPES, INT_TYPES, VARCHAR_TYPES
 from docframe.meta.schema import DocFieldDef, Meta
 from docframe.model.coerce import coerce
 from docframe.model.document import Document
@@ -71,6 +71,21 @@ _ROW_NOISE = frozenset({"modified", "modified_by", "creation"})
 
 
 _ABSENT = object()
+#: Field types whose empty value is stored as 0, so an unchanged NULL is still coerced.
+_ZERO_WHEN_EMPTY = frozenset(
+    {
+        *INT_TYPES,
+        *FLOAT_TYPES,
+        "Check",
+        "Int",
+        "Long Int",
+        "Float",
+        "Currency",
+        "Percent",
+        "Duration",
+        "Rating",
+    }
+)
 
 
 def _rows(doc: Document) -> Iterator[Document]:
@@ -141,24 +156,32 @@ def coerce_values(ctx: Context, doc: Document, stored: Document | None = None) -
         same = kept if row is doc else None
         for f in row.meta.data_fields:
             value = data[f.fieldname]
-            if same is not None and value is same.get(f.fieldname, _ABSENT) and value is not None:
+            if (
+                same is not None
+                and value is same.get(f.fieldname, _ABSENT)
+                and (value is not None or f.fieldtype not in _ZERO_WHEN_EMPTY)
+            ):
                 continue
             value = coerce(f, value, tz=tz)
             if f.unique and isinstance(value, str) and not value.strip():
                 value = None  # blank values never clash on a unique column
             data[f.fieldname] = value
-        _coerce_standard(row, tz)
+        _coerce_standard(row, tz, same)
 
 
-def _coerce_standard(row: Document, tz: Any) -> None:
+def _coerce_standard(row: Document, tz: Any, same: dict[str, Any] | None = None) -> None:
     data = row._data
     data["docstatus"] = int_standard(data.get("docstatus"), "docstatus")
     data["idx"] = int_standard(data.get("idx"), "idx")
     for key in ("creation", "modified"):
-        data[key] = coerce(_standard_field(key, "Datetime"), data.get(key), tz=tz)
+        value = data.get(key)
+        if same is None or value is None or value is not same.get(key, _ABSENT):
+            data[key] = coerce(_standard_field(key, "Datetime"), value, tz=tz)
     for key in _STANDARD_TEXT:
         if key in data:
-            data[key] = coerce(_standard_field(key, "Data"), data.get(key))
+            value = data[key]
+            if same is None or value is not same.get(key, _ABSENT):
+                data[key] = coerce(_standard_field(key, "Data"), value)
     name = data.get("name")
     if name is not None and (isinstance(name, bool) or not isinstance(name, str | int)):
         raise errors.DataError(f"{row.doctype}: 'name' must be a string or an integer")
