@@ -178,6 +178,16 @@ def _quietly(action: Callable[[], Any]) -> None:
         logging.getLogger("docframe.db").debug("clean-up failed", exc_info=True)
 
 
+def _ended() -> Any:
+    raise RuntimeError("docframe: this unit of work has ended; open a new one to use the database")
+
+
+def _close(ctx: Context) -> None:
+    """Detach an ended unit of work's context from its (now reused) connections."""
+    ctx._conn = ctx._raw = None
+    ctx.opener = ctx.raw_opener = _ended
+
+
 def _run_quietly(callbacks: list[Callable[[], None]]) -> None:
     for callback in callbacks:
         _quietly(callback)
@@ -251,13 +261,16 @@ class UnitOfWork:
                 try:
                     self._finish(commit=False)
                 finally:
+                    _close(ctx)
                     _run_quietly(ctx.after_rollback)
                 return
             try:
                 self._finish(commit=self.write)
             except BaseException:
+                _close(ctx)
                 _run_quietly(ctx.after_rollback)
                 raise
+            _close(ctx)
             for callback in ctx.after_commit if self.write else ctx.after_rollback:
                 callback()
         finally:

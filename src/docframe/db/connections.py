@@ -36,6 +36,8 @@ class Held:
     fairy: PoolProxiedConnection
     conn: Connection | None = None
     idle_since: float = 0.0
+    #: The process that checked it out (a forked child must never use or return it).
+    pid: int = 0
 
     @property
     def usable(self) -> bool:
@@ -64,21 +66,34 @@ class ConnectionCache:
         self.ping_after = ping_after
         self._ping = engine.dialect.name != "sqlite"
         self._idle: list[Held] = []
+        #: The parent's connections, kept referenced (and untouched) in a forked child.
+        self._abandoned: list[Held] = []
         self._pid = os.getpid()
 
     def acquire(self) -> Held:
         """A connection between transactions: a cached one, or a fresh one from the pool."""
         if self._pid != os.getpid():
-            self._idle = []  # a forked child must not share its parent's sockets; the parent keeps them
-            self._pid = os.getpid()
+            self._forked()
         while True:
             try:
                 held = self._idle.pop()
             except IndexError:
-                return Held(self.engine.raw_connection())
+                return Held(self.engine.raw_connection(), pid=self._pid)
             if held.usable and self._alive(held):
                 return held
             held.close()
+
+    def _forked(self) -> None:
+        """In a forked child: never touch the parent's connections (their sockets are the parent's).
+
+        They stay referenced, never closed or returned (a finaliser would reset them over the
+        shared socket), and the engine gets a fresh pool of its own, as SQLAlchemy advises after a
+        fork; the parent's pool and cache are left exactly as they were.
+        """
+        self._abandoned.extend(self._idle)
+        self._idle = []
+        self.engine.dispose(close=False)
+        self._pid = os.getpid()
 
     def _alive(self, held: Held) -> bool:
         if not self._ping or time.monotonic() - held.idle_since < self.ping_after:
@@ -93,7 +108,12 @@ class ConnectionCache:
 
     def release(self, held: Held, *, reusable: bool = True) -> None:
         """Keep ``held`` for the next unit of work, or give it back to SQLAlchemy's pool."""
-        if reusable and len(self._idle) < self.size and held.usable and self._pid == os.getpid():
+        if self._pid != os.getpid():
+            self._forked()
+        if held.pid != self._pid:  # checked out by the parent before a fork: leave it alone
+            self._abandoned.append(held)
+            return
+        if reusable and len(self._idle) < self.size and held.usable:
             held.idle_since = time.monotonic()
             self._idle.append(held)
         else:
