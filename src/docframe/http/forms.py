@@ -51,7 +51,11 @@ def form_from_parts(
         else:
             raise errors.ValidationError("Invalid request arguments")
     else:
-        form = dict(_first_values(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)))
+        form = (
+            _first_values(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+            if query_string
+            else {}
+        )
         if form_fields:
             form.update(form_fields)
     form.pop("_", None)
