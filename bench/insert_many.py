@@ -37,6 +37,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+from workers import docframe, free_port, stop  # the same server helpers as bench/workers.py
 
 PYTHON = sys.executable
 SITE = "bench"
@@ -51,19 +52,6 @@ class Result:
     backend: str
     seconds: list[float] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-
-
-def docframe(sites: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the docframe CLI on ``sites``."""
-    return subprocess.run([PYTHON, "-m", "docframe.cli.main", "--sites", str(sites), *args],
-                          capture_output=True, text=True, timeout=300, check=True)  # fmt: skip
-
-
-def free_port() -> int:
-    """An unused local port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def port_open(host: str, port: int) -> bool:
@@ -98,16 +86,6 @@ def serve(sites: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
             time.sleep(0.2)
     stop(proc)
     raise RuntimeError(f"docframe serve did not start:\n{log.read_text()[-2000:]}")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop a server."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def api_key(client: httpx.Client) -> str:
