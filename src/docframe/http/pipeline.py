@@ -10,6 +10,9 @@ site-wide rate-limit budget (checked before, charged with the request's duration
 ``X-RateLimit-*``), and the API Request Log when System Settings ``log_api_requests`` is on. The
 endpoint runs on the server's own thread (like Frappe's sync workers) unless the site config sets
 ``threaded_requests``.
+
+It works on the ASGI scope directly: headers are read into a dict once, the body straight from
+``receive``; Starlette's ``Request`` is built only to parse form and multipart bodies.
 """
 
 from __future__ import annotations
