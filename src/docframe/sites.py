@@ -288,26 +288,31 @@ class UnitOfWork:
             return
         reusable = False
         try:
-            if self._trans is not None:
-                if commit:
-                    self._trans.commit()
-                else:
-                    self._trans.rollback()
+            if not commit:
+                # A rollback that fails (a lost connection) must not hide the error being raised:
+                # the connection is then given back to the pool instead of being kept.
+                try:
+                    if self._trans is not None:
+                        self._trans.rollback()
+                    elif held.fairy.dbapi_connection is not None:
+                        held.fairy.dbapi_connection.rollback()
+                except Exception:
+                    logging.getLogger("docframe.db").warning("rollback failed", exc_info=True)
+                    return
+            elif self._trans is not None:
+                self._trans.commit()
             else:
                 dbapi_connection = held.fairy.dbapi_connection
                 if dbapi_connection is None:  # invalidated after a lost connection: nothing to end
                     return
-                if commit:
-                    try:
-                        dbapi_connection.commit()
-                    except Exception as error:
-                        _quietly(dbapi_connection.rollback)
-                        dialect = self.site.db.engine.dialect
-                        raise DBAPIError.instance(
-                            "COMMIT", (), error, dialect.loaded_dbapi.Error, dialect=dialect
-                        ) from error
-                else:
-                    dbapi_connection.rollback()
+                try:
+                    dbapi_connection.commit()
+                except Exception as error:
+                    _quietly(dbapi_connection.rollback)
+                    dialect = self.site.db.engine.dialect
+                    raise DBAPIError.instance(
+                        "COMMIT", (), error, dialect.loaded_dbapi.Error, dialect=dialect
+                    ) from error
             reusable = True
         finally:
             self._held = None

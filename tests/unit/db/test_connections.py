@@ -687,3 +687,23 @@ def test_dispose_returns_every_connection_before_the_engine_goes(
     fresh.dispose()
     assert at_dispose == [0]
     assert conn.closed
+
+
+@pytest.mark.parametrize("handle", ["raw", "conn"])
+def test_a_failed_rollback_does_not_hide_the_error_and_drops_the_connection(site: Site, handle: str) -> None:
+    if site.db.backend == "sqlite":
+        pytest.skip("no server session to lose on SQLite")
+    own = Site(site.settings)  # a site of its own: its cache and pool hold only this test's connections
+    try:
+        with pytest.raises(Boom), _uow(own) as ctx:
+            if handle == "conn":
+                ctx.conn.execute(select(1))
+            dbapi_connection = ctx.raw.dbapi_connection
+            _kill_session(own, _session_id(own, dbapi_connection))
+            raise Boom  # the rollback that follows fails on the dead session
+        assert own.connections._idle == []  # the dead connection was not kept for reuse
+        with _uow(own, write=False) as ctx:
+            assert ctx.raw.dbapi_connection is not dbapi_connection
+            assert ctx.conn.execute(select(1)).scalar() == 1
+    finally:
+        own.dispose()
