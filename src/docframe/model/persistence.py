@@ -8,7 +8,7 @@ translated once, by :func:`docframe.db.errors.translate_write_error`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -45,48 +45,30 @@ def table_of(ctx: Context, meta: Meta) -> Table:
     return ctx.site.tables.get(meta)
 
 
-def _stmts(table: Table) -> dict[str, Any]:
-    cache: dict[str, Any] | None = table.info.get("docframe_stmts")
-    if cache is None:
-        cache = {
-            "load": select(table).where(table.c.name == bindparam("pk")),
-            "load_lock": select(table).where(table.c.name == bindparam("pk")).with_for_update(),
-            "exists": select(table.c.name).where(table.c.name == bindparam("pk")),
-        }
-        if "parent" in table.c:
-            cache["children"] = (
-                select(table)
-                .where(
-                    table.c.parent == bindparam("p_parent"),
-                    table.c.parenttype == bindparam("p_parenttype"),
-                    table.c.parentfield == bindparam("p_parentfield"),
-                )
-                .order_by(table.c.idx)
-            )
-            cache["update_child"] = update(table).where(
-                table.c.name == bindparam("pk"),
-                table.c.parent == bindparam("p_parent"),
-                table.c.parenttype == bindparam("p_parenttype"),
-                table.c.parentfield == bindparam("p_parentfield"),
-            )
-        table.info["docframe_stmts"] = cache
-    return cache
+def _of_parent(table: Table) -> tuple[Any, ...]:
+    return (
+        table.c.parent == bindparam("p_parent"),
+        table.c.parenttype == bindparam("p_parenttype"),
+        table.c.parentfield == bindparam("p_parentfield"),
+    )
+
+
+#: The statements every document read and write runs, by name (built once per table, see _prepared).
+_BUILDERS: dict[str, Callable[[Table], Any]] = {
+    "load": lambda t: select(t).where(t.c.name == bindparam("pk")),
+    "load_lock": lambda t: select(t).where(t.c.name == bindparam("pk")).with_for_update(),
+    "exists": lambda t: select(t.c.name).where(t.c.name == bindparam("pk")),
+    "children": lambda t: select(t).where(*_of_parent(t)).order_by(t.c.idx),
+    "insert": lambda t: insert(t),
+    "update": lambda t: update(t).where(t.c.name == bindparam("pk")),
+    "update_child": lambda t: update(t).where(t.c.name == bindparam("pk"), *_of_parent(t)),
+}
 
 
 def _prepared(ctx: Context, table: Table, key: str, column_keys: tuple[str, ...] | None = None) -> Prepared:
-    """The cached statement ``key`` of ``table`` (see ``_stmts``), compiled for the site's backend."""
+    """The statement ``key`` of :data:`_BUILDERS` for ``table``, compiled once for the site's backend."""
     cache_key = (key, column_keys) if column_keys is not None else key
-    if key == "insert":
-        return prepared(table, cache_key, lambda: insert(table), ctx.site.db.engine.dialect, column_keys)
-    if key == "update":
-        return prepared(
-            table,
-            cache_key,
-            lambda: update(table).where(table.c.name == bindparam("pk")),
-            ctx.site.db.engine.dialect,
-            column_keys,
-        )
-    return prepared(table, cache_key, lambda: _stmts(table)[key], ctx.site.db.engine.dialect, column_keys)
+    return prepared(table, cache_key, lambda: _BUILDERS[key](table), ctx.site.db.engine.dialect, column_keys)
 
 
 def new_document(ctx: Context, meta: Meta, values: dict[str, Any] | None = None) -> Document:
