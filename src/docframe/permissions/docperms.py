@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
     from docframe.context import Context
     from docframe.sites import Site
 
-__all__ = ["CUSTOM_DOCPERM", "CustomPermCache", "custom_perm_cache", "effective_permissions"]
+__all__ = ["CUSTOM_DOCPERM", "CustomPermCache", "custom_perm_cache", "effective_permissions", "for_roles"]
+
+T = TypeVar("T")
 
 CUSTOM_DOCPERM = "Custom DocPerm"
 TTL = 5.0
@@ -52,10 +55,14 @@ class CustomPermCache:
         with self._lock:
             self._loaded_at = -TTL
 
-    def rows(self, conn: Connection, doctype: str) -> tuple[DocPermDef, ...] | None:
-        """The Custom DocPerm rows of ``doctype``, or ``None`` when it has none."""
+    def rows(self, connect: Callable[[], Connection], doctype: str) -> tuple[DocPermDef, ...] | None:
+        """The Custom DocPerm rows of ``doctype``, or ``None`` when it has none.
+
+        ``connect`` gives the connection to read them with; it is only called when the cached rows
+        are too old, so a cache hit touches no database.
+        """
         if time.monotonic() - self._loaded_at >= TTL:
-            loaded = self._load(conn)
+            loaded = self._load(connect())
             with self._lock:
                 self._rows, self._loaded_at = loaded, time.monotonic()
         return self._rows.get(doctype)
@@ -102,5 +109,24 @@ def effective_permissions(ctx: Context | None, meta: Meta) -> tuple[DocPermDef, 
     """The permission rows that apply to ``meta`` (Custom DocPerm rows win when there are any)."""
     if ctx is None or meta.istable:
         return meta.permissions
-    custom = custom_perm_cache(ctx.site).rows(ctx.conn, meta.name)
+    custom = custom_perm_cache(ctx.site).rows(lambda: ctx.conn, meta.name)
     return meta.permissions if custom is None else custom
+
+
+def for_roles(
+    ctx: Context | None,
+    meta: Meta,
+    roles: frozenset[str],
+    key: str,
+    compute: Callable[[tuple[DocPermDef, ...], frozenset[str]], T],
+) -> T:
+    """``compute(rows, roles)`` over ``meta``'s effective permission rows, cached on the Meta under
+    ``key`` per role set, and computed again when the rows change (Custom DocPerm edits)."""
+    perms = effective_permissions(ctx, meta)
+    cache: dict[frozenset[str], tuple[tuple[DocPermDef, ...], T]] = meta.__dict__.setdefault(key, {})
+    hit = cache.get(roles)
+    if hit is not None and hit[0] is perms:
+        return hit[1]
+    value = compute(perms, roles)
+    cache[roles] = (perms, value)
+    return value

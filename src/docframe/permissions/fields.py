@@ -17,14 +17,14 @@ both cached on the Meta object, so a request pays a dict lookup when nothing nee
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from docframe.auth.users import User
 from docframe.meta.fieldtypes import DISPLAY_TYPES
 from docframe.meta.schema import DocFieldDef, DocPermDef, Meta
 from docframe.model import validation
 from docframe.model.document import Document
-from docframe.permissions.docperms import effective_permissions
+from docframe.permissions.docperms import for_roles
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -64,14 +64,7 @@ def _levels(perms: tuple[DocPermDef, ...], roles: frozenset[str]) -> LevelAccess
 
 def level_access(ctx: Context | None, meta: Meta, user: User) -> LevelAccess:
     """The levels ``user`` may read and write on ``meta`` (cached per DocPerm rows and role set)."""
-    perms = effective_permissions(ctx, meta)
-    cache: dict[Any, tuple[tuple[DocPermDef, ...], LevelAccess]] = meta.__dict__.setdefault(_LEVELS_KEY, {})
-    hit = cache.get(user.roles)
-    if hit is not None and hit[0] is perms:
-        return hit[1]
-    access = _levels(perms, user.roles)
-    cache[user.roles] = (perms, access)
-    return access
+    return for_roles(ctx, meta, user.roles, _LEVELS_KEY, _levels)
 
 
 def high_fields(meta: Meta) -> tuple[DocFieldDef, ...]:

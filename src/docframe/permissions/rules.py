@@ -33,7 +33,7 @@ from docframe.model import persistence
 from docframe.model.document import Document
 from docframe.permissions import shares as share_rules
 from docframe.permissions import user_permissions
-from docframe.permissions.docperms import effective_permissions
+from docframe.permissions.docperms import for_roles
 from docframe.permissions.fields import level_access
 from docframe.permissions.hooks import controller_hooks
 
@@ -98,14 +98,7 @@ def role_rights(ctx: Context | None, meta: Meta, user: User) -> RoleRights:
     """The role rules of ``meta`` for ``user`` (cached per DocPerm rows and role set)."""
     if user.is_admin:
         return RoleRights(frozenset(PERM_TYPES), frozenset())
-    perms = effective_permissions(ctx, meta)
-    cache: dict[Any, tuple[tuple[DocPermDef, ...], RoleRights]] = meta.__dict__.setdefault(_CACHE_KEY, {})
-    hit = cache.get(user.roles)
-    if hit is not None and hit[0] is perms:
-        return hit[1]
-    rights = _compute(perms, user.roles)
-    cache[user.roles] = (perms, rights)
-    return rights
+    return for_roles(ctx, meta, user.roles, _CACHE_KEY, _compute)
 
 
 def _running() -> Context | None:
