@@ -303,23 +303,21 @@ def _fetch_fields(row: Document, link: DocFieldDef) -> list[tuple[DocFieldDef, s
     return _fetch_map(row.meta).get(link.fieldname, [])
 
 
-_FETCH_MAPS: dict[int, tuple[Meta, dict[str, list[tuple[DocFieldDef, str]]]]] = {}
+_FETCH_KEY = "_docframe_fetch_map"
 
 
 def _fetch_map(meta: Meta) -> dict[str, list[tuple[DocFieldDef, str]]]:
-    """``link fieldname -> [(field, source column)]`` of a meta's ``fetch_from`` fields (built once)."""
-    held = _FETCH_MAPS.get(id(meta))
-    if held is not None and held[0] is meta:
-        return held[1]
-    out: dict[str, list[tuple[DocFieldDef, str]]] = {}
-    for f in meta.data_fields:
-        source, dot, column = (f.fetch_from or "").partition(".")
-        if dot and source and column:
-            out.setdefault(source, []).append((f, column))
-    if len(_FETCH_MAPS) > 4096:
-        _FETCH_MAPS.clear()
-    _FETCH_MAPS[id(meta)] = (meta, out)
-    return out
+    """``link fieldname -> [(field, source column)]`` of a meta's ``fetch_from`` fields (cached on
+    the Meta, as permissions/fields.py caches its field lists)."""
+    found: dict[str, list[tuple[DocFieldDef, str]]] | None = meta.__dict__.get(_FETCH_KEY)
+    if found is None:
+        found = {}
+        for f in meta.data_fields:
+            source, dot, column = (f.fetch_from or "").partition(".")
+            if dot and source and column:
+                found.setdefault(source, []).append((f, column))
+        meta.__dict__[_FETCH_KEY] = found
+    return found
 
 
 def _link_label(row: Document, doc: Document, f: DocFieldDef, value: Any) -> str:
