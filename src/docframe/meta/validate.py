@@ -53,58 +53,46 @@ __all__ = [
 _WIRE = "frappe.core.doctype.doctype.doctype"
 
 
-class InvalidFieldNameError(errors.ValidationError):
+class _DocTypeError(errors.ValidationError):
+    """Base of the errors below: Frappe raises them from its DocType controller module."""
+
+    wire_module: ClassVar[str] = _WIRE
+
+
+class InvalidFieldNameError(_DocTypeError):
     """A fieldname (or a property naming a field) that is not allowed."""
 
-    wire_module: ClassVar[str] = _WIRE
 
-
-class UniqueFieldnameError(errors.ValidationError):
+class UniqueFieldnameError(_DocTypeError):
     """The same fieldname appears in more than one row."""
 
-    wire_module: ClassVar[str] = _WIRE
 
-
-class IllegalMandatoryError(errors.ValidationError):
+class IllegalMandatoryError(_DocTypeError):
     """A layout field marked mandatory."""
 
-    wire_module: ClassVar[str] = _WIRE
 
-
-class DoctypeLinkError(errors.ValidationError):
+class DoctypeLinkError(_DocTypeError):
     """A Link or Table field without options."""
 
-    wire_module: ClassVar[str] = _WIRE
 
-
-class WrongOptionsDoctypeLinkError(errors.ValidationError):
+class WrongOptionsDoctypeLinkError(_DocTypeError):
     """A Link or Table field whose options name no DocType."""
 
-    wire_module: ClassVar[str] = _WIRE
 
-
-class HiddenAndMandatoryWithoutDefaultError(errors.ValidationError):
+class HiddenAndMandatoryWithoutDefaultError(_DocTypeError):
     """A hidden mandatory field with no default (nobody could fill it)."""
 
-    wire_module: ClassVar[str] = _WIRE
 
-
-class NonUniqueError(errors.ValidationError):
+class NonUniqueError(_DocTypeError):
     """``unique`` on a type that cannot be unique, or over values that are not."""
 
-    wire_module: ClassVar[str] = _WIRE
 
-
-class CannotIndexedError(errors.ValidationError):
+class CannotIndexedError(_DocTypeError):
     """``search_index`` on a long-text type."""
 
-    wire_module: ClassVar[str] = _WIRE
 
-
-class CannotCreateStandardDoctypeError(errors.ValidationError):
+class CannotCreateStandardDoctypeError(_DocTypeError):
     """A standard (non-custom) DocType saved outside developer mode."""
-
-    wire_module: ClassVar[str] = _WIRE
 
 
 #: Resolves a DocType name to its meta (exact name first, then any case), or None.
