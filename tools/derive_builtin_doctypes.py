@@ -1,11 +1,11 @@
 """Derive docframe's compact built-in DocType definitions from Frappe's reference files.
 
-Frappe's own DocType files (MIT licensed; ../shared/frappe-doctypes/) are the compatibility
+Frappe's own DocType files (MIT licensed; a copy is in tests/fixtures/frappe-doctypes/) are the compatibility
 reference: clients depend on the DocType names, fieldnames, types and options. This tool keeps
 only that structure (no layout fields, descriptions or presentation keys) and writes one compact
 file per DocType under src/docframe/doctypes/. Re-run it when the reference set changes:
 
-    python tools/derive_builtin_doctypes.py ../shared/frappe-doctypes
+    python tools/derive_builtin_doctypes.py tests/fixtures/frappe-doctypes
 """
 
 from __future__ import annotations

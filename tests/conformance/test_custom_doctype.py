@@ -21,7 +21,7 @@ from docframe.model import lifecycle, persistence
 from docframe.sites import Site
 from tests.conftest import SiteClient, api_key_for, make_site
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "frappe-doctypes"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "frappe-doctypes"
 RIGHTS = {"role": "System Manager", "read": 1, "write": 1, "create": 1, "delete": 1}
 
 

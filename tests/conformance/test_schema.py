@@ -33,7 +33,7 @@ from docframe.migrate.sync import migrate_site
 from docframe.sites import Site
 from tests.conftest import make_site
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "frappe-doctypes"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "frappe-doctypes"
 STANDARD = ("name", "creation", "modified", "modified_by", "owner", "docstatus", "idx")
 LAYOUT_TYPES = sorted(NO_VALUE_TYPES - TABLE_TYPES)
 

@@ -16,7 +16,7 @@ from docframe.meta.loader import load_meta, normalise_definition
 from docframe.meta.registry import MetaRegistry, builtin_doctype_root
 from docframe.meta.schema import Meta
 
-FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "frappe-doctypes"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "frappe-doctypes"
 FIXTURE_FILES = sorted(p for p in FIXTURES.glob("*.json"))
 
 
