@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from docframe import errors
 from docframe.api.params import count_args, include_parts, list_args_v2, truthy
 from docframe.api.request import ApiRequest
 from docframe.http.envelopes import Reply
@@ -17,7 +18,7 @@ from docframe.model import operations
 from docframe.query.expand import expand_links, link_fields_to_expand
 from docframe.query.listing import run_count, run_count_capped, run_list
 
-__all__ = ["copy", "count", "create", "delete", "list_documents", "meta", "read", "update"]
+__all__ = ["copy", "count", "create", "delete", "list_documents", "meta", "no_such_route", "read", "update"]
 
 
 def list_documents(req: ApiRequest, doctype: str) -> Reply:
@@ -74,6 +75,11 @@ def copy(req: ApiRequest, doctype: str, name: str) -> Reply:
 def meta(req: ApiRequest, doctype: str) -> Reply:
     """GET /api/v2/doctype/{doctype}/meta (any logged-in user)."""
     return Reply(operations.doctype_definition(req.ctx, doctype))
+
+
+def no_such_route(req: ApiRequest, doctype: str, name: str) -> Reply:
+    """A method Frappe's v2 router has no rule for on this path: its 404 ``DoesNotExistError``."""
+    raise errors.DoesNotExistError()
 
 
 def count(req: ApiRequest, doctype: str) -> Reply:
