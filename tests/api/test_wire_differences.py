@@ -148,10 +148,29 @@ def test_include_parts_on_a_document_read(admin: SiteClient, sites_root: Path) -
     assert {"Administrator", name} <= set(out["users"])
     assert set(out["users"][name]) == {"full_name", "user_image"}
     todo_read = ok(admin.get(f"/api/v2/document/ToDo/{todo['name']}", params={"include": "link_titles"}))
-    assert todo_read["link_titles"].get(f"User::{name}") == "Ada Auth"
+    assert todo_read["link_titles"] == {}  # User does not show its title in links
     unknown = admin.get(f"/api/v2/document/Note/{note}", params={"include": "nonsense"})
     assert unknown.status_code == 417
     assert "Unknown include part nonsense" in unknown.json()["errors"][0]["message"]
+
+
+def test_include_link_titles_for_doctypes_that_show_titles(admin: SiteClient) -> None:
+    tag = secrets.token_hex(3)
+    target, source = f"Titled {tag}", f"Linker {tag}"
+    perms = [{"role": "System Manager", "read": 1, "write": 1, "create": 1}]
+    ok(admin.post("/api/resource/DocType", json={
+        "name": target, "custom": 1, "module": "Custom", "autoname": "hash", "title_field": "title",
+        "show_title_field_in_link": 1, "permissions": perms,
+        "fields": [{"fieldname": "title", "fieldtype": "Data", "label": "Title"}],
+    }))  # fmt: skip
+    ok(admin.post("/api/resource/DocType", json={
+        "name": source, "custom": 1, "module": "Custom", "permissions": perms,
+        "fields": [{"fieldname": "target", "fieldtype": "Link", "label": "Target", "options": target}],
+    }))  # fmt: skip
+    linked = ok(admin.post(f"/api/v2/document/{target}", json={"title": "The Title"}))["data"]["name"]
+    doc = ok(admin.post(f"/api/v2/document/{source}", json={"target": linked}))["data"]["name"]
+    out = ok(admin.get(f"/api/v2/document/{source}/{doc}", params={"include": "link_titles"}))
+    assert out["link_titles"] == {f"{target}::{linked}": "The Title"}
 
 
 def test_include_permissions_reflect_the_caller(admin: SiteClient, sites_root: Path) -> None:
