@@ -213,3 +213,32 @@ def test_search_shape(admin: SiteClient) -> None:
     out = ok(admin.get("/api/v2/doctype/User/search", params={"txt": "Admin"}))
     assert out["data"] and set(out["data"][0]) >= {"value", "description"}
     assert out["data"][0]["value"] == "Administrator"
+
+
+def test_query_method_on_every_backend(admin: SiteClient) -> None:
+    name = ok(admin.post("/api/v2/document/ToDo", json={"description": "q"}))["data"]["name"]
+    listed = admin.request("QUERY", "/api/v2/document/ToDo", json={"filters": {"name": name}})
+    assert [r["name"] for r in ok(listed)["data"]] == [name]
+    counted = admin.request("QUERY", "/api/v2/doctype/ToDo/count", json={"filters": {"name": name}})
+    assert ok(counted)["data"] == 1
+    # a document method through QUERY needs read, like GET: a non-whitelisted one is still 403
+    assert admin.request("QUERY", f"/api/v2/document/ToDo/{name}/method/as_dict").status_code == 403
+    # QUERY is a read: a write method refuses it
+    bulk = admin.request("QUERY", "/api/v2/document/ToDo/bulk_delete", json={"names": [name]})
+    assert bulk.status_code in (404, 405)
+    assert admin.get(f"/api/v2/document/ToDo/{name}").status_code == 200
+
+
+def test_include_parts_need_read_permission_first(admin: SiteClient, sites_root: Path) -> None:
+    _name, user = as_user(admin, sites_root)
+    secret = ok(admin.post("/api/resource/Note", json={"title": f"secret-{secrets.token_hex(3)}"}))["data"]
+    refused = user.get(f"/api/v2/document/Note/{secret['name']}", params={"include": "comments,users"})
+    assert refused.status_code == 403 and "comments" not in refused.json()
+    guest = SiteClient(admin.site, sites_root).get(
+        f"/api/v2/document/Note/{secret['name']}", params={"include": "permissions"}
+    )
+    assert guest.status_code == 403 and "permissions" not in guest.json()
+    meta_guest = SiteClient(admin.site, sites_root).get(
+        "/api/v2/doctype/User/meta", params={"include": "children"}
+    )
+    assert meta_guest.status_code == 403 and "children" not in meta_guest.json()
