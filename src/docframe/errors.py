@@ -26,6 +26,7 @@ __all__ = [
     "DuplicateEntryError",
     "FrappeError",
     "FrappeTypeError",
+    "FrappeValueError",
     "InvalidAuthorizationToken",
     "InvalidColumnName",
     "InvalidEmailAddressError",
@@ -117,6 +118,10 @@ class ValidationError(FrappeError):
     """Input or state that the document model refuses (Frappe's default throw)."""
 
     http_status = 417
+
+
+class FrappeValueError(ValidationError):
+    """A v2 request's arguments have the wrong shape (Frappe v2's 417 error class)."""
 
 
 class FrappeTypeError(FrappeError, TypeError):

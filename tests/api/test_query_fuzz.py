@@ -156,7 +156,9 @@ def _encode(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-FRAPPE_ERRORS = {"DataError", "ValidationError", "PermissionError", "DoesNotExistError", "FrappeTypeError"}
+FRAPPE_ERRORS = {
+    "DataError", "ValidationError", "PermissionError", "DoesNotExistError", "FrappeTypeError", "FrappeValueError",
+}  # fmt: skip
 
 
 def _post(client: SiteClient, url: str, payload: dict[str, Any]) -> Any:

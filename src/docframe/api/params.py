@@ -107,6 +107,14 @@ def list_args_v1(doctype: str, form: FormDict) -> ListArgs:
     )
 
 
+def _filters_v2(form: FormDict, key: str) -> Any:
+    """v2's ``filters``/``or_filters``: a list or an object (Frappe's 417 for a string or a number)."""
+    value = get_json(form, key)
+    if value and not isinstance(value, list | dict):
+        raise errors.FrappeValueError(f"'{key}' must be a list or dictionary")
+    return value
+
+
 def list_args_v2(doctype: str, form: FormDict) -> ListArgs:
     """v2 list arguments (``limit`` is the page size plus the one row that tells ``has_next_page``)."""
     start = get_int(form, "start", None)
@@ -116,8 +124,8 @@ def list_args_v2(doctype: str, form: FormDict) -> ListArgs:
     return ListArgs(
         doctype=doctype,
         fields=parse_fields(form),
-        filters=get_json(form, "filters"),
-        or_filters=get_json(form, "or_filters"),
+        filters=_filters_v2(form, "filters"),
+        or_filters=_filters_v2(form, "or_filters"),
         order_by=_order_by(form),
         group_by=_group_by(form),
         start=start,

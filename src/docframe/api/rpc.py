@@ -13,7 +13,7 @@ from docframe import errors
 from docframe.api.request import ApiRequest
 from docframe.http.envelopes import Reply
 from docframe.methods.builtin import logout
-from docframe.methods.call import call_method, check_access
+from docframe.methods.call import TopLevel, call_method, check_access
 from docframe.methods.documents import WithDocs, run_doc_method_v2
 from docframe.methods.registry import MethodSpec, resolve
 from docframe.model import operations
@@ -34,6 +34,8 @@ def reply_for(value: Any) -> Reply:
     """The reply for a method's return value (``docs`` become a top-level key)."""
     if isinstance(value, WithDocs):
         return Reply(value.value, extra={"docs": value.docs})
+    if isinstance(value, TopLevel):
+        return Reply(extra=dict(value.keys))
     return Reply(value)
 
 
@@ -88,9 +90,8 @@ def run_doc_method_v2_endpoint(req: ApiRequest) -> Reply:
 
 
 def logout_v2(req: ApiRequest) -> Reply:
-    """``POST /api/v2/method/logout``: end the session."""
-    logout(req.ctx)
-    return Reply(None)
+    """``POST /api/v2/method/logout``: end the session (Guest's login body, as in v1)."""
+    return reply_for(logout(req.ctx))
 
 
 def login_noop(req: ApiRequest) -> Reply:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from docframe import errors
 from docframe.api.params import count_args, include_parts, list_args_v2, truthy
 from docframe.api.request import ApiRequest
 from docframe.http.envelopes import Reply
@@ -15,9 +16,10 @@ from docframe.http.forms import get_int, get_json
 from docframe.methods.documents import v2_doc_dict
 from docframe.model import operations
 from docframe.query.expand import expand_links, link_fields_to_expand
+from docframe.query.include import document_parts, meta_parts, parse_include
 from docframe.query.listing import run_count, run_count_capped, run_list
 
-__all__ = ["copy", "count", "create", "delete", "list_documents", "meta", "read", "update"]
+__all__ = ["copy", "count", "create", "delete", "list_documents", "meta", "no_such_route", "read", "update"]
 
 
 def list_documents(req: ApiRequest, doctype: str) -> Reply:
@@ -46,13 +48,15 @@ def create(req: ApiRequest, doctype: str) -> Reply:
 
 
 def read(req: ApiRequest, doctype: str, name: str) -> Reply:
-    """GET /api/v2/document/{doctype}/{name} (``expand`` replaces Link values by the linked documents)."""
+    """GET /api/v2/document/{doctype}/{name} (``expand`` replaces Link values by the linked documents;
+    ``include`` adds named parts beside ``data``)."""
+    include = parse_include(req.form.get("include"))
     doc = operations.get_document(req.ctx, doctype, name)
     out = v2_doc_dict(doc)
     names = link_fields_to_expand(doc.meta, get_json(req.form, "expand"), ("*",))
     if names:
         expand_links(req.ctx, doc.meta, [out], names)
-    return Reply(out)
+    return Reply(out, extra=document_parts(req.ctx, doc, include) if include else {})
 
 
 def update(req: ApiRequest, doctype: str, name: str) -> Reply:
@@ -72,8 +76,17 @@ def copy(req: ApiRequest, doctype: str, name: str) -> Reply:
 
 
 def meta(req: ApiRequest, doctype: str) -> Reply:
-    """GET /api/v2/doctype/{doctype}/meta (any logged-in user)."""
-    return Reply(operations.doctype_definition(req.ctx, doctype))
+    """GET /api/v2/doctype/{doctype}/meta (any logged-in user; ``include=children`` adds the child
+    DocTypes' definitions)."""
+    include = parse_include(req.form.get("include"))
+    definition = operations.doctype_definition(req.ctx, doctype)
+    parts = meta_parts(req.ctx, doctype, include, lambda child: operations.doctype_definition(req.ctx, child))
+    return Reply(definition, extra=parts)
+
+
+def no_such_route(req: ApiRequest, doctype: str, name: str) -> Reply:
+    """A method Frappe's v2 router has no rule for on this path: its 404 ``DoesNotExistError``."""
+    raise errors.DoesNotExistError()
 
 
 def count(req: ApiRequest, doctype: str) -> Reply:

@@ -28,9 +28,12 @@ from docframe.auth.users import ADMINISTRATOR
 if TYPE_CHECKING:
     from docframe.context import Context
 
-__all__ = ["MAX_PASSWORD", "login", "logout"]
+__all__ = ["GUEST_LOGIN_BODY", "MAX_PASSWORD", "login", "logout"]
 
 MAX_PASSWORD = 512
+#: What Frappe answers a logout with: its login manager logs the request in as Guest (a Website
+#: User, whose home page is the login page) and writes that login's body.
+GUEST_LOGIN_BODY = {"message": "No App", "home_page": "/login", "full_name": "Guest"}
 MAX_USER = 255
 
 
@@ -124,8 +127,9 @@ def _record_login(ctx: Context, name: str, ip: str) -> None:
     ctx.conn.execute(stmt)
 
 
-def logout(ctx: Context, state: AuthState) -> None:
-    """End the request's session and ask for the cookies to be cleared."""
+def logout(ctx: Context, state: AuthState) -> dict[str, str]:
+    """End the request's session, ask for the cookies to be cleared, and return Guest's login body."""
     if state.sid and state.via == "session":
         session_manager(ctx.site).end(ctx, state.sid)
     state.logged_out = True
+    return dict(GUEST_LOGIN_BODY)

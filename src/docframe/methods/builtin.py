@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from docframe.auth.login import GUEST_LOGIN_BODY
 from docframe.auth.login import logout as end_session
+from docframe.methods.call import TopLevel
 from docframe.methods.registry import alias, whitelist
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ def get_logged_user(ctx: Context) -> str:
 @alias("logout", "frappe.handler.logout", "web_logout")
 @whitelist(allow_guest=True)
 def logout(ctx: Context) -> Any:
-    """End the session; the response clears the session cookies."""
+    """End the session; the response clears the session cookies and carries Guest's login body."""
     if ctx.auth is not None:
-        end_session(ctx, ctx.auth)
-    return None
+        return TopLevel(end_session(ctx, ctx.auth))
+    return TopLevel(dict(GUEST_LOGIN_BODY))

@@ -43,8 +43,7 @@ __all__ = [
 log = logging.getLogger("docframe.bulk")
 
 
-class FrappeValueError(errors.ValidationError):
-    """A bulk request's arguments have the wrong shape (Frappe v2's 417 error class)."""
+FrappeValueError = errors.FrappeValueError
 
 
 @dataclass

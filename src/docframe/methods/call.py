@@ -30,7 +30,23 @@ if TYPE_CHECKING:
     from docframe.context import Context
     from docframe.model.document import Document
 
-__all__ = ["bind_arguments", "call_doc_method", "call_method", "check_access", "coerce_argument"]
+__all__ = [
+    "TopLevel",
+    "bind_arguments",
+    "call_doc_method",
+    "call_method",
+    "check_access",
+    "coerce_argument",
+]
+
+
+@dataclass(frozen=True)
+class TopLevel:
+    """A method result whose keys go at the top level of the response body, as Frappe's login
+    manager writes ``message``, ``home_page`` and ``full_name`` straight into the response."""
+
+    keys: dict[str, Any]
+
 
 _ALWAYS_DROPPED = frozenset({"ignore_permissions", "flags"})
 #: Keyword-only parameters filled from the request itself (never from the form dict).
@@ -47,7 +63,8 @@ def check_access(ctx: Context, spec: MethodSpec, http_method: str) -> None:
     """Guests only for ``allow_guest`` methods; the HTTP method must be one the method allows."""
     if ctx.user.is_guest and not spec.allow_guest:
         raise not_whitelisted(spec.path)
-    if http_method not in spec.methods and not (http_method == "HEAD" and "GET" in spec.methods):
+    as_get = http_method in ("HEAD", "QUERY") and "GET" in spec.methods  # reads that GET allows
+    if http_method not in spec.methods and not as_get:
         raise errors.PermissionError("Not permitted")
 
 

@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 #: HTTP method -> the document permission a document-method call needs (Frappe's PERMISSION_MAP).
-PERMISSION_FOR_METHOD = {"GET": "read", "HEAD": "read", "POST": "write"}
+PERMISSION_FOR_METHOD = {"GET": "read", "HEAD": "read", "QUERY": "read", "POST": "write"}
 
 
 @dataclass

@@ -244,6 +244,22 @@ def standard_doc_method(name: str, *, methods: Iterable[str] | None = None) -> C
     return register
 
 
+#: Frappe's public Document API that every controller inherits but that is not whitelisted: calling
+#: one over HTTP is Frappe's 403 "not whitelisted", never a 404, whether or not docframe's own
+#: ``Document`` implements it under that name.
+FRAPPE_DOCUMENT_API = frozenset({
+    "add_comment", "add_seen", "add_tag", "add_viewed", "append", "as_dict", "as_json", "cancel_all_linked_docs",
+    "check_if_latest", "check_no_back_links_exist", "check_permission", "db_get", "db_insert", "db_set",
+    "db_update", "delete", "delete_key", "extend", "get", "get_all_children", "get_doc_before_save",
+    "get_formatted", "get_latest", "get_onload", "get_parent_doc", "get_password", "get_signature",
+    "get_tags", "get_title", "get_url", "get_valid_dict", "has_permission", "has_value_changed", "insert",
+    "is_child_table_same", "is_new", "load_from_db", "lock", "notify_update", "queue_action", "reload",
+    "run_method", "run_notifications", "run_post_save_methods", "run_trigger", "save", "set",
+    "set_new_name", "set_onload", "set_parent_in_children", "unlock", "update", "update_child_table",
+    "validate", "validate_value",
+})  # fmt: skip
+
+
 def doc_method_spec(doc: Document, name: str) -> MethodSpec:
     """The whitelisted method ``name`` of ``doc``: 404 when there is none, 403 when not whitelisted."""
     _load_modules()
@@ -253,6 +269,8 @@ def doc_method_spec(doc: Document, name: str) -> MethodSpec:
     attr = inspect.getattr_static(cls, name, None)
     if attr is None:
         standard = _STANDARD_DOC_METHODS.get(name)
+        if standard is None and name in FRAPPE_DOCUMENT_API:
+            raise not_whitelisted(f"{cls.__module__}.{cls.__name__}.{name}")
         if standard is None:
             raise errors.DoesNotExistError(f"Method {name} not found")
         mark = whitelist_mark(standard)

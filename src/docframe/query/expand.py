@@ -106,7 +106,10 @@ def expand_links(ctx: Context, meta: Meta, rows: list[dict[str, Any]], fieldname
         field = meta.get_field(fieldname)
         if field is None or field.fieldtype != "Link":
             continue
-        target = ctx.meta(field.options)
+        try:
+            target = ctx.meta(field.options)
+        except errors.DoesNotExistError:  # a Link to a DocType that is not installed keeps its value
+            continue
         if not target.has_table or target.istable:
             continue
         values = list(dict.fromkeys(r[fieldname] for r in rows if r.get(fieldname) not in (None, "")))

@@ -3,7 +3,8 @@
 A user whose roles include a non-automatic role holding the requested right in ToDo's permission
 rows (System Manager, in the shipped rows) sees every ToDo; everyone else only ToDos allocated to
 them, assigned by them, or created by them (Frappe checks only the first two; docframe adds the
-owner so an API client can read back what it created).
+owner so an API client can read back and edit what it created). Deleting follows Frappe exactly:
+owning a ToDo is not enough, it must be allocated to or assigned by the user.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class ToDo(Document, PermissionHooks):
         """Allowed when the ToDo concerns the user, or their roles manage ToDos."""
         if _sees_all(ctx, user, ptype):
             return True
+        if ptype == "delete":
+            return user.name in (doc.get("allocated_to"), doc.get("assigned_by"))
         return user.name in (doc.get("allocated_to"), doc.get("assigned_by"), doc.get("owner"))
 
     @classmethod
