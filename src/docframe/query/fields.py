@@ -21,6 +21,7 @@ from sqlalchemy.sql import ColumnElement
 
 from docframe import errors
 from docframe.meta.fieldtypes import FLOAT_TYPES, INT_TYPES
+from docframe.query.filters import brief
 from docframe.query.scope import SELECT, ColumnRef, Scope, not_permitted
 
 __all__ = [
@@ -211,11 +212,11 @@ def _from_dict(scope: Scope, spec: dict[str, Any], selection: Selection) -> None
         fn = functions[0].lower()
         arg = spec[functions[0]]
         if not isinstance(arg, str):
-            raise not_permitted(str(spec)[:140])
+            raise not_permitted(brief(spec, 140))
         words = arg.strip().split(None, 1)
         is_distinct = len(words) == 2 and words[0].lower() == "distinct"
         target = words[1] if is_distinct else arg.strip()
-        expr = _aggregate_expr(scope, fn, target, is_distinct, str(spec)[:140])
+        expr = _aggregate_expr(scope, fn, target, is_distinct, brief(spec, 140))
         if expr is not None:
             label = _alias(alias, str(spec)) if isinstance(alias, str) else f"{fn}({arg.strip()})"
             selection.items.append(SelectItem(label, expr, aggregate=True))
@@ -226,7 +227,7 @@ def _from_dict(scope: Scope, spec: dict[str, Any], selection: Selection) -> None
         if child is not None:
             selection.children.append(child)
         return
-    raise not_permitted(str(spec)[:140])
+    raise not_permitted(brief(spec, 140))
 
 
 def parse_fields(scope: Scope, fields: tuple[Any, ...] | list[Any]) -> Selection:

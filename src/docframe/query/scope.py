@@ -29,6 +29,7 @@ from docframe.meta.fieldtypes import OPTIONAL_FIELDS
 from docframe.meta.schema import DocFieldDef, Meta
 from docframe.permissions.conditions import parent_doctype, row_conditions
 from docframe.permissions.fields import may_read_field, readable_columns
+from docframe.query.filters import brief
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -59,13 +60,13 @@ _QUOTES = '`"'
 
 def not_permitted(ref: object) -> errors.DataError:
     """Frappe's error for a field that names no column the user may query."""
-    return errors.DataError(f"Field not permitted in query: {str(ref)[:140]}", title="Invalid Field")
+    return errors.DataError(f"Field not permitted in query: {brief(ref, 140)}", title="Invalid Field")
 
 
 def field_not_readable(ref: object) -> errors.PermissionError:
     """The 403 for a field the user may not read, named in a condition, a grouping or an ordering."""
     return errors.PermissionError(
-        f"You do not have permission to access field: {str(ref)[:140]}", title="Not Permitted"
+        f"You do not have permission to access field: {brief(ref, 140)}", title="Not Permitted"
     )
 
 
