@@ -246,7 +246,7 @@ def has_permission(
 ) -> dict[str, bool]:
     """``{"has_permission": true|false}`` for ``perm_type`` on the document."""
     meta, doc = _load_for_check(ctx, doctype, docname)
-    return {"has_permission": may(ctx.user, meta, str(perm_type).lower(), doc)}
+    return {"has_permission": may(ctx, meta, str(perm_type).lower(), doc)}
 
 
 @alias(*_names("get_doc_permissions"))
@@ -254,7 +254,7 @@ def has_permission(
 def get_doc_permissions(ctx: Context, doctype: str, docname: str | int) -> dict[str, dict[str, int]]:
     """``{"permissions": {"read": 1, "write": 0, ...}}`` for the document."""
     meta, doc = _load_for_check(ctx, doctype, docname)
-    return {"permissions": {p: int(may(ctx.user, meta, p, doc)) for p in PERM_TYPES}}
+    return {"permissions": {p: int(may(ctx, meta, p, doc)) for p in PERM_TYPES}}
 
 
 def _fetch_values(ctx: Context, doctype: str, name: Any, fields: Any) -> dict[str, Any]:
@@ -266,7 +266,7 @@ def _fetch_values(ctx: Context, doctype: str, name: Any, fields: Any) -> dict[st
     if unknown:
         raise errors.DataError(f"Field not permitted in query: {unknown[0]}")
     doc = persistence.load_doc(ctx, meta, name)
-    if not may(ctx.user, meta, "read", doc):
+    if not may(ctx, meta, "read", doc):
         ctx.msgprint(
             f"You need <strong>Read</strong> permission to fetch values from <strong>{doctype}</strong> "
             f"<strong>{name}</strong>",
@@ -286,7 +286,7 @@ def validate_link(ctx: Context, doctype: Any, docname: Any, fields: Any = None) 
     if not isinstance(docname, str):
         raise errors.ValidationError("Document Name must be a string")
     meta = operations.read_meta(ctx, doctype)
-    if doctype != "DocType" and not (may(ctx.user, meta, "select") or may(ctx.user, meta, "read")):
+    if doctype != "DocType" and not (may(ctx, meta, "select") or may(ctx, meta, "read")):
         raise errors.PermissionError(
             f"You do not have Read or Select Permissions for <strong>{doctype}</strong>",
             title="Not Permitted",

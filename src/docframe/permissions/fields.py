@@ -63,7 +63,7 @@ def _levels(perms: tuple[DocPermDef, ...], roles: frozenset[str]) -> LevelAccess
     return LevelAccess(frozenset(read), frozenset(write))
 
 
-def level_access(ctx: Context | None, meta: Meta, user: User) -> LevelAccess:
+def level_access(ctx: Context, meta: Meta, user: User) -> LevelAccess:
     """The levels ``user`` may read and write on ``meta`` (cached per DocPerm rows and role set)."""
     return for_roles(ctx, meta, user.roles, _LEVELS_KEY, _levels)
 
