@@ -113,6 +113,7 @@ def search_widget(ctx: Context, args: SearchArgs) -> list[list[Any]]:
     if not 0 <= args.page_length <= MAX_PAGE:
         raise errors.DataError(f"page_length must be between 0 and {MAX_PAGE}")
     trusted = meta.name == "DocType"
+    readable = None if trusted else readable_columns(ctx, meta)
     fields = _result_fields(meta, key)
     if meta.raw.get("show_title_field_in_link") and meta.title_field in meta.all_columns:
         fields.insert(1, f"{meta.title_field} as label")
@@ -120,7 +121,7 @@ def search_widget(ctx: Context, args: SearchArgs) -> list[list[Any]]:
         doctype=meta.name,
         fields=tuple(fields),
         filters=_filters(meta, args.filters),
-        or_filters=_txt_filters(meta, args.txt, None if trusted else readable_columns(ctx, meta)),
+        or_filters=_txt_filters(meta, args.txt, readable),
         order_by=None,
         start=args.start,
         limit=args.page_length or None,
@@ -135,7 +136,9 @@ def search_widget(ctx: Context, args: SearchArgs) -> list[list[Any]]:
         order += [case((position == 0, 1), else_=0), position]
     order.append(table.c.idx.desc())
     order += [
-        table.c[c].desc() if d == "DESC" else table.c[c].asc() for c, d in meta.default_sort if c in table.c
+        table.c[c].desc() if d == "DESC" else table.c[c].asc()
+        for c, d in meta.default_sort
+        if c in table.c and (readable is None or c in readable)
     ]
     plan.stmt = plan.stmt.order_by(*order)
     rows = run_rows(ctx, plan, as_dict=False)
