@@ -180,12 +180,29 @@ def test_unreadable_fields_are_dropped_from_selections(oracle: Oracle) -> None:
         _rpc(clerk, "frappe.client.get_value", doctype=o.doctype, fieldname="secret", filters=o.name),
         _rpc(clerk, "frappe.client.get_value", doctype=o.doctype, fieldname=["name", "secret"], as_dict=0),
         _rpc(clerk, "frappe.desk.search.search_link", doctype=o.doctype, txt="", searchfield="secret"),
+        _rpc(
+            clerk,
+            "frappe.client.validate_link",
+            doctype=o.doctype,
+            docname=o.name,
+            fields=["title", "secret"],
+        ),
     ):
         assert response.status_code == 200, response.text
         assert SECRET not in response.text and '"amount"' not in response.text and '"s":' not in response.text
     rows = ok(_v1(clerk, o, fields=["name", {"items": ["item", "hidden"]}, {"vault": ["note"]}]))["data"]
     mine = next(r for r in rows if r["name"] == o.name)
     assert mine["items"] == [{"item": "a"}] and "vault" not in mine
+    linked = ok(
+        _rpc(
+            clerk,
+            "frappe.client.validate_link",
+            doctype=o.doctype,
+            docname=o.name,
+            fields=["title", "secret"],
+        )
+    )
+    assert linked["message"] == {"name": o.name, "title": "doc"}
     full = ok(_v1(o.reader, o, fields=["name", "secret", {"items": ["item", "hidden"]}]))["data"]
     assert {"name": o.name, "secret": SECRET, "items": [{"item": "a", "hidden": SECRET}]} in full
 

@@ -225,6 +225,7 @@ def _reads(world: World) -> list[tuple[str, str, dict[str, Any], str | None]]:
             ("GET", f"/api/resource/{dt}/{name}", {}, name),
             ("GET", f"/api/v2/document/{dt}/{name}", {"expand": '["ref"]'}, name),
             ("POST", "/api/method/frappe.client.get", {"doctype": dt, "name": name}, name),
+            ("POST", "/api/method/frappe.client.validate_link", {"doctype": dt, "docname": name, "fields": all_fields[1:-2]}, name),
             ("POST", "/api/method/frappe.client.get_value", {"doctype": dt, "fieldname": "f0", "filters": name}, name),
         ]  # fmt: skip
     return out

@@ -24,6 +24,7 @@ from docframe.methods.registry import alias, whitelist
 from docframe.model import lifecycle, operations, persistence
 from docframe.model.document import Document
 from docframe.model.rename import rename_doc as rename_document
+from docframe.permissions.fields import readable_columns
 from docframe.permissions.rules import has_permission as may
 
 if TYPE_CHECKING:
@@ -274,7 +275,8 @@ def _fetch_values(ctx: Context, doctype: str, name: Any, fields: Any) -> dict[st
             indicator="orange",
         )
         return {}
-    return {f: doc.get(f) for f in wanted}
+    readable = readable_columns(ctx, meta)  # fields above the user's level are dropped, as in get_value
+    return {f: doc.get(f) for f in wanted if readable is None or f in readable}
 
 
 @alias(*_names("validate_link"))
