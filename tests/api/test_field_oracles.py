@@ -259,3 +259,17 @@ def test_desk_users_cannot_see_other_users_roles(desk_user: SiteClient, admin: S
     # the System Manager has level 1 on User and still sees roles
     boss = ok(admin.get("/api/resource/User", params={"fields": '["name", {"roles": ["role"]}]'}))
     assert any(r.get("roles") for r in boss["data"])
+
+
+def test_write_answers_do_not_carry_unreadable_fields(oracle: Oracle) -> None:
+    """``frappe.client`` writes answer with the saved document: masked like a read."""
+    o, clerk = oracle, oracle.clerk
+    for response in (
+        _rpc(clerk, "frappe.client.set_value", doctype=o.doctype, name=o.name, fieldname="title", value="t2"),
+        _rpc(clerk, "frappe.client.save", doc={"doctype": o.doctype, "name": o.name, "title": "t3"}),
+        clerk.put(f"/api/resource/{o.doctype}/{o.name}", json={"title": "t4"}),
+        clerk.patch(f"/api/v2/document/{o.doctype}/{o.name}", json={"title": "t5"}),
+    ):
+        assert response.status_code == 200, response.text
+        assert SECRET not in response.text
+    assert SECRET in _v1(o.reader, o, fields=["secret"]).text  # the value itself is unchanged

@@ -24,7 +24,7 @@ from docframe.methods.registry import alias, whitelist
 from docframe.model import lifecycle, operations, persistence
 from docframe.model.document import Document
 from docframe.model.rename import rename_doc as rename_document
-from docframe.permissions.fields import readable_columns
+from docframe.permissions.fields import mask_for_read, readable_columns
 from docframe.permissions.rules import has_permission as may
 
 if TYPE_CHECKING:
@@ -44,6 +44,12 @@ def _names(name: str) -> tuple[str, str]:
 
 def _body(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k not in operations.PROTECTED_KEYS}
+
+
+def _answer(ctx: Context, doc: Document) -> dict[str, Any]:
+    """The saved document as the caller may read it (fields above their level cleared, as reads do)."""
+    mask_for_read(ctx, doc)
+    return doc.as_dict()
 
 
 def _doctype_of(doc: dict[str, Any]) -> str:
@@ -78,7 +84,7 @@ def insert_doc(ctx: Context, doc: Any) -> Document:
 @whitelist(methods=["POST", "PUT"])
 def insert(ctx: Context, doc: str | dict[str, Any] | None = None) -> dict[str, Any]:
     """Insert a document (a child row: through its parent, and the parent is returned)."""
-    return insert_doc(ctx, json_argument("doc", doc, dict)).as_dict()
+    return _answer(ctx, insert_doc(ctx, json_argument("doc", doc, dict)))
 
 
 @alias(*_names("insert_many"))
@@ -138,10 +144,10 @@ def set_value(
     if meta.istable:
         parent, row = _child_parent(ctx, doctype, name)
         row.update(editable)
-        return lifecycle.save(ctx, parent).as_dict()
+        return _answer(ctx, lifecycle.save(ctx, parent))
     doc = operations.get_document(ctx, doctype, name, ptype="write", for_update=True)
     doc.update(editable)
-    return lifecycle.save(ctx, doc).as_dict()
+    return _answer(ctx, lifecycle.save(ctx, doc))
 
 
 def _stored_for(ctx: Context, doc: dict[str, Any]) -> Document:
@@ -158,7 +164,7 @@ def _stored_for(ctx: Context, doc: dict[str, Any]) -> Document:
 @whitelist(methods=["POST", "PUT"])
 def save(ctx: Context, doc: str | dict[str, Any]) -> dict[str, Any]:
     """Save an existing document from its dict (``modified`` is checked for staleness)."""
-    return lifecycle.save(ctx, _stored_for(ctx, json_argument("doc", doc, dict))).as_dict()
+    return _answer(ctx, lifecycle.save(ctx, _stored_for(ctx, json_argument("doc", doc, dict))))
 
 
 @alias(*_names("submit"))
@@ -170,10 +176,10 @@ def submit(ctx: Context, doc: str | dict[str, Any]) -> dict[str, Any]:
     name = values.get("name")
     meta = operations.read_meta(ctx, doctype)
     if name in (None, "") or not persistence.doc_exists(ctx, meta, name):
-        return operations.create_document(ctx, doctype, {**_body(values), "docstatus": 1}).as_dict()
+        return _answer(ctx, operations.create_document(ctx, doctype, {**_body(values), "docstatus": 1}))
     stored = _stored_for(ctx, values)
     stored.docstatus = 1
-    return lifecycle.save(ctx, stored).as_dict()
+    return _answer(ctx, lifecycle.save(ctx, stored))
 
 
 @alias(*_names("cancel"))
@@ -182,7 +188,7 @@ def cancel(ctx: Context, doctype: str, name: str | int) -> dict[str, Any]:
     """Cancel a submitted document; returns it."""
     doc = operations.get_document(ctx, doctype, name, ptype="write", for_update=True)
     doc.docstatus = 2
-    return lifecycle.save(ctx, doc).as_dict()
+    return _answer(ctx, lifecycle.save(ctx, doc))
 
 
 @alias(*_names("delete"), "frappe.client.delete_doc")
