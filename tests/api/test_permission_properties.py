@@ -258,12 +258,19 @@ def _questions(world: World, fieldname: str, guess: Any) -> list[tuple[str, str,
             {"doctype": dt, "fieldname": "name", "filters": cond},
         ),
         ("POST", "/api/method/frappe.desk.reportview.get_count", {"doctype": dt, "filters": cond}),
+        # the reported attack: a prefix at a time with ``like`` on the v2 count
+        ("GET", f"/api/v2/doctype/{dt}/count", {"filters": _j(_like(cond, guess))}),
     ]
+
+
+def _like(cond: list[list[Any]], guess: Any) -> list[list[Any]]:
+    prefix = f"{str(guess)[:3]}%"
+    return [[*c[:-2], "like", prefix] for c in cond]
 
 
 def _orderings(world: World, fieldname: str) -> list[tuple[tuple[str, str, dict[str, Any]], ...]]:
     dt = world.doctype
-    pairs = []
+    pairs: list[tuple[tuple[str, str, dict[str, Any]], ...]] = []
     for direction in ("asc", "desc"):
         pairs.append((
             ("GET", f"/api/resource/{dt}", {"order_by": f"{fieldname} {direction}", "limit_page_length": 0}),
