@@ -16,6 +16,7 @@ import orjson
 from docframe import errors
 from docframe.http.forms import FormDict, get_int, get_json, sbool
 from docframe.query.builder import DEFAULT_ORDER, ListArgs
+from docframe.query.filters import check_depth
 
 __all__ = [
     "count_args",
@@ -40,6 +41,7 @@ def fields_value(raw: Any) -> tuple[Any, ...]:
                 raise errors.DataError("'fields' must be a JSON list of field names") from None
         else:
             raw = [text] if text else []
+    check_depth(raw, "fields")
     if raw is None or raw == [] or raw == "":
         return ("name",)
     if isinstance(raw, str):

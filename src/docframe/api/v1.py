@@ -14,6 +14,7 @@ from docframe.api.request import ApiRequest
 from docframe.http.envelopes import Reply
 from docframe.http.forms import get_json
 from docframe.model import operations
+from docframe.permissions.fields import mask_for_read
 from docframe.query.listing import run_list
 
 __all__ = ["create", "delete", "list_documents", "read", "update"]
@@ -53,6 +54,7 @@ def list_documents(req: ApiRequest, doctype: str) -> Reply:
 def create(req: ApiRequest, doctype: str) -> Reply:
     """POST /api/resource/{doctype}"""
     doc = operations.create_document(req.ctx, doctype, _payload(req))
+    mask_for_read(req.ctx, doc)
     return Reply(doc.as_dict(no_nulls=True))
 
 

@@ -15,6 +15,7 @@ from docframe.http.envelopes import Reply
 from docframe.http.forms import get_int, get_json
 from docframe.methods.documents import v2_doc_dict
 from docframe.model import operations
+from docframe.permissions.fields import mask_for_read
 from docframe.query.expand import expand_links, link_fields_to_expand
 from docframe.query.include import document_parts, meta_parts, parse_include
 from docframe.query.listing import run_count, run_count_capped, run_list
@@ -44,6 +45,7 @@ def _body(req: ApiRequest) -> dict[str, Any]:
 def create(req: ApiRequest, doctype: str) -> Reply:
     """POST /api/v2/document/{doctype}"""
     doc = operations.create_document(req.ctx, doctype, _body(req), keep_name=True)
+    mask_for_read(req.ctx, doc)
     return Reply(v2_doc_dict(doc))
 
 

@@ -64,7 +64,7 @@ def _load(ctx: Context, doctype: str, docname: Any) -> tuple[Meta, Document]:
     try:
         return meta, persistence.load_doc(ctx, meta, docname)
     except errors.DoesNotExistError:
-        if not meta.istable and not rules.has_permission(ctx.user, meta, "read"):
+        if not meta.istable and not rules.has_permission(ctx, meta, "read"):
             raise errors.PermissionError(
                 f"No permission for {meta.name}", title="Not Permitted", doctype=meta.name
             ) from None
@@ -80,9 +80,9 @@ def has_permission(
     ptype = str(perm_type).strip().lower()
     if docname in (None, ""):
         meta = operations.read_meta(ctx, doctype)
-        return {"has_permission": rules.has_permission(ctx.user, meta, ptype, include_shares=True)}
+        return {"has_permission": rules.has_permission(ctx, meta, ptype, include_shares=True)}
     meta, doc = _load(ctx, doctype, docname)
-    allowed = ptype in PERM_TYPES and rules.has_permission(ctx.user, meta, ptype, doc)
+    allowed = ptype in PERM_TYPES and rules.has_permission(ctx, meta, ptype, doc)
     return {"has_permission": allowed}
 
 
@@ -121,7 +121,7 @@ def _share_name(ctx: Context, doctype: str, name: str, user: str | None, everyon
 
 def _check_share(ctx: Context, doctype: str, name: str) -> Meta:
     meta, doc = _load(ctx, doctype, name)
-    if not rules.has_permission(ctx.user, meta, "share", doc):
+    if not rules.has_permission(ctx, meta, "share", doc):
         raise errors.PermissionError(f"No permission to share {doctype} {name}", title="Not Permitted")
     return meta
 

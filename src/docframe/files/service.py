@@ -235,7 +235,7 @@ def may_read_file(ctx: Context, row: dict[str, Any]) -> bool:
         return True
     if user.is_guest:
         return False
-    if not has_permission(user, ctx.meta("File"), "read"):
+    if not has_permission(ctx, ctx.meta("File"), "read"):
         return False
     if row.get("owner") == user.name:
         return True
@@ -247,7 +247,7 @@ def may_read_file(ctx: Context, row: dict[str, Any]) -> bool:
         target = persistence.load_doc(ctx, meta, name)
     except errors.DoesNotExistError:
         return False
-    return has_permission(user, meta, "read", target)
+    return has_permission(ctx, meta, "read", target)
 
 
 def _check_uploader(ctx: Context, file_name: str | None, has_content: bool) -> bool:
@@ -270,9 +270,9 @@ def _check_target(ctx: Context, doctype: Any, docname: Any) -> None:
         raise errors.ValidationError("'doctype' must be a string")
     meta = operations.read_meta(ctx, doctype)
     if docname in (None, ""):
-        check_permission(ctx.user, meta, "write")
+        check_permission(ctx, meta, "write")
     elif not meta.issingle and not persistence.doc_exists(ctx, meta, docname):
-        check_permission(ctx.user, meta, "write", persistence.new_document(ctx, meta))
+        check_permission(ctx, meta, "write", persistence.new_document(ctx, meta))
     else:
         operations.get_document(ctx, doctype, docname, ptype="write")
 

@@ -3,7 +3,10 @@
 The status comes from the error class (:mod:`docframe.errors`); anything else is a 500 and is
 logged with its traceback. The body is the v1 or v2 error envelope; tracebacks are included only
 for System Users when System Settings ``allow_error_traceback`` is on, never for 404s or for errors
-that forbid it. Non-JSON clients (browser navigation) get a small HTML page with the same status.
+that forbid it. A 500 raised by the database layer is answered as ``DatabaseError`` without its text
+or traceback (they carry the SQL statement and its parameters); the log keeps them. Input nested so
+deeply that Python's recursion limit is reached is a 417, not a 500. Non-JSON clients (browser
+navigation) get a small HTML page with the same status.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import traceback
 from typing import TYPE_CHECKING
 
 import redis
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import HTMLResponse, Response
 
 from docframe import errors
@@ -60,6 +64,32 @@ def _class_allows_traceback(exc: BaseException) -> bool:
     return exc.traceback_allowed
 
 
+class DatabaseError(errors.FrappeError):
+    """A database error nobody translated: logged in full, answered without its SQL or traceback."""
+
+    traceback_allowed = False
+
+
+_DRIVER_MODULES = ("sqlite3", "psycopg", "pymysql", "MySQLdb", "mariadb")
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    """Whether ``exc`` or an error it was raised from came from the database layer (its text and
+    traceback carry the SQL statement and its parameters)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        module = type(current).__module__ or ""
+        if isinstance(current, SQLAlchemyError) or module.split(".")[0] in _DRIVER_MODULES:
+            return True
+        if current.__cause__ is not None:
+            current = current.__cause__
+        else:
+            current = None if current.__suppress_context__ else current.__context__
+    return False
+
+
 def render_error(
     exc: BaseException,
     version: int,
@@ -73,9 +103,13 @@ def render_error(
     if isinstance(exc, redis.RedisError):
         log.error("Redis is unavailable: %s", exc)
         exc = errors.ServiceUnavailable("The site's Redis server is unavailable. Please try again shortly.")
+    if isinstance(exc, RecursionError):  # input nested deeper than any parser guard expected
+        exc = errors.DataError("The request is nested too deeply")
     status = exc.http_status if isinstance(exc, errors.FrappeError) else 500
     if status >= 500:
         log.error("request failed", exc_info=exc)
+        if _is_database_error(exc):
+            exc = DatabaseError("The database could not complete this request", title="Server Error")
     if not wants_json:
         title = _TITLES.get(status, "Server Error")
         return HTMLResponse(

@@ -105,7 +105,7 @@ def get_job(ctx: Context, job_id: str) -> dict[str, Any]:
     """
     record = read_record(ctx, job_id) if isinstance(job_id, str) else None
     meta = ctx.meta("RQ Job")
-    if record is None or not (record.get("owner") == ctx.user.name or has_permission(ctx.user, meta, "read")):
+    if record is None or not (record.get("owner") == ctx.user.name or has_permission(ctx, meta, "read")):
         raise errors.DoesNotExistError(f"RQ Job {job_id} not found", doctype="RQ Job")
     record["doctype"] = "RQ Job"
     if record.get("status") == "finished":

@@ -22,7 +22,7 @@ from docframe.methods.registry import alias, resolve, whitelist
 from docframe.model import operations
 from docframe.permissions.rules import has_permission
 from docframe.query.builder import ListArgs
-from docframe.query.filters import decode
+from docframe.query.filters import brief, decode
 from docframe.query.listing import run_count, run_count_capped, run_list
 from docframe.query.search import SearchArgs, build_for_autosuggest
 from docframe.query.search import search_widget as search_rows
@@ -42,9 +42,7 @@ def _names(name: str) -> tuple[str, str]:
 
 def _require_read(ctx: Context, doctype: str) -> Any:
     meta = operations.read_meta(ctx, doctype)
-    if not has_permission(ctx.user, meta, "read", include_shares=True) and not has_permission(
-        ctx.user, meta, "select"
-    ):
+    if not has_permission(ctx, meta, "read", include_shares=True) and not has_permission(ctx, meta, "select"):
         raise errors.PermissionError(
             f"No permission for {meta.name}", title="Not Permitted", doctype=meta.name
         )
@@ -133,7 +131,7 @@ def _single_values(ctx: Context, meta: Any, fields: tuple[Any, ...]) -> dict[str
     out: dict[str, Any] = {}
     for name in fields:
         if not isinstance(name, str) or (meta.get_field(name) is None and name not in meta.valid_columns):
-            raise errors.DataError(f"Field not permitted in query: {str(name)[:140]}", title="Invalid Field")
+            raise errors.DataError(f"Field not permitted in query: {brief(name, 140)}", title="Invalid Field")
         out[name] = doc.get(name)
     return out
 

@@ -24,6 +24,7 @@ from docframe.methods.registry import alias, whitelist
 from docframe.model import lifecycle, operations, persistence
 from docframe.model.document import Document
 from docframe.model.rename import rename_doc as rename_document
+from docframe.permissions.fields import mask_for_read, readable_columns
 from docframe.permissions.rules import has_permission as may
 
 if TYPE_CHECKING:
@@ -43,6 +44,12 @@ def _names(name: str) -> tuple[str, str]:
 
 def _body(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k not in operations.PROTECTED_KEYS}
+
+
+def _answer(ctx: Context, doc: Document) -> dict[str, Any]:
+    """The saved document as the caller may read it (fields above their level cleared, as reads do)."""
+    mask_for_read(ctx, doc)
+    return doc.as_dict()
 
 
 def _doctype_of(doc: dict[str, Any]) -> str:
@@ -77,7 +84,7 @@ def insert_doc(ctx: Context, doc: Any) -> Document:
 @whitelist(methods=["POST", "PUT"])
 def insert(ctx: Context, doc: str | dict[str, Any] | None = None) -> dict[str, Any]:
     """Insert a document (a child row: through its parent, and the parent is returned)."""
-    return insert_doc(ctx, json_argument("doc", doc, dict)).as_dict()
+    return _answer(ctx, insert_doc(ctx, json_argument("doc", doc, dict)))
 
 
 @alias(*_names("insert_many"))
@@ -137,10 +144,10 @@ def set_value(
     if meta.istable:
         parent, row = _child_parent(ctx, doctype, name)
         row.update(editable)
-        return lifecycle.save(ctx, parent).as_dict()
+        return _answer(ctx, lifecycle.save(ctx, parent))
     doc = operations.get_document(ctx, doctype, name, ptype="write", for_update=True)
     doc.update(editable)
-    return lifecycle.save(ctx, doc).as_dict()
+    return _answer(ctx, lifecycle.save(ctx, doc))
 
 
 def _stored_for(ctx: Context, doc: dict[str, Any]) -> Document:
@@ -157,7 +164,7 @@ def _stored_for(ctx: Context, doc: dict[str, Any]) -> Document:
 @whitelist(methods=["POST", "PUT"])
 def save(ctx: Context, doc: str | dict[str, Any]) -> dict[str, Any]:
     """Save an existing document from its dict (``modified`` is checked for staleness)."""
-    return lifecycle.save(ctx, _stored_for(ctx, json_argument("doc", doc, dict))).as_dict()
+    return _answer(ctx, lifecycle.save(ctx, _stored_for(ctx, json_argument("doc", doc, dict))))
 
 
 @alias(*_names("submit"))
@@ -169,10 +176,10 @@ def submit(ctx: Context, doc: str | dict[str, Any]) -> dict[str, Any]:
     name = values.get("name")
     meta = operations.read_meta(ctx, doctype)
     if name in (None, "") or not persistence.doc_exists(ctx, meta, name):
-        return operations.create_document(ctx, doctype, {**_body(values), "docstatus": 1}).as_dict()
+        return _answer(ctx, operations.create_document(ctx, doctype, {**_body(values), "docstatus": 1}))
     stored = _stored_for(ctx, values)
     stored.docstatus = 1
-    return lifecycle.save(ctx, stored).as_dict()
+    return _answer(ctx, lifecycle.save(ctx, stored))
 
 
 @alias(*_names("cancel"))
@@ -181,7 +188,7 @@ def cancel(ctx: Context, doctype: str, name: str | int) -> dict[str, Any]:
     """Cancel a submitted document; returns it."""
     doc = operations.get_document(ctx, doctype, name, ptype="write", for_update=True)
     doc.docstatus = 2
-    return lifecycle.save(ctx, doc).as_dict()
+    return _answer(ctx, lifecycle.save(ctx, doc))
 
 
 @alias(*_names("delete"), "frappe.client.delete_doc")
@@ -246,7 +253,7 @@ def has_permission(
 ) -> dict[str, bool]:
     """``{"has_permission": true|false}`` for ``perm_type`` on the document."""
     meta, doc = _load_for_check(ctx, doctype, docname)
-    return {"has_permission": may(ctx.user, meta, str(perm_type).lower(), doc)}
+    return {"has_permission": may(ctx, meta, str(perm_type).lower(), doc)}
 
 
 @alias(*_names("get_doc_permissions"))
@@ -254,7 +261,7 @@ def has_permission(
 def get_doc_permissions(ctx: Context, doctype: str, docname: str | int) -> dict[str, dict[str, int]]:
     """``{"permissions": {"read": 1, "write": 0, ...}}`` for the document."""
     meta, doc = _load_for_check(ctx, doctype, docname)
-    return {"permissions": {p: int(may(ctx.user, meta, p, doc)) for p in PERM_TYPES}}
+    return {"permissions": {p: int(may(ctx, meta, p, doc)) for p in PERM_TYPES}}
 
 
 def _fetch_values(ctx: Context, doctype: str, name: Any, fields: Any) -> dict[str, Any]:
@@ -266,7 +273,7 @@ def _fetch_values(ctx: Context, doctype: str, name: Any, fields: Any) -> dict[st
     if unknown:
         raise errors.DataError(f"Field not permitted in query: {unknown[0]}")
     doc = persistence.load_doc(ctx, meta, name)
-    if not may(ctx.user, meta, "read", doc):
+    if not may(ctx, meta, "read", doc):
         ctx.msgprint(
             f"You need <strong>Read</strong> permission to fetch values from <strong>{doctype}</strong> "
             f"<strong>{name}</strong>",
@@ -274,7 +281,8 @@ def _fetch_values(ctx: Context, doctype: str, name: Any, fields: Any) -> dict[st
             indicator="orange",
         )
         return {}
-    return {f: doc.get(f) for f in wanted}
+    readable = readable_columns(ctx, meta)  # fields above the user's level are dropped, as in get_value
+    return {f: doc.get(f) for f in wanted if readable is None or f in readable}
 
 
 @alias(*_names("validate_link"))
@@ -286,7 +294,7 @@ def validate_link(ctx: Context, doctype: Any, docname: Any, fields: Any = None) 
     if not isinstance(docname, str):
         raise errors.ValidationError("Document Name must be a string")
     meta = operations.read_meta(ctx, doctype)
-    if doctype != "DocType" and not (may(ctx.user, meta, "select") or may(ctx.user, meta, "read")):
+    if doctype != "DocType" and not (may(ctx, meta, "select") or may(ctx, meta, "read")):
         raise errors.PermissionError(
             f"You do not have Read or Select Permissions for <strong>{doctype}</strong>",
             title="Not Permitted",

@@ -88,7 +88,7 @@ def rename(
     validate_rename: bool = True,
 ) -> None:  # fmt: skip
     """Rename the document to ``name`` (or merge it into ``name``); the document is reloaded."""
-    check_permission(ctx.user, doc.meta, "write", doc)
+    check_permission(ctx, doc.meta, "write", doc)
     new = rename_doc(ctx, doc.doctype, doc.name, name, merge=merge, force=force)
     _reload_into(doc, persistence.load_doc(ctx, doc.meta, new))
 
@@ -115,7 +115,7 @@ def _permission_target(ctx: Context, doc: Document) -> tuple[Meta, Document | No
 def check_document(ctx: Context, doc: Document, ptype: str) -> None:
     """Raise 403 unless the user may ``ptype`` the document (child rows follow their parent)."""
     meta, target = _permission_target(ctx, doc)
-    check_permission(ctx.user, meta, ptype, target)
+    check_permission(ctx, meta, ptype, target)
 
 
 def method_spec(ctx: Context, doc: Document, method: Any, http_method: str) -> MethodSpec:

@@ -38,8 +38,9 @@ def _row_name(name: Any, meta: Meta, table_label: str) -> str | int | None:
     if meta.naming_rule == "autoincrement":
         if isinstance(name, int) and not isinstance(name, bool):
             return name
-        if isinstance(name, str) and name.strip().isdigit():
-            return int(name)
+        text = name.strip() if isinstance(name, str) else ""
+        if text.isascii() and text.isdigit():  # superscript and Arabic-Indic digits pass isdigit() alone
+            return int(text)
         raise errors.DataError(f"Rows of {table_label}: 'name' must be a whole number")
     if isinstance(name, int | float) and not isinstance(name, bool):
         return str(name)

@@ -100,7 +100,7 @@ def run_hook(doc: Document, hook: str) -> None:
 
 def _check(run: Run, ptype: str) -> None:
     if not run.doc.flags.ignore_permissions:
-        check_permission(run.ctx.user, run.doc.meta, ptype, run.doc)
+        check_permission(run.ctx, run.doc.meta, ptype, run.doc)
 
 
 # -- steps shared by insert and save ---------------------------------------------------------------

@@ -39,7 +39,7 @@ def read_meta(ctx: Context, doctype: str) -> Meta:
             raise errors.DoesNotExistError(f"DocType {doctype} not found", doctype="DocType")
         return ctx.meta(doctype)
     except errors.DoesNotExistError:
-        if ctx.user.is_admin or has_permission(ctx.user, ctx.meta("DocType"), "read"):
+        if ctx.user.is_admin or has_permission(ctx, ctx.meta("DocType"), "read"):
             raise
         raise errors.PermissionError(f"No permission for {doctype}", title="Not Permitted") from None
 
@@ -75,13 +75,13 @@ def get_document(
     try:
         doc = persistence.load_doc(ctx, meta, name, for_update=for_update)
     except errors.DoesNotExistError:
-        if not meta.istable and not has_permission(ctx.user, meta, "read"):
+        if not meta.istable and not has_permission(ctx, meta, "read"):
             raise errors.PermissionError(
                 f"No permission for {meta.name}", title="Not Permitted", doctype=meta.name
             ) from None
         raise
     perm_meta, perm_doc = _permission_meta(ctx, meta, doc)
-    check_permission(ctx.user, perm_meta, ptype, perm_doc)
+    check_permission(ctx, perm_meta, ptype, perm_doc)
     if ptype == "read":
         mask_for_read(ctx, doc)
     return doc
@@ -184,7 +184,7 @@ def delete_document(ctx: Context, doctype: str, name: Any) -> None:
     try:
         lifecycle.delete_doc(ctx, doctype, name)
     except errors.DoesNotExistError:
-        if not has_permission(ctx.user, meta, "read"):
+        if not has_permission(ctx, meta, "read"):
             raise errors.PermissionError(
                 f"No permission for {meta.name}", title="Not Permitted", doctype=meta.name
             ) from None

@@ -129,6 +129,8 @@ def _name_param(meta: Meta, name: Any) -> Any:
     if isinstance(name, str) and "\x00" in name:
         return None
     if meta.naming_rule == "autoincrement":
+        if isinstance(name, str) and not (name.strip().isascii() and name.strip().isdigit()):
+            return None  # int() would also read Unicode digits ("١٢") and "1_0"
         try:
             return int(name)
         except (TypeError, ValueError):

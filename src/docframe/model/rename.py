@@ -37,6 +37,8 @@ def _bold(text: Any) -> str:
 def _name_value(meta: Meta, value: Any) -> Any:
     if meta.naming_rule == "autoincrement":
         try:
+            if isinstance(value, str) and not (value.strip().isascii() and value.strip().isdigit()):
+                raise ValueError(value)
             return int(value)
         except (TypeError, ValueError):
             raise errors.ValidationError(f"{meta.name} names are numbers, got {value!r}") from None
@@ -60,12 +62,11 @@ def _validate(
         raise errors.ValidationError(f"{meta.name} {new} does not exist, select a new target to merge")
     if not merge and exists:
         raise errors.ValidationError(f"Another {meta.name} with name {new} exists, select another name")
-    user = ctx.user
-    if not ignore_permissions and not has_permission(user, meta, "write", doc):
+    if not ignore_permissions and not has_permission(ctx, meta, "write", doc):
         raise errors.ValidationError(f"You need write permission on {meta.name} {old} to rename")
     if merge and not ignore_permissions:
         other = persistence.load_doc(ctx, meta, new, for_update=True)
-        if not has_permission(user, meta, "write", other):
+        if not has_permission(ctx, meta, "write", other):
             raise errors.ValidationError(f"You need write permission on {meta.name} {new} to merge")
     if not force and not ignore_permissions and not meta.allow_rename:
         raise errors.ValidationError(f"{meta.name} not allowed to be renamed")

@@ -31,7 +31,7 @@ from docframe.permissions.rules import role_rights
 if TYPE_CHECKING:
     from docframe.context import Context
 
-__all__ = ["doctype_conditions", "row_conditions"]
+__all__ = ["doctype_conditions", "parent_doctype", "row_conditions"]
 
 
 def _not_permitted(meta: Meta) -> errors.PermissionError:
@@ -72,7 +72,8 @@ def doctype_conditions(ctx: Context, meta: Meta, table: Table, user: User) -> li
     return [or_(and_(*limits), _shared_clause(ctx, meta, table, user))]
 
 
-def _parent_doctype(ctx: Context, meta: Meta) -> Meta:
+def parent_doctype(ctx: Context, meta: Meta) -> Meta:
+    """The parent DocType a child-table list names (``parent_doctype`` or ``parent``); 403 when none."""
     value = ctx.form.get("parent_doctype") or ctx.form.get("parent")
     message = f"Please specify a valid parent DocType for {meta.name}"
     if not isinstance(value, str) or not ctx.meta_exists(value):
@@ -84,7 +85,7 @@ def _parent_doctype(ctx: Context, meta: Meta) -> Meta:
 
 
 def _child_conditions(ctx: Context, meta: Meta, table: Table, user: User) -> list[ColumnElement[bool]]:
-    parent = _parent_doctype(ctx, meta)
+    parent = parent_doctype(ctx, meta)
     fields = [f for f in parent.table_fields if f.options == meta.name]
     readable = level_access(ctx, parent, user).read
     fieldnames = [f.fieldname for f in fields if f.permlevel == 0 or f.permlevel in readable]

@@ -105,16 +105,20 @@ def custom_perm_cache(site: Site) -> CustomPermCache:
     return cache
 
 
-def effective_permissions(ctx: Context | None, meta: Meta) -> tuple[DocPermDef, ...]:
-    """The permission rows that apply to ``meta`` (Custom DocPerm rows win when there are any)."""
-    if ctx is None or meta.istable:
+def effective_permissions(ctx: Context, meta: Meta) -> tuple[DocPermDef, ...]:
+    """The permission rows that apply to ``meta`` (Custom DocPerm rows win when there are any).
+
+    The context is required: without it the Custom DocPerm rows could not be read, and answering
+    from the DocType's own rows would grant what a Custom DocPerm took away.
+    """
+    if meta.istable:
         return meta.permissions
     custom = custom_perm_cache(ctx.site).rows(lambda: ctx.conn, meta.name)
     return meta.permissions if custom is None else custom
 
 
 def for_roles(
-    ctx: Context | None,
+    ctx: Context,
     meta: Meta,
     roles: frozenset[str],
     key: str,

@@ -34,6 +34,7 @@ __all__ = [
     "high_fields",
     "level_access",
     "mask_for_read",
+    "may_read_field",
     "readable_columns",
     "reset_unwritable",
 ]
@@ -62,7 +63,7 @@ def _levels(perms: tuple[DocPermDef, ...], roles: frozenset[str]) -> LevelAccess
     return LevelAccess(frozenset(read), frozenset(write))
 
 
-def level_access(ctx: Context | None, meta: Meta, user: User) -> LevelAccess:
+def level_access(ctx: Context, meta: Meta, user: User) -> LevelAccess:
     """The levels ``user`` may read and write on ``meta`` (cached per DocPerm rows and role set)."""
     return for_roles(ctx, meta, user.roles, _LEVELS_KEY, _levels)
 
@@ -156,11 +157,24 @@ def reset_unwritable(ctx: Context, doc: Document, stored: Document | None) -> No
                 _reset_row(row, old, hidden)
 
 
-def readable_columns(ctx: Context, meta: Meta) -> frozenset[str] | None:
-    """Columns of ``meta`` that ``ctx.user`` may read in a list (``None``: every column)."""
+def readable_columns(ctx: Context, meta: Meta, levels_of: Meta | None = None) -> frozenset[str] | None:
+    """Columns of ``meta`` that ``ctx.user`` may read in a query (``None``: every column).
+
+    A field's level is judged by the DocPerm rows of ``levels_of`` (default ``meta``): a child
+    table's fields by its parent's rows, as :func:`mask_for_read` judges them. This is the single
+    source the query layer asks (:meth:`docframe.query.scope.Scope.field`) for every field a request
+    names, whether it selects, filters, groups or orders by it.
+    """
     high = high_fields(meta)
     if ctx.user.is_admin or not high:
         return None
-    readable = level_access(ctx, meta, ctx.user).read
+    readable = level_access(ctx, levels_of or meta, ctx.user).read
     hidden = {f.fieldname for f in _hidden(high, readable)}
     return frozenset(c for c in meta.all_columns if c not in hidden) if hidden else None
+
+
+def may_read_field(ctx: Context, meta: Meta, field: DocFieldDef | None) -> bool:
+    """Whether ``ctx.user`` may read ``field`` of ``meta`` (a Table or Link field a query goes through)."""
+    if field is None or field.permlevel <= 0 or ctx.user.is_admin:
+        return True
+    return field.permlevel in level_access(ctx, meta, ctx.user).read

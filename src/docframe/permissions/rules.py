@@ -13,10 +13,12 @@ The evaluation is Frappe's (``documents.md`` 6.2/6.3), in order:
 Role rules come from the DocPerm rows in effect (:mod:`~docframe.permissions.docperms`) at
 permlevel 0 and are computed once per (DocType rows, role set) and cached on the Meta object.
 
-The public functions keep the signature the model calls them with (``user, meta, ptype, doc``); the
-unit of work they need for shares, user permissions and controller rules is the document's own
-context, or the running one. A DocType-level question (no document) ignores shares, like Frappe's
-``check_doctype_permission`` (pass ``include_shares=True`` for Frappe's full ``has_permission``).
+Every check takes the request's :class:`~docframe.context.Context` explicitly and judges its user
+(``ctx.user``); the context gives the Custom DocPerm rows, the controller rules, the User
+Permissions and the shares. There is no ambient fallback: a check called without a context refuses
+(it never answers from the role rules alone). A DocType-level question (no document) ignores
+shares, like Frappe's ``check_doctype_permission`` (pass ``include_shares=True`` for Frappe's full
+``has_permission``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 from docframe import errors
 from docframe.auth.settings import auth_settings
 from docframe.auth.users import User
-from docframe.context import Context, current
+from docframe.context import Context
 from docframe.meta.schema import PERM_TYPES, DocPermDef, Meta
 from docframe.model import persistence
 from docframe.model.document import Document
@@ -94,20 +96,16 @@ def _compute(perms: tuple[DocPermDef, ...], roles: frozenset[str]) -> RoleRights
     return RoleRights(frozenset(plain), frozenset(owner - plain - {"create"}))
 
 
-def role_rights(ctx: Context | None, meta: Meta, user: User) -> RoleRights:
+def role_rights(ctx: Context, meta: Meta, user: User) -> RoleRights:
     """The role rules of ``meta`` for ``user`` (cached per DocPerm rows and role set)."""
     if user.is_admin:
         return RoleRights(frozenset(PERM_TYPES), frozenset())
     return for_roles(ctx, meta, user.roles, _CACHE_KEY, _compute)
 
 
-def _running() -> Context | None:
-    return current.get(None)
-
-
-def _ctx_of(doc: Any) -> Context | None:
-    ctx = getattr(doc, "_ctx", None) if doc is not None else None
-    return ctx if isinstance(ctx, Context) else _running()
+def _refuse_without_context(ctx: object) -> bool:
+    """True when a check was called without a request context (it then refuses)."""
+    return not isinstance(ctx, Context)
 
 
 def _allow_import(meta: Meta) -> bool:
@@ -129,18 +127,19 @@ def is_owner(doc: Any, user: User) -> bool:
     return str(doc.get("owner") or "").lower() == user.name.lower()
 
 
-def doc_rights(ctx: Context | None, meta: Meta, doc: Any, user: User, ptype: str = "read") -> frozenset[str]:
+def doc_rights(ctx: Context, meta: Meta, doc: Any, user: User, ptype: str = "read") -> frozenset[str]:
     """Every right ``user`` has on ``doc`` before shares (Frappe's ``get_doc_permissions``)."""
+    if _refuse_without_context(ctx):
+        return frozenset()
     if user.is_admin:
         return frozenset(PERM_TYPES)
-    if ctx is not None:
-        hooks = controller_hooks(ctx, meta)
-        if hooks is not None and not hooks.has_permission(ctx, doc, ptype, user):
-            return frozenset()
+    hooks = controller_hooks(ctx, meta)
+    if hooks is not None and not hooks.has_permission(ctx, doc, ptype, user):
+        return frozenset()
     rights = role_rights(ctx, meta, user)
     owner = is_owner(doc, user)
     granted = _type_filter(meta, rights.for_document(owner))
-    if ctx is not None and not user_permissions.allows_document(ctx, doc, user):
+    if not user_permissions.allows_document(ctx, doc, user):
         return _type_filter(meta, rights.owner_only) if owner else frozenset()
     return granted
 
@@ -163,8 +162,8 @@ def parent_of(ctx: Context, meta: Meta, doc: Any) -> tuple[Meta, Any] | None:
     return parent_meta, parent_doc
 
 
-def _child_permission(ctx: Context | None, meta: Meta, ptype: str, doc: Any, user: User) -> bool:
-    if ctx is None or doc is None:
+def _child_permission(ctx: Context, meta: Meta, ptype: str, doc: Any, user: User) -> bool:
+    if doc is None:
         return False
     found = parent_of(ctx, meta, doc)
     if found is None:
@@ -175,11 +174,11 @@ def _child_permission(ctx: Context | None, meta: Meta, ptype: str, doc: Any, use
         levels = level_access(ctx, parent_meta, user)
         if field.permlevel not in (levels.write if ptype == "write" else levels.read):
             return False
-    return has_permission(user, parent_meta, ptype, parent_doc)
+    return has_permission(ctx, parent_meta, ptype, parent_doc)
 
 
-def _shared(ctx: Context | None, meta: Meta, ptype: str, doc: Any, user: User) -> bool:
-    if ctx is None or ptype not in SHAREABLE:
+def _shared(ctx: Context, meta: Meta, ptype: str, doc: Any, user: User) -> bool:
+    if ptype not in SHAREABLE:
         return False
     right = "read" if ptype in ("email", "print") else ptype
     if doc is not None:
@@ -188,13 +187,18 @@ def _shared(ctx: Context | None, meta: Meta, ptype: str, doc: Any, user: User) -
 
 
 def has_permission(
-    user: User, meta: Meta, ptype: str = "read", doc: Document | Any = None, *, include_shares: bool = False
+    ctx: Context, meta: Meta, ptype: str = "read", doc: Document | Any = None, *, include_shares: bool = False
 ) -> bool:
-    """Whether ``user`` may ``ptype`` on ``meta`` (and on ``doc``, when given)."""
+    """Whether the context's user may ``ptype`` on ``meta`` (and on ``doc``, when given).
+
+    Without a context (``ctx`` is not a :class:`~docframe.context.Context`) the answer is no.
+    """
+    if _refuse_without_context(ctx):
+        return False
+    user = ctx.user
     if user.is_admin:
         return True
-    ctx = _ctx_of(doc)
-    if ptype == "share" and ctx is not None and auth_settings(ctx.site, ctx.conn).disable_document_sharing:
+    if ptype == "share" and auth_settings(ctx.site, ctx.conn).disable_document_sharing:
         return False
     if meta.istable:
         return _child_permission(ctx, meta, ptype, doc, user)
@@ -220,8 +224,8 @@ def _denied_message(meta: Meta, ptype: str, doc: Any) -> str:
     return f"You need the '{ptype}' permission on {meta.name} {name} to perform this action."
 
 
-def check_permission(user: User, meta: Meta, ptype: str, doc: Any = None) -> None:
+def check_permission(ctx: Context, meta: Meta, ptype: str, doc: Any = None) -> None:
     """Raise :class:`~docframe.errors.PermissionError` (403) unless :func:`has_permission`."""
-    if has_permission(user, meta, ptype, doc):
+    if has_permission(ctx, meta, ptype, doc):
         return
     raise errors.PermissionError(_denied_message(meta, ptype, doc), title="Not Permitted", doctype=meta.name)

@@ -88,7 +88,7 @@ def _scope(ctx: Context, args: ListArgs) -> Scope:
         raise errors.DataError(f"{meta.name} is a Single DocType: read it as a document")
     if not meta.has_table:
         raise errors.DataError(f"{meta.name} has no rows to list")
-    return Scope(ctx, meta, ctx.site.tables.get(meta), mode=args.null_mode)
+    return Scope(ctx, meta, ctx.site.tables.get(meta), mode=args.null_mode, trusted=args.ignore_permissions)
 
 
 def _where(scope: Scope, args: ListArgs) -> list[ColumnElement[bool]]:
@@ -124,6 +124,13 @@ def _order(scope: Scope, selection: Selection, args: ListArgs, grouped: bool) ->
             return []
         return default_order(scope)
     items = parse_order_by(scope, selection, order_by, args.default_dir == "desc")
+    if not (selection.aggregate or grouped) and any(
+        o.item.aggregate and o.item not in selection.items for o in items
+    ):
+        raise errors.DataError(
+            "Cannot order by an aggregate unless the query groups rows (group_by) or selects an aggregate",
+            title="Invalid Order By",
+        )
     if args.distinct:
         if args.null_mode == "v1" or selection.aggregate or grouped:
             return []
@@ -139,7 +146,7 @@ def _ensure_name(scope: Scope, selection: Selection, args: ListArgs) -> None:
         raise errors.ValidationError(
             "Child table fields need 'name' in `fields` when using distinct or aggregate queries."
         )
-    ref = scope.main("name")
+    ref = scope.field("name")
     if ref is not None:
         selection.items.append(SelectItem("name", ref.expr, key=ref.key))
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from docframe import errors
+from docframe.query.filters import brief
 
 __all__ = ["WEEKDAYS", "date_range", "timespan_range"]
 
@@ -83,7 +84,7 @@ def timespan_range(value: object, today: date, first_weekday: int = 6) -> DateRa
     if found:
         days = timedelta(days=int(found.group(2)))
         return (today - days, today) if found.group(1) == "last" else (today, today + days)
-    raise errors.DataError(f"Invalid timespan {str(value)[:40]!r}")
+    raise errors.DataError(f"Invalid timespan {brief(value, 40)!r}")
 
 
 _PERIODS = {
@@ -102,6 +103,6 @@ def date_range(operator: str, value: object, today: date, first_weekday: int = 6
     period = _PERIODS.get(" ".join(str(value or "").strip().lower().split()))
     if period is None:
         raise errors.DataError(
-            f"Invalid value {str(value)[:40]!r} for operator {operator}: use one of {', '.join(_PERIODS)}"
+            f"Invalid value {brief(value, 40)!r} for operator {operator}: use one of {', '.join(_PERIODS)}"
         )
     return timespan_range(f"{'last' if operator == 'previous' else 'next'} {period}", today, first_weekday)

@@ -32,7 +32,7 @@ def _child_rows(
 ) -> dict[str, list[dict[str, Any]]]:
     child_meta = ctx.meta(spec.doctype)
     table = ctx.site.tables.get(child_meta)
-    allowed = readable_columns(ctx, child_meta)
+    allowed = readable_columns(ctx, child_meta, meta)
     fields = [f for f in spec.fields if allowed is None or f in allowed]
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for i in range(0, len(names), CHUNK):

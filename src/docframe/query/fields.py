@@ -5,7 +5,8 @@ aggregates ``count``, ``sum``, ``avg``, ``min``, ``max`` over a reference (``cou
 ``count(distinct ref)`` too), optionally aliased. As dicts (Frappe's query-builder syntax):
 ``{"COUNT": "*"}``, ``{"SUM": "amount", "as": "total"}``, and ``{"<table field>": ["f1", "f2"]}``,
 which returns that table's rows inside every result row. Anything else is Frappe's 417
-"Field not permitted in query". Fields the user may not read (by ``permlevel``) are dropped silently.
+"Field not permitted in query". Fields the user may not read (by ``permlevel``) are dropped silently,
+and so is a ``{table: [...]}`` whose Table field the user may not read.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from sqlalchemy.sql import ColumnElement
 
 from docframe import errors
 from docframe.meta.fieldtypes import FLOAT_TYPES, INT_TYPES
-from docframe.query.scope import ColumnRef, Scope, not_permitted
+from docframe.query.filters import brief
+from docframe.query.scope import SELECT, ColumnRef, Scope, not_permitted
 
 __all__ = [
     "AGGREGATES",
@@ -118,14 +120,14 @@ def _alias(raw: str, ref: str) -> str:
 
 
 def _aggregate_expr(
-    scope: Scope, fn: str, arg: str, is_distinct: bool, text: str
+    scope: Scope, fn: str, arg: str, is_distinct: bool, text: str, use: str = SELECT
 ) -> ColumnElement[Any] | None:
     if arg == "*":
         if fn != "count" or is_distinct:
             raise not_permitted(text)
         return func.count()
-    ref = scope.resolve(arg)
-    if ref is None or not ref.readable:
+    ref = scope.field(arg, use)
+    if ref is None:
         return None
     if fn in _NUMERIC_ONLY and ref.kind not in INT_TYPES | FLOAT_TYPES:
         raise errors.DataError(f"Cannot use {fn}() on {ref.label}: it is not a number", title="Invalid Field")
@@ -133,13 +135,15 @@ def _aggregate_expr(
     return AGGREGATES[fn](target)
 
 
-def parse_aggregate(scope: Scope, text: str) -> SelectItem | bool | None:
-    """An aggregate written as a string; False when ``text`` is not one, None when it is dropped."""
+def parse_aggregate(scope: Scope, text: str, use: str = SELECT) -> SelectItem | bool | None:
+    """An aggregate written as a string; False when ``text`` is not one, None when it is dropped
+    (``use`` says how the aggregate is used: see :meth:`Scope.field`)."""
     found = _AGG.match(text)
     if not found:
         return False
     fn = found.group("fn").lower()
-    expr = _aggregate_expr(scope, fn, found.group("arg").strip(), bool(found.group("distinct")), text)
+    arg = found.group("arg").strip()
+    expr = _aggregate_expr(scope, fn, arg, bool(found.group("distinct")), text, use)
     if expr is None:
         return None
     label = _alias(found.group("alias"), text) if found.group("alias") else " ".join(text.split())
@@ -153,8 +157,8 @@ def _column(ref: ColumnRef, label: str | None = None) -> SelectItem:
 def _star(scope: Scope) -> list[SelectItem]:
     out = []
     for name in scope.meta.valid_columns:
-        ref = scope.main(name)
-        if ref is not None and ref.readable:
+        ref = scope.field(name)
+        if ref is not None:
             out.append(_column(ref))
     return out
 
@@ -171,13 +175,14 @@ def _from_string(scope: Scope, part: str) -> list[SelectItem]:
     ref_text, label = (
         (aliased.group("ref"), _alias(aliased.group("alias"), part)) if aliased else (part, None)
     )
-    ref = scope.resolve(ref_text)
-    if ref is None or not ref.readable:
+    ref = scope.field(ref_text)
+    if ref is None:
         return []
     return [_column(ref, label)]
 
 
-def _child_spec(scope: Scope, fieldname: str, value: Any) -> ChildSpec:
+def _child_spec(scope: Scope, fieldname: str, value: Any) -> ChildSpec | None:
+    """``{table field: [fields]}``; None when the user may not read the table field (dropped)."""
     tf = scope.meta.get_field(fieldname)
     if tf is None or not tf.is_table:
         raise not_permitted(fieldname)
@@ -194,7 +199,10 @@ def _child_spec(scope: Scope, fieldname: str, value: Any) -> ChildSpec:
             names.append(name.strip())
         else:
             raise not_permitted(f"{fieldname}.{name}")
-    return ChildSpec(fieldname, child.name, tuple(dict.fromkeys(names)))
+    if not scope.opens(tf):
+        return None
+    readable = [n for n in dict.fromkeys(names) if scope.readable_in(child, n)]
+    return ChildSpec(fieldname, child.name, tuple(readable))
 
 
 def _from_dict(scope: Scope, spec: dict[str, Any], selection: Selection) -> None:
@@ -204,20 +212,22 @@ def _from_dict(scope: Scope, spec: dict[str, Any], selection: Selection) -> None
         fn = functions[0].lower()
         arg = spec[functions[0]]
         if not isinstance(arg, str):
-            raise not_permitted(str(spec)[:140])
+            raise not_permitted(brief(spec, 140))
         words = arg.strip().split(None, 1)
         is_distinct = len(words) == 2 and words[0].lower() == "distinct"
         target = words[1] if is_distinct else arg.strip()
-        expr = _aggregate_expr(scope, fn, target, is_distinct, str(spec)[:140])
+        expr = _aggregate_expr(scope, fn, target, is_distinct, brief(spec, 140))
         if expr is not None:
             label = _alias(alias, str(spec)) if isinstance(alias, str) else f"{fn}({arg.strip()})"
             selection.items.append(SelectItem(label, expr, aggregate=True))
         return
     if len(spec) == 1 and alias is None:
         key, value = next(iter(spec.items()))
-        selection.children.append(_child_spec(scope, str(key), value))
+        child = _child_spec(scope, str(key), value)
+        if child is not None:
+            selection.children.append(child)
         return
-    raise not_permitted(str(spec)[:140])
+    raise not_permitted(brief(spec, 140))
 
 
 def parse_fields(scope: Scope, fields: tuple[Any, ...] | list[Any]) -> Selection:

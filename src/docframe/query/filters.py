@@ -9,6 +9,7 @@ strings of any of these. With ``nested=True`` (v2) a list may also be a boolean 
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,18 @@ import orjson
 
 from docframe import errors
 
-__all__ = ["OPERATORS", "Filter", "FilterGroup", "Node", "decode", "normalise_operator", "parse_filters"]
+__all__ = [
+    "MAX_INPUT_DEPTH",
+    "OPERATORS",
+    "Filter",
+    "FilterGroup",
+    "Node",
+    "brief",
+    "check_depth",
+    "decode",
+    "normalise_operator",
+    "parse_filters",
+]
 
 #: Operator names Frappe accepts (lower-case, single spaces).
 OPERATORS: frozenset[str] = frozenset(
@@ -28,6 +40,30 @@ _SYNONYMS = {"<>": "!=", "=<": "<=", "=>": ">="}
 _CONNECTORS = frozenset({"and", "or"})
 #: Deepest nesting of filter groups accepted (deeper input is a 417, never a recursion error).
 MAX_DEPTH = 16
+#: Deepest nesting of lists and objects accepted in any query parameter (checked without recursion).
+MAX_INPUT_DEPTH = 40
+_BRIEF = reprlib.Repr()
+_BRIEF.maxlevel, _BRIEF.maxlist, _BRIEF.maxdict, _BRIEF.maxtuple = 3, 4, 4, 4
+_BRIEF.maxstring, _BRIEF.maxother = 80, 80
+
+
+def brief(value: Any, limit: int = 80) -> str:
+    """A short text of ``value`` for an error message (bounded in depth and size, never recursive)."""
+    text = value if isinstance(value, str) else _BRIEF.repr(value)
+    return text[:limit]
+
+
+def check_depth(value: Any, what: str = "filters") -> None:
+    """A 417 when ``value`` nests lists and objects deeper than :data:`MAX_INPUT_DEPTH`."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list | tuple):
+            if depth > MAX_INPUT_DEPTH:
+                raise errors.DataError(f"{what} are nested too deeply (at most {MAX_INPUT_DEPTH} levels)")
+            stack.extend((child, depth + 1) for child in item if isinstance(child, list | tuple | dict))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +118,7 @@ def _is_operator(raw: Any) -> bool:
 
 def _field_name(raw: Any) -> str:
     if not isinstance(raw, str) or not raw.strip() or len(raw) > 200:
-        raise errors.DataError(f"Invalid field name {str(raw)[:80]!r} in filters")
+        raise errors.DataError(f"Invalid field name {brief(raw, 80)!r} in filters")
     return raw.strip()
 
 
@@ -90,7 +126,7 @@ def _doctype_name(raw: Any) -> str | None:
     if raw is None or raw == "":
         return None
     if not isinstance(raw, str) or len(raw) > 200:
-        raise errors.DataError(f"Invalid DocType {str(raw)[:80]!r} in filters")
+        raise errors.DataError(f"Invalid DocType {brief(raw, 80)!r} in filters")
     return raw.strip()
 
 
@@ -103,7 +139,7 @@ def _from_item(item: Any) -> Filter:
         return Filter(_field_name(item[0]), normalise_operator(item[1]), item[2])
     if size in (4, 5):
         return Filter(_field_name(item[1]), normalise_operator(item[2]), item[3], _doctype_name(item[0]))
-    raise errors.DataError(f"Invalid filter {str(item)[:80]}: expected [field, operator, value]")
+    raise errors.DataError(f"Invalid filter {brief(item, 80)}: expected [field, operator, value]")
 
 
 def _from_dict(value: dict[Any, Any]) -> list[Node]:
@@ -141,7 +177,7 @@ def _group(value: list[Any] | tuple[Any, ...], depth: int) -> Node:
         word = connector.strip().lower() if isinstance(connector, str) else None
         if word not in _CONNECTORS:
             raise errors.ValidationError(
-                f"Error parsing nested filters: Expected 'and' or 'or' operator, found: {str(connector)[:40]}"
+                f"Error parsing nested filters: Expected 'and' or 'or' operator, found: {brief(connector, 40)}"
             )
         if position + 1 >= len(value):
             raise errors.ValidationError(
@@ -159,7 +195,7 @@ def _node(value: Any, depth: int) -> Node:
     if isinstance(value, dict):
         return FilterGroup("and", tuple(_from_dict(value)))
     if not isinstance(value, list | tuple) or not value:
-        raise errors.ValidationError(f"Error parsing nested filters: invalid condition {str(value)[:60]}")
+        raise errors.ValidationError(f"Error parsing nested filters: invalid condition {brief(value, 60)}")
     if _looks_like_group(value):
         return _group(value, depth)
     if isinstance(value[0], list | tuple | dict):
@@ -181,7 +217,7 @@ def _from_list(value: list[Any], nested: bool) -> list[Node]:
         elif isinstance(item, list | tuple) and item:
             out.append(_node(item, 1) if nested else _from_item(item))
         else:
-            raise errors.DataError(f"Invalid filter {str(item)[:80]}: expected [field, operator, value]")
+            raise errors.DataError(f"Invalid filter {brief(item, 80)}: expected [field, operator, value]")
     return out
 
 
@@ -190,6 +226,7 @@ def parse_filters(
 ) -> FilterGroup:
     """Any Frappe filter shape -> a :class:`FilterGroup` (DataError / ValidationError on bad input)."""
     value = decode(raw, what)
+    check_depth(value, what)
     if value is None or value == "" or value == [] or value == {}:
         return FilterGroup(combine)
     if isinstance(value, dict):

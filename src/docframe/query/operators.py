@@ -25,6 +25,7 @@ from sqlalchemy.sql import ColumnElement
 from docframe import errors
 from docframe.meta.fieldtypes import FLOAT_TYPES, INT_TYPES
 from docframe.model.coerce import parse_date, parse_datetime, parse_time
+from docframe.query.filters import brief
 
 __all__ = ["MAX_IN_VALUES", "OPERATOR_TABLE", "Operand", "condition", "convert_value", "empty_value"]
 
@@ -93,9 +94,9 @@ def convert_value(kind: str, value: Any, label: str) -> Any:
         if kind in _DATES:
             return _temporal(kind, value)
     except (TypeError, ValueError, OverflowError):
-        raise errors.DataError(f"Invalid value {str(value)[:60]!r} for {label}") from None
+        raise errors.DataError(f"Invalid value {brief(value, 60)!r} for {label}") from None
     if isinstance(value, float) and not math.isfinite(value):
-        raise errors.DataError(f"Invalid value {str(value)[:60]!r} for {label}")
+        raise errors.DataError(f"Invalid value {brief(value, 60)!r} for {label}")
     text = value if isinstance(value, str) else str(value)
     return _check_text(text, label)
 
@@ -248,7 +249,9 @@ def _in(c: Operand, op: str, value: Any) -> ColumnElement[bool]:
 def _is(c: Operand, op: str, value: Any) -> ColumnElement[bool]:
     word = " ".join(str(value).strip().lower().split()) if isinstance(value, str) else None
     if word not in ("set", "not set"):
-        raise errors.DataError(f"Value for operator 'is' must be 'set' or 'not set', got {str(value)[:40]!r}")
+        raise errors.DataError(
+            f"Value for operator 'is' must be 'set' or 'not set', got {brief(value, 40)!r}"
+        )
     if c.kind in _DATES:
         return c.column.is_not(None) if word == "set" else c.column.is_(None)
     return _not_empty(c) if word == "set" else _empty_match(c)

@@ -14,7 +14,7 @@ from typing import Any
 
 from docframe import errors
 from docframe.query.fields import Selection, SelectItem, parse_aggregate, split_top
-from docframe.query.scope import Scope
+from docframe.query.scope import GROUP, ORDER, Scope
 
 __all__ = ["OrderItem", "default_order", "parse_group_by", "parse_order_by"]
 
@@ -37,9 +37,10 @@ def _invalid_order(text: str) -> errors.ValidationError:
     )
 
 
-def _term(scope: Scope, selection: Selection, text: str) -> SelectItem | None:
-    """What one ORDER BY / GROUP BY expression names (None when it names a dropped column)."""
-    if text.isdigit():
+def _term(scope: Scope, selection: Selection, text: str, use: str) -> SelectItem | None:
+    """What one ORDER BY / GROUP BY expression names (None when it names an optional column the
+    table lacks; a field the user may not read is a 403)."""
+    if text.isascii() and text.isdigit():
         position = int(text)
         if not 1 <= position <= len(selection.items):
             raise _invalid_order(text)
@@ -47,12 +48,12 @@ def _term(scope: Scope, selection: Selection, text: str) -> SelectItem | None:
     chosen = selection.by_label(text.strip("`\"'"))
     if chosen is not None:
         return chosen
-    aggregate = parse_aggregate(scope, text)
+    aggregate = parse_aggregate(scope, text, use)
     if aggregate is not False:
         return aggregate if isinstance(aggregate, SelectItem) else None
     if any(ch.isspace() for ch in _QUOTED.sub("", text)):
         raise _invalid_order(text)
-    ref = scope.resolve(text)
+    ref = scope.field(text, use)
     if ref is None:
         return None
     return SelectItem(ref.name, ref.expr, key=ref.key)
@@ -76,7 +77,7 @@ def parse_order_by(scope: Scope, selection: Selection, order_by: Any, default_de
             found = _DIRECTION.match(part)
             if found is None:
                 raise _invalid_order(part)
-            item = _term(scope, selection, found.group("expr").strip())
+            item = _term(scope, selection, found.group("expr").strip(), ORDER)
             if item is None:
                 continue
             direction = found.group("dir")
@@ -87,12 +88,13 @@ def parse_order_by(scope: Scope, selection: Selection, order_by: Any, default_de
 
 
 def default_order(scope: Scope) -> list[OrderItem]:
-    """The DocType's ``sort_field`` / ``sort_order`` (columns the table lacks are skipped)."""
+    """The DocType's ``sort_field`` / ``sort_order`` (columns the table lacks, and columns the user
+    may not read, are skipped: the order of rows must not tell an unreadable value)."""
     out = []
     for column, direction in scope.meta.default_sort:
         if column not in scope.meta.all_columns:
             continue
-        ref = scope.main(column)
+        ref = scope.field(column)
         if ref is not None:
             out.append(OrderItem(SelectItem(ref.name, ref.expr, key=ref.key), direction == "DESC"))
     return out
@@ -106,7 +108,7 @@ def parse_group_by(scope: Scope, selection: Selection, group_by: Any) -> list[Se
     scope.allow_child_joins = False
     try:
         for part in _parts(group_by, "group_by"):
-            item = _term(scope, selection, part)
+            item = _term(scope, selection, part, GROUP)
             if item is None:
                 continue
             if item.aggregate:

@@ -19,6 +19,7 @@ from sqlalchemy.sql import ColumnElement
 
 from docframe import errors
 from docframe.meta.schema import Meta
+from docframe.permissions.fields import readable_columns
 from docframe.query.builder import ListArgs, plan_list, run_rows
 from docframe.query.filters import Filter, decode, parse_filters
 
@@ -59,11 +60,15 @@ def _result_fields(meta: Meta, key: str) -> list[str]:
     return names
 
 
-def _txt_filters(meta: Meta, txt: str) -> list[list[Any]]:
+def _txt_filters(meta: Meta, txt: str, readable: frozenset[str] | None) -> list[list[Any]]:
+    """``like %txt%`` on the name, title and search fields the user may read (a field the user may
+    not read is never matched: which rows match would tell its value)."""
     if not txt:
         return []
     out = []
     for name in dict.fromkeys(["name", meta.title_field, *_search_fields(meta)]):
+        if readable is not None and name not in readable:
+            continue
         field = meta.get_field(name) if name else None
         if name == "name" or (field is not None and field.has_column and field.fieldtype in SEARCHABLE_TYPES):
             out.append([name, "like", f"%{txt}%"])
@@ -107,6 +112,8 @@ def search_widget(ctx: Context, args: SearchArgs) -> list[list[Any]]:
         raise errors.DataError(f"Invalid Search Field {key[:60]}")
     if not 0 <= args.page_length <= MAX_PAGE:
         raise errors.DataError(f"page_length must be between 0 and {MAX_PAGE}")
+    trusted = meta.name == "DocType"
+    readable = None if trusted else readable_columns(ctx, meta)
     fields = _result_fields(meta, key)
     if meta.raw.get("show_title_field_in_link") and meta.title_field in meta.all_columns:
         fields.insert(1, f"{meta.title_field} as label")
@@ -114,11 +121,11 @@ def search_widget(ctx: Context, args: SearchArgs) -> list[list[Any]]:
         doctype=meta.name,
         fields=tuple(fields),
         filters=_filters(meta, args.filters),
-        or_filters=_txt_filters(meta, args.txt),
+        or_filters=_txt_filters(meta, args.txt, readable),
         order_by=None,
         start=args.start,
         limit=args.page_length or None,
-        ignore_permissions=meta.name == "DocType",
+        ignore_permissions=trusted,
     )
     plan = plan_list(ctx, list_args)
     table = ctx.site.tables.get(meta)
@@ -129,7 +136,9 @@ def search_widget(ctx: Context, args: SearchArgs) -> list[list[Any]]:
         order += [case((position == 0, 1), else_=0), position]
     order.append(table.c.idx.desc())
     order += [
-        table.c[c].desc() if d == "DESC" else table.c[c].asc() for c, d in meta.default_sort if c in table.c
+        table.c[c].desc() if d == "DESC" else table.c[c].asc()
+        for c, d in meta.default_sort
+        if c in table.c and (readable is None or c in readable)
     ]
     plan.stmt = plan.stmt.order_by(*order)
     rows = run_rows(ctx, plan, as_dict=False)

@@ -18,7 +18,7 @@ from docframe import errors
 from docframe.query import dates
 from docframe.query.filters import Filter, Node
 from docframe.query.operators import Operand, between, condition
-from docframe.query.scope import ColumnRef, Scope, as_text
+from docframe.query.scope import CONDITION, ColumnRef, Scope, as_text
 
 __all__ = ["TREE_OPERATORS", "compile_group", "site_today"]
 
@@ -83,7 +83,7 @@ def _tree(scope: Scope, ref: ColumnRef, f: Filter) -> ColumnElement[bool]:
 
 
 def _filter(scope: Scope, f: Filter) -> ColumnElement[bool] | None:
-    ref = scope.resolve_filter(f.doctype, f.field)
+    ref = scope.field(f.field, CONDITION, f.doctype)
     if ref is None:
         return None
     op, value = f.operator, f.value

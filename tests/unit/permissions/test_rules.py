@@ -1,7 +1,13 @@
-"""Role rules as pure functions over Meta and User (no database): owner rules, levels, bypass."""
+"""Role rules over Meta and User: owner rules, levels, bypass, and refusal without a context.
+
+Every check takes a request context (here a read-only unit of work on the SQLite site for the user
+being judged); a check called without one refuses.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -12,7 +18,35 @@ from docframe.meta.loader import load_meta
 from docframe.meta.schema import Meta
 from docframe.model.document import Document
 from docframe.permissions.fields import LevelAccess, high_fields, level_access
-from docframe.permissions.rules import RoleRights, check_permission, has_permission, role_rights
+from docframe.permissions.rules import RoleRights, check_permission, doc_rights, role_rights
+from docframe.permissions.rules import has_permission as _has_permission
+from docframe.sites import Site
+
+SITE: list[Site] = []
+
+
+@pytest.fixture(autouse=True)
+def _site(sqlite_site: Site) -> Iterator[None]:
+    SITE.append(sqlite_site)
+    yield
+    SITE.pop()
+
+
+@contextmanager
+def as_user(who: User) -> Iterator[Any]:
+    with SITE[-1].unit_of_work(who, write=False) as ctx:
+        yield ctx
+
+
+def has_permission(who: User, meta: Meta, ptype: str = "read", target: Any = None) -> bool:
+    """:func:`~docframe.permissions.rules.has_permission` in a context of ``who``."""
+    with as_user(who) as ctx:
+        return _has_permission(ctx, meta, ptype, target)
+
+
+def rights_of(meta: Meta, who: User) -> RoleRights:
+    with as_user(who) as ctx:
+        return role_rights(ctx, meta, who)
 
 
 def meta_with(perms: list[dict[str, Any]], **options: Any) -> Meta:
@@ -48,7 +82,7 @@ def test_plain_rules_grant_their_rights() -> None:
 def test_owner_only_rules() -> None:
     meta = meta_with([{"role": "Own", "if_owner": 1, "read": 1, "write": 1, "create": 1, "delete": 1}])
     me = user("Own")
-    rights = role_rights(None, meta, me)
+    rights = rights_of(meta, me)
     assert rights == RoleRights(frozenset({"create"}), frozenset({"read", "write", "delete"}))
     assert rights.owner_constraint and rights.doctype_level == {"create", "read"}
     assert has_permission(me, meta, "read") and has_permission(me, meta, "create")
@@ -63,7 +97,7 @@ def test_a_plain_rule_beats_an_owner_rule_for_the_same_right() -> None:
         {"role": "Reader", "read": 1},
     ])  # fmt: skip
     both = user("Own", "Reader")
-    rights = role_rights(None, meta, both)
+    rights = rights_of(meta, both)
     assert rights.full == {"read"} and rights.owner_only == {"write"} and not rights.owner_constraint
     assert has_permission(both, meta, "read", doc(meta, "x"))
     assert not has_permission(both, meta, "write", doc(meta, "x"))
@@ -72,7 +106,8 @@ def test_a_plain_rule_beats_an_owner_rule_for_the_same_right() -> None:
 def test_levels_above_zero_do_not_grant_document_rights() -> None:
     meta = meta_with([{"role": "Clerk", "permlevel": 1, "read": 1, "write": 1}])
     assert not has_permission(user("Clerk"), meta, "read")
-    assert level_access(None, meta, user("Clerk")) == LevelAccess(frozenset({1}), frozenset({1}))
+    with as_user(user("Clerk")) as ctx:
+        assert level_access(ctx, meta, ctx.user) == LevelAccess(frozenset({1}), frozenset({1}))
 
 
 def test_submit_and_import_only_where_the_doctype_allows() -> None:
@@ -89,20 +124,20 @@ def test_only_the_administrator_bypasses() -> None:
     assert has_permission(User.administrator(), meta, "delete")
     manager = user("System Manager")
     assert not has_permission(manager, meta, "read")
-    with pytest.raises(errors.PermissionError) as raised:
-        check_permission(manager, meta, "read", doc(meta, "x"))
+    with as_user(manager) as ctx, pytest.raises(errors.PermissionError) as raised:
+        check_permission(ctx, meta, "read", doc(meta, "x"))
     assert raised.value.messages[0].message == "No permission for Rule Doc D-1"
-    with pytest.raises(errors.PermissionError) as raised:
-        check_permission(manager, meta, "write", doc(meta, "x"))
+    with as_user(manager) as ctx, pytest.raises(errors.PermissionError) as raised:
+        check_permission(ctx, meta, "write", doc(meta, "x"))
     assert "You need the 'write' permission on Rule Doc D-1" in raised.value.messages[0].message
     assert not has_permission(User.guest(), meta, "read")
 
 
 def test_role_rights_are_cached_per_role_set() -> None:
     meta = meta_with([{"role": "Clerk", "read": 1}])
-    first = role_rights(None, meta, user("Clerk"))
-    assert role_rights(None, meta, User("other@example.com", user("Clerk").roles)) is first
-    assert role_rights(None, meta, user("Clerk", "Extra")) is not first
+    first = rights_of(meta, user("Clerk"))
+    assert rights_of(meta, User("other@example.com", user("Clerk").roles)) is first
+    assert rights_of(meta, user("Clerk", "Extra")) is not first
 
 
 def test_high_fields_skip_layout_fields() -> None:
@@ -117,3 +152,16 @@ def test_effective_roles() -> None:
     }  # fmt: skip
     assert effective_roles(["Clerk"], "Website User") == {"Clerk", "All", "Guest"}
     assert "Desk User" in User.administrator().roles and User.guest().roles == {"Guest"}
+
+
+def test_a_check_without_a_context_refuses() -> None:
+    """No ambient fallback: without a context nothing is granted, not even to the Administrator."""
+    meta = meta_with([{"role": "Clerk", "read": 1, "write": 1}])
+    admin, clerk = User.administrator(), user("Clerk")
+    for missing in (None, clerk, admin, object()):
+        assert not _has_permission(missing, meta, "read")  # type: ignore[arg-type]
+        assert not _has_permission(missing, meta, "read", doc(meta, "u@example.com"))  # type: ignore[arg-type]
+        assert doc_rights(missing, meta, doc(meta, "u@example.com"), clerk) == frozenset()  # type: ignore[arg-type]
+        with pytest.raises(errors.PermissionError):
+            check_permission(missing, meta, "read")  # type: ignore[arg-type]
+    assert has_permission(clerk, meta, "read") and has_permission(admin, meta, "delete")

@@ -46,5 +46,5 @@ class DocShare(Document):
             return
         meta = self._target_meta()
         target = persistence.load_doc(self.ctx, meta, self.share_name)
-        if not has_permission(self.ctx.user, meta, "share", target):
+        if not has_permission(self.ctx, meta, "share", target):
             raise errors.PermissionError('You need to have "Share" permission', title="Not Permitted")
