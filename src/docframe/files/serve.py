@@ -21,7 +21,7 @@ from docframe.auth.identity import identity_cache
 from docframe.auth.users import User
 from docframe.files.permissions import may_read_url
 from docframe.files.service import site_storage
-from docframe.files.storage import PRIVATE_PREFIX, PUBLIC_PREFIX
+from docframe.files.storage import PRIVATE_PREFIX, PUBLIC_PREFIX, is_stored_file
 
 if TYPE_CHECKING:
     from docframe.sites import Site, SiteRegistry
@@ -64,7 +64,7 @@ class FileServer:
             path = site_storage(site).path(url)
         except errors.ValidationError:
             return _page(404, "Not Found")
-        if not path.is_file():
+        if not is_stored_file(path):
             return _page(404, "Not Found")
         return _file_response(str(path), url)
 
@@ -100,4 +100,4 @@ class FileServer:
                     return 403
         except errors.FrappeError:
             return 403
-        return 200 if path.is_file() else 404
+        return 200 if is_stored_file(path) else 404
