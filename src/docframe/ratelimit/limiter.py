@@ -6,8 +6,11 @@ it ran, and a request arriving when the budget is spent gets 429 ``TooManyReques
 ``Retry-After``. Every response carries ``X-RateLimit-Limit``/``-Remaining``/``-Reset``/``-Used``.
 
 Per method: ``@rate_limit(key=None, limit=5, seconds=86400, methods="ALL", ip_based=True)`` counts
-calls per client IP and/or a form value in a fixed window; over the limit is 429
-``RateLimitExceededError``.
+calls per client address (the real peer, see :mod:`docframe.http.client_ip`) and/or a form value in
+a fixed window; over the limit is 429 ``RateLimitExceededError``.
+
+Both count in the site's shared counter store (:func:`~docframe.ratelimit.stores.site_counters`:
+Redis, else the database), so every worker sees the same totals.
 """
 
 from __future__ import annotations
