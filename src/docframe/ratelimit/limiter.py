@@ -98,9 +98,9 @@ class SiteLimiter:
             used += self._pending_for(key)
         state = LimitState(self.limit_us, used, int(self.window - now % self.window) or self.window)
         if used > self.limit_us:
-            exc = errors.TooManyRequestsError(text="Too Many Requests")
-            exc.headers = state.headers(rejected=True)
-            raise exc
+            refusal = errors.TooManyRequestsError(text="Too Many Requests")
+            refusal.headers = state.headers(rejected=True)
+            raise refusal
         return state
 
     def _pending_for(self, key: str) -> int:

@@ -195,7 +195,7 @@ def site_counters(site: Site) -> CounterStore:
             else DatabaseStore(site.db.engine, site.tables.framework.counters)
         )
         store = site.cache.setdefault("counters", made)
-    return store  # type: ignore[no-any-return]
+    return store
 
 
 def _site_digest(site: Site) -> str:
