@@ -23,7 +23,8 @@ Locked attempts are refused with :class:`~docframe.errors.SecurityException` (HT
 status) "Your account has been locked and will resume after {T} seconds", after the password was
 checked (the refusal costs the same time whatever the password). Unknown user names are counted like
 real ones, so a lock-out never tells whether an account exists. Counters live in the site's shared
-counter store (Redis, else the database), so every worker sees the same counts.
+counter store (Redis, else the database), so every worker sees the same counts. When that store
+cannot be read, logins are refused with 503 ``ServiceUnavailable`` (fail closed) while lock-out is on.
 """
 
 from __future__ import annotations
@@ -92,8 +93,12 @@ class LoginLockout:
         try:
             return self.store.get(key)
         except StoreUnavailable as exc:
-            log.warning("lock-out counters unavailable, not checking: %s", exc)
-            return 0
+            # Fail closed: logging in without the counters would switch the lock-out off (and a
+            # 401 for a wrong password next to a 503 for the right one would be an oracle).
+            log.error("lock-out counters unavailable, refusing logins: %s", exc)
+            raise errors.ServiceUnavailable(
+                "Logging in is not possible right now. Please try again shortly."
+            ) from None
 
     def check(self, attempt: Attempt, last_address: str | None = None) -> None:
         """Raise :class:`~docframe.errors.SecurityException` when ``attempt`` is locked out."""
