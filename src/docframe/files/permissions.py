@@ -63,7 +63,7 @@ def file_permission(ctx: Context, doc: Any, ptype: str, user: User) -> bool:
     if not doctype or name in (None, "") or not ctx.meta_exists(str(doctype)):
         return False
     meta = ctx.meta(str(doctype))
-    if meta.istable:
+    if meta.istable or (not meta.issingle and not meta.has_table):
         return False
     try:
         target = persistence.load_doc(ctx, meta, name)
@@ -87,7 +87,7 @@ def _attached_clause(ctx: Context, table: Table, user: User, doctype: str) -> Co
     if not ctx.meta_exists(doctype):
         return None
     meta = ctx.meta(doctype)
-    if meta.istable:
+    if meta.istable or (not meta.issingle and not meta.has_table):
         return None
     if meta.issingle:
         return table.c.attached_to_doctype == doctype if has_permission(user, meta, "read") else None
