@@ -18,6 +18,7 @@ not auto-link URLs in Text Editor values.
 from __future__ import annotations
 
 import json
+import threading
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
@@ -59,14 +60,22 @@ ALLOWED_ATTRIBUTES: dict[str, list[str]] = {
 PROTOCOLS = frozenset({"http", "https", "mailto", "cid"})
 _SKIPPED_TYPES = frozenset({"Attach", "Attach Image", "Barcode", "Code", "Password", "JSON"})
 _EMAIL_TYPES = frozenset({"Data", "Small Text", "Text"})
-_CLEANER = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=PROTOCOLS,
-    strip=False,
-    strip_comments=True,
-    css_sanitizer=CSSSanitizer(),
-)
+_LOCAL = threading.local()
+
+
+def _cleaner() -> bleach.Cleaner:
+    """This thread's cleaner (a bleach Cleaner must not be shared between threads)."""
+    cleaner: bleach.Cleaner | None = getattr(_LOCAL, "cleaner", None)
+    if cleaner is None:
+        cleaner = _LOCAL.cleaner = bleach.Cleaner(
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            protocols=PROTOCOLS,
+            strip=False,
+            strip_comments=True,
+            css_sanitizer=CSSSanitizer(),
+        )
+    return cleaner
 
 
 class _TagFinder(HTMLParser):
@@ -108,7 +117,7 @@ def sanitize_html(text: str) -> str:
     """``text`` with disallowed tags escaped, unsafe attributes and URLs removed."""
     if ("<" not in text and ">" not in text) or _is_json_document(text) or not has_html(text):
         return text
-    return str(_CLEANER.clean(text))
+    return str(_cleaner().clean(text))
 
 
 def _skipped(field: DocFieldDef, docstatus: int) -> bool:
