@@ -167,7 +167,7 @@ def _framework_validation(run: Run) -> None:
     validation.check_data_options(ctx, doc)
     validation.check_select(ctx, doc)
     validation.check_non_negative(ctx, doc)
-    sanitize.sanitize_document(doc)
+    sanitize.sanitize_document(doc, run.stored)
     validation.check_length(ctx, doc)
     _sync_autoname_field(doc)
     if run.stored is not None:

@@ -128,15 +128,30 @@ def _skipped(field: DocFieldDef, docstatus: int) -> bool:
     return docstatus == 2 or (docstatus == 1 and not field.allow_on_submit)
 
 
-def sanitize_document(doc: Document) -> None:
-    """Sanitise the HTML of ``doc`` and of its child rows in place."""
+def _stored_rows(stored: Document | None) -> dict[Any, dict[str, Any]]:
+    if stored is None:
+        return {}
+    rows = {(stored.doctype, stored.name): stored._data}
+    for row in stored.all_children():
+        rows[(row.doctype, row.name)] = row._data
+    return rows
+
+
+def sanitize_document(doc: Document, stored: Document | None = None) -> None:
+    """Sanitise the HTML of ``doc`` and of its child rows in place.
+
+    With ``stored`` (the document as it was loaded for this save), a value equal to the stored one
+    was sanitised when it was saved and is not cleaned again.
+    """
     docstatus = int(doc._data.get("docstatus") or 0)
+    before = _stored_rows(stored)
     for row in (doc, *doc.all_children()):
         data = row._data
+        old = before.get((row.doctype, row.name), {})
         for field in row.meta.data_fields:
             value = data.get(field.fieldname)
             if not isinstance(value, str) or ("<" not in value and ">" not in value):
                 continue
-            if _skipped(field, docstatus):
+            if value == old.get(field.fieldname) or _skipped(field, docstatus):
                 continue
             data[field.fieldname] = sanitize_html(value)
