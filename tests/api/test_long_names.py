@@ -16,8 +16,10 @@ LONG = "a" * 300
 
 @pytest.fixture()
 def bare(sites_root: Path) -> TestClient:
-    """A client of the whole sites folder without a site header (the site comes from Host)."""
-    return TestClient(create_app(sites_root), headers={"Accept": "application/json"})
+    """A client of the whole sites folder without a site header (the site comes from Host; no default)."""
+    app = create_app(sites_root)
+    app.state.sites.default_site = None
+    return TestClient(app, headers={"Accept": "application/json"})
 
 
 @pytest.mark.parametrize(

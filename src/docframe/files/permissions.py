@@ -120,8 +120,6 @@ def list_condition(ctx: Context, table: Table, user: User) -> ColumnElement[bool
 def may_read_url(ctx: Context, url: str, *, exclude: Any = None) -> bool:
     """Whether ``ctx.user`` may read some File record (other than ``exclude``) of the stored ``url``."""
     user = ctx.user
-    if user.is_admin:
-        return True
     if user.is_guest and url.startswith(PRIVATE_PREFIX):
         return False
     meta = ctx.meta("File")
@@ -129,6 +127,8 @@ def may_read_url(ctx: Context, url: str, *, exclude: Any = None) -> bool:
     stmt = select(table.c.name).where(table.c.file_url == url, table.c.is_folder == 0)
     if exclude not in (None, ""):
         stmt = stmt.where(table.c.name != exclude)
+    if user.is_admin:
+        return ctx.conn.execute(stmt.limit(1)).first() is not None
     for (name,) in ctx.conn.execute(stmt.limit(50)).all():
         try:
             doc = persistence.load_doc(ctx, meta, name)

@@ -97,7 +97,7 @@ class FileServer:
                     return 403
                 ctx.user = user
                 if not may_read_url(ctx, url):
-                    return 403
+                    return 404 if user.is_admin else 403
         except errors.FrappeError:
             return 403
         return 200 if is_stored_file(path) else 404
