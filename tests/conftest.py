@@ -128,14 +128,18 @@ def api_key_for(site: Site, user: str = "Administrator") -> str:
 
 
 class SiteClient:
-    """An in-process client bound to one site (sends ``X-Frappe-Site-Name``)."""
+    """An in-process client bound to one site (sends ``X-Frappe-Site-Name``); ``peer`` is its socket address."""
 
-    def __init__(self, site: Site, sites_root: Path, auth: str | None = None) -> None:
+    def __init__(
+        self, site: Site, sites_root: Path, auth: str | None = None, peer: str | None = None
+    ) -> None:
         self.site = site
         self.app = create_app(sites_root)
         self.app.state.sites._sites[site.name] = site
         self.http = TestClient(
-            self.app, headers={"X-Frappe-Site-Name": site.name, "Accept": "application/json"}
+            self.app,
+            headers={"X-Frappe-Site-Name": site.name, "Accept": "application/json"},
+            client=(peer or "testclient", 50000),
         )
         if auth:
             self.http.headers["Authorization"] = auth

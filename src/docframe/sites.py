@@ -35,6 +35,9 @@ from docframe.settings import Settings, load_settings, read_json_file
 
 __all__ = ["Site", "SiteRegistry"]
 
+#: The longest site name (bytes): a folder name may be at most 255 bytes on common file systems.
+MAX_SITE_NAME = 255
+
 
 def _zone(name: str | None) -> ZoneInfo | None:
     if not name:
@@ -345,9 +348,9 @@ class SiteRegistry:
         site = self._sites.get(name)
         if site is not None:
             return site
-        path = self.sites_path / name
-        if not name or "/" in name or name.startswith(".") or not (path / "site_config.json").is_file():
-            raise errors.DoesNotExistError(f"Site {name} not found")
+        path = self._site_folder(name)
+        if path is None:
+            raise errors.DoesNotExistError(f"Site {name[:64]} not found")
         with self._lock:
             site = self._sites.get(name)
             if site is None:
@@ -376,17 +379,33 @@ class SiteRegistry:
         now = time.monotonic()
         if checked is not None and now - checked < 5.0:
             return False
-        if (
-            host
-            and "/" not in host
-            and not host.startswith(".")
-            and (self.sites_path / host / "site_config.json").is_file()
-        ):
+        if self._site_folder(host) is not None:
             return True
         if len(self._missing_hosts) > 1000:
             self._missing_hosts.clear()
         self._missing_hosts[host] = now
         return False
+
+    def _site_folder(self, name: str) -> Path | None:
+        """The folder of site ``name`` when it is a plausible folder name holding a site, else ``None``.
+
+        Names come from request headers: anything that is not one plain folder name (empty, a path,
+        hidden, a control character, longer than a file name may be) is no site, without asking the
+        file system (which would fail with "file name too long" on a 300-character header).
+        """
+        if (
+            not name
+            or len(name.encode("utf-8", "surrogatepass")) > MAX_SITE_NAME
+            or name.startswith(".")
+            or any(c in name for c in "/\\")
+            or not name.isprintable()
+        ):
+            return None
+        path = self.sites_path / name
+        try:
+            return path if (path / "site_config.json").is_file() else None
+        except (OSError, ValueError):
+            return None
 
     def close(self) -> None:
         """Dispose every open site's engine."""

@@ -19,7 +19,7 @@ from docframe.auth.sessions import session_manager
 from docframe.auth.settings import auth_settings
 from docframe.auth.users import User
 from docframe.sites import Site
-from tests.conftest import ADMIN_PASSWORD, SiteClient
+from tests.conftest import ADMIN_PASSWORD, SiteClient, api_key_for, make_site
 
 
 def ok(response: Any) -> Any:
@@ -64,11 +64,9 @@ def new_user(
 
 
 def anonymous(admin: SiteClient, sites_root: Path, ip: str | None = None) -> SiteClient:
-    client = SiteClient(admin.site, sites_root)
-    client.http.headers["X-Forwarded-For"] = (
-        ip or f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
-    )
-    return client
+    """A client without credentials connecting from ``ip`` (a random private address by default)."""
+    peer = ip or f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
+    return SiteClient(admin.site, sites_root, peer=peer)
 
 
 def cookies_of(response: Any) -> dict[str, str]:
@@ -337,31 +335,109 @@ def test_malformed_session_cookies_are_guests_never_errors(
 # -- lock-out -----------------------------------------------------------------------------------------
 
 
+def _attempt(client: SiteClient, usr: str, pwd: str, **headers: str) -> Any:
+    return client.post("/api/method/login", json={"usr": usr, "pwd": pwd}, headers=headers)
+
+
+def _addr() -> str:
+    return f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
+
+
 def test_lockout_after_consecutive_failures(admin: SiteClient, sites_root: Path) -> None:
     name, other = new_user(admin), new_user(admin)
     ghost = f"ghost-{secrets.token_hex(4)}@example.com"
-    ip = f"10.99.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
-    clients = [anonymous(admin, sites_root) for _ in range(8)]
-    same_ip = anonymous(admin, sites_root, ip)
-
-    def attempt(client: SiteClient, usr: str, pwd: str) -> Any:
-        return client.post("/api/method/login", json={"usr": usr, "pwd": pwd})
-
+    attacker, ghost_prober = anonymous(admin, sites_root), anonymous(admin, sites_root)
     with system_settings(admin.site, allow_consecutive_login_attempts=2, allow_login_after_fail=4):
-        assert [attempt(c, name, "wrong").status_code for c in clients[:3]] == [401, 401, 401]
-        locked = attempt(clients[3], name, "pw-Secret-1")
+        assert [_attempt(attacker, name, "wrong").status_code for _ in range(3)] == [401, 401, 401]
+        locked = _attempt(attacker, name, "pw-Secret-1")
         assert locked.status_code == 500 and locked.json()["exc_type"] == "SecurityException"
         assert (
             "Your account has been locked and will resume after 4 seconds"
             in locked.json()["_server_messages"]
         )
-        assert [attempt(c, ghost, "x").status_code for c in clients[4:7]] == [401, 401, 401]
-        assert attempt(clients[7], ghost, "x").status_code == 500  # unknown names lock too: no account oracle
-        assert [attempt(same_ip, f"x{i}@example.com", "x").status_code for i in range(3)] == [401, 401, 401]
-        assert attempt(same_ip, other, "pw-Secret-1").status_code == 500  # the IP is locked as well
+        assert _attempt(attacker, other, "pw-Secret-1").status_code == 500  # the address is locked
+        assert [_attempt(ghost_prober, ghost, "x").status_code for _ in range(3)] == [401, 401, 401]
+        assert _attempt(ghost_prober, ghost, "x").status_code == 500  # unknown names lock too: no oracle
+        # The account's owner, from another address, is not locked out by the attacker's failures.
+        assert ok(_attempt(anonymous(admin, sites_root), name, "pw-Secret-1"))["message"] == "Logged In"
         time.sleep(4.2)
-        assert ok(attempt(anonymous(admin, sites_root), name, "pw-Secret-1"))["message"] == "Logged In"
-        assert ok(attempt(same_ip, other, "pw-Secret-1"))["message"] == "Logged In"
+        assert ok(_attempt(attacker, name, "pw-Secret-1"))["message"] == "Logged In"
+
+
+def test_a_made_up_forwarded_for_header_changes_nothing(admin: SiteClient, sites_root: Path) -> None:
+    """Issue 10, finding 6: counted by the socket peer, not by X-Forwarded-For from an untrusted client."""
+    victim = new_user(admin)
+    attacker = anonymous(admin, sites_root)
+    with system_settings(admin.site, allow_consecutive_login_attempts=2, allow_login_after_fail=30):
+        for _ in range(3):
+            response = _attempt(attacker, victim, "guess", **{"X-Forwarded-For": _addr()})
+            assert response.status_code == 401
+        dodged = _attempt(attacker, victim, "pw-Secret-1", **{"X-Forwarded-For": _addr()})
+        assert dodged.status_code == 500 and dodged.json()["exc_type"] == "SecurityException"
+        # The attacker cannot pin the failures on the victim's address either.
+        victim_ip = _addr()
+        framed = anonymous(admin, sites_root)
+        for _ in range(3):
+            _attempt(framed, victim, "guess", **{"X-Forwarded-For": victim_ip})
+        owner = anonymous(admin, sites_root, victim_ip)
+        assert ok(_attempt(owner, victim, "pw-Secret-1"))["message"] == "Logged In"
+        last_ip = ok(admin.get(f"/api/resource/User/{victim}"))["data"]["last_ip"]
+        assert last_ip == victim_ip
+
+
+def test_distributed_guessing_locks_the_account_except_at_its_last_address(
+    admin: SiteClient, sites_root: Path
+) -> None:
+    victim = new_user(admin)
+    home = anonymous(admin, sites_root)
+    with system_settings(admin.site, allow_consecutive_login_attempts=1, allow_login_after_fail=30):
+        assert ok(_attempt(home, victim, "pw-Secret-1"))["message"] == "Logged In"
+        for _ in range(11):  # more than 10 x N, one failure per address
+            assert _attempt(anonymous(admin, sites_root), victim, "guess").status_code == 401
+        elsewhere = _attempt(anonymous(admin, sites_root), victim, "pw-Secret-1")
+        assert elsewhere.status_code == 500 and elsewhere.json()["exc_type"] == "SecurityException"
+        assert ok(_attempt(home, victim, "pw-Secret-1"))["message"] == "Logged In"
+
+
+def test_lockout_counters_are_shared_by_every_worker(admin: SiteClient, sites_root: Path) -> None:
+    """Two processes' worth of state (two Site objects on one site folder) see the same counts."""
+    if admin.site.settings.redis_url:
+        pytest.skip("the site uses Redis")
+    victim = new_user(admin)
+    address = _addr()
+    second_worker = Site.open(admin.site.settings.site_path)
+    try:
+        other = SiteClient(second_worker, sites_root, peer=address)
+        with system_settings(admin.site, allow_consecutive_login_attempts=2, allow_login_after_fail=30):
+            first = anonymous(admin, sites_root, address)
+            assert [_attempt(first, victim, "guess").status_code for _ in range(3)] == [401, 401, 401]
+            locked = _attempt(other, victim, "pw-Secret-1")
+            assert locked.status_code == 500 and locked.json()["exc_type"] == "SecurityException"
+    finally:
+        second_worker.dispose()
+
+
+def test_forwarded_for_is_honoured_from_a_trusted_proxy(sites_root: Path) -> None:
+    site = make_site(
+        sites_root, f"proxied-{secrets.token_hex(3)}.test", "sqlite", {"trusted_proxies": ["192.0.2.10"]}
+    )
+    try:
+        admin = SiteClient(site, sites_root, api_key_for(site))
+        victim = new_user(admin)
+        proxy = SiteClient(site, sites_root, peer="192.0.2.10")
+        with system_settings(site, allow_consecutive_login_attempts=2, allow_login_after_fail=30):
+            for _ in range(3):
+                assert (
+                    _attempt(proxy, victim, "guess", **{"X-Forwarded-For": "203.0.113.5"}).status_code == 401
+                )
+            behind = _attempt(proxy, victim, "pw-Secret-1", **{"X-Forwarded-For": "203.0.113.5"})
+            assert behind.status_code == 500
+            # Another client behind the same proxy is a different address.
+            fine = _attempt(proxy, victim, "pw-Secret-1", **{"X-Forwarded-For": "203.0.113.6"})
+            assert ok(fine)["message"] == "Logged In"
+            assert ok(admin.get(f"/api/resource/User/{victim}"))["data"]["last_ip"] == "203.0.113.6"
+    finally:
+        site.dispose()
 
 
 def test_lockout_is_off_when_attempts_are_zero(admin: SiteClient, sites_root: Path) -> None:
@@ -594,7 +670,7 @@ def test_redis_store_keeps_sessions_out_of_the_database(redis_admin: SiteClient,
 
 
 def test_redis_store_expiry_and_lockout_counters(redis_admin: SiteClient, sites_root: Path) -> None:
-    from docframe.auth.stores import RedisAttemptStore, attempt_store
+    from docframe.ratelimit.stores import RedisStore, site_counters
 
     site = redis_admin.site
     name = new_user(redis_admin)
@@ -608,21 +684,13 @@ def test_redis_store_expiry_and_lockout_counters(redis_admin: SiteClient, sites_
             "message": "pong",
             "session_expired": 1,
         }
-    assert isinstance(attempt_store(site), RedisAttemptStore)
+    assert isinstance(site_counters(site), RedisStore)
     with system_settings(site, allow_consecutive_login_attempts=1, allow_login_after_fail=30):
+        prober = anonymous(redis_admin, sites_root)
         for _ in range(2):
-            assert (
-                anonymous(redis_admin, sites_root)
-                .post("/api/method/login", json={"usr": name, "pwd": "x"})
-                .status_code
-                == 401
-            )
-        assert attempt_store(site).get(f"user:{name}") is not None
-        locked = anonymous(redis_admin, sites_root).post(
-            "/api/method/login", json={"usr": name, "pwd": "pw-Secret-1"}
-        )
+            assert prober.post("/api/method/login", json={"usr": name, "pwd": "x"}).status_code == 401
+        locked = prober.post("/api/method/login", json={"usr": name, "pwd": "pw-Secret-1"})
         assert locked.status_code == 500
-        attempt_store(site).clear(f"user:{name}")
         assert ok(
             anonymous(redis_admin, sites_root).post(
                 "/api/method/login", json={"usr": name, "pwd": "pw-Secret-1"}

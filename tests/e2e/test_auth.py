@@ -41,12 +41,17 @@ def system_settings(site: Site, **values: Any) -> Iterator[None]:
         write(dict.fromkeys(values))
 
 
+def loopback() -> str:
+    """A random loopback address (Linux routes all of 127.0.0.0/8 to the server on 127.0.0.1)."""
+    return f"127.7.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
+
+
 def client(server: str, ip: str | None = None) -> httpx.Client:
-    headers = {
-        "Accept": "application/json",
-        "X-Forwarded-For": ip or f"10.7.{secrets.randbelow(250)}.{secrets.randbelow(250)}",
-    }
-    return httpx.Client(base_url=server, headers=headers, timeout=30)
+    """A client connecting from its own source address ``ip`` (a random loopback address by default)."""
+    transport = httpx.HTTPTransport(local_address=ip or loopback())
+    return httpx.Client(
+        base_url=server, headers={"Accept": "application/json"}, timeout=30, transport=transport
+    )
 
 
 @pytest.fixture()
@@ -131,19 +136,42 @@ def test_api_key_rotation(server: str, admin: httpx.Client) -> None:
 
 def test_lockout(server: str, admin: httpx.Client, sqlite_site: Site) -> None:
     victim, bystander = new_user(admin), new_user(admin)
+    attacker = loopback()
     with system_settings(sqlite_site, allow_consecutive_login_attempts=2, allow_login_after_fail=30):
         for _ in range(3):
-            with client(server) as http:
+            with client(server, attacker) as http:
                 assert http.post("/api/method/login", json={"usr": victim, "pwd": "nope"}).status_code == 401
-        with client(server) as http:
+        with client(server, attacker) as http:
             locked = http.post("/api/method/login", json={"usr": victim, "pwd": "E2e-Secret-9"})
             assert locked.status_code == 500 and locked.json()["exc_type"] == "SecurityException"
             assert "locked and will resume after 30 seconds" in locked.json()["_server_messages"]
             assert "sid" not in http.cookies
+        for name in (bystander, victim):  # from another address both get in
+            with client(server) as http:
+                assert (
+                    http.post("/api/method/login", json={"usr": name, "pwd": "E2e-Secret-9"}).status_code
+                    == 200
+                )
+
+
+def test_a_changing_forwarded_for_header_does_not_dodge_the_lockout(
+    server: str, admin: httpx.Client, sqlite_site: Site
+) -> None:
+    """Issue 10, finding 6, against a real server: the count follows the socket peer."""
+    victim = new_user(admin)
+    attacker = loopback()
+    with system_settings(sqlite_site, allow_consecutive_login_attempts=3, allow_login_after_fail=30):
+        with client(server, attacker) as http:
+            for i in range(4):
+                fake = {"X-Forwarded-For": f"198.51.100.{i + 1}"}
+                response = http.post("/api/method/login", json={"usr": victim, "pwd": "guess"}, headers=fake)
+                assert response.status_code == 401
+            fake = {"X-Forwarded-For": "198.51.100.99"}
+            locked = http.post("/api/method/login", json={"usr": victim, "pwd": "E2e-Secret-9"}, headers=fake)
+            assert locked.status_code == 500 and locked.json()["exc_type"] == "SecurityException"
         with client(server) as http:
             assert (
-                http.post("/api/method/login", json={"usr": bystander, "pwd": "E2e-Secret-9"}).status_code
-                == 200
+                http.post("/api/method/login", json={"usr": victim, "pwd": "E2e-Secret-9"}).status_code == 200
             )
 
 

@@ -104,3 +104,22 @@ def test_html_files_are_downloads(server: str, admin_http: httpx.Client) -> None
     doc = _upload(admin_http, _name("html"), b"<script>alert(1)</script>")
     served = httpx.get(f"{server}{doc['file_url']}")
     assert served.status_code == 200 and served.headers["content-disposition"].startswith("attachment")
+
+
+def test_an_attackers_file_record_does_not_open_a_private_file(
+    server: str, admin_http: httpx.Client, sqlite_site: Site
+) -> None:
+    """Issue 10, finding 1, against a real server: a new File record for another user's private file
+    is refused, and the file is not served to the attacker."""
+    secret = secrets.token_bytes(4096) * 256  # 1 MiB, streamed from disk
+    doc = _upload(admin_http, _name("bin"), secret, is_private="1")
+    email = f"files-{secrets.token_hex(4)}@example.com"
+    assert admin_http.post("/api/resource/User", json={"email": email, "first_name": "A"}).status_code == 200
+    attacker = httpx.Client(base_url=server, headers={"Authorization": api_key_for(sqlite_site, email)})
+    assert attacker.post("/api/resource/File", json={"file_url": doc["file_url"]}).status_code == 403
+    assert attacker.post("/api/method/upload_file", data={"file_url": doc["file_url"]}).status_code == 403
+    assert attacker.get(doc["file_url"]).status_code == 403
+    assert attacker.delete(f"/api/resource/File/{doc['name']}").status_code == 403
+    with admin_http.stream("GET", doc["file_url"]) as served:
+        assert served.status_code == 200 and served.headers["content-length"] == str(len(secret))
+        assert b"".join(served.iter_bytes()) == secret

@@ -3,10 +3,11 @@
 Login runs for ``/api/method/login`` and for ``cmd=login`` at any path, with ``usr`` and ``pwd``
 from the form dict (``usr`` is the user's name or e-mail; also the username or mobile number when
 System Settings allow it). The order is Frappe's: the password is always verified (an unknown user
-verifies a fixed dummy hash, so both cost the same argon2 time), then the lock-out counters of the
-IP and of the user are consulted, then the outcome is counted. Failures are 401
-``AuthenticationError`` with ``message`` in the body; a locked account is Frappe's 500
-``SecurityException``.
+verifies a fixed dummy hash, so both cost the same argon2 time), then the lock-out counters
+(:mod:`docframe.auth.lockout`, keyed on the request's real client address ``ctx.request_ip``) are
+consulted, then the outcome is counted once the request's transaction has ended (so a failure is
+counted although its request rolls back). Failures are 401 ``AuthenticationError`` with ``message``
+in the body; a locked account is Frappe's 500 ``SecurityException``.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from sqlalchemy import func, or_, select, update
 from docframe import errors
 from docframe.auth.backends import AuthState
 from docframe.auth.identity import identity_cache
-from docframe.auth.lockout import LoginAttemptTracker, request_ip
+from docframe.auth.lockout import Attempt, LoginLockout
 from docframe.auth.passwords import check_password
 from docframe.auth.sessions import session_manager
 from docframe.auth.settings import AuthSettings, auth_settings
-from docframe.auth.stores import attempt_store
 from docframe.auth.users import ADMINISTRATOR
+from docframe.ratelimit.stores import site_counters
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -51,7 +52,7 @@ def _find_user(ctx: Context, usr: str, settings: AuthSettings) -> Any:
         matches.append(users.c.username == key)
     stmt = select(
         users.c.name, users.c.enabled, users.c.first_name, users.c.last_name, users.c.user_image,
-        users.c.simultaneous_sessions,
+        users.c.simultaneous_sessions, users.c.last_ip,
     ).where(or_(*matches))  # fmt: skip
     return ctx.conn.execute(stmt.order_by(users.c.name).limit(1)).first()
 
@@ -70,32 +71,26 @@ def _authenticate(ctx: Context, usr: str, pwd: str, settings: AuthSettings, ip: 
     found = _find_user(ctx, usr, settings) if searchable else None
     # An unknown user still costs one auth lookup and one argon2 verification (of a dummy hash).
     valid = check_password(ctx, str(found.name) if found is not None else "", pwd)
-    tracker = LoginAttemptTracker(attempt_store(ctx.site), settings)
-    keys = (f"ip:{ip}", f"user:{(str(found.name) if found is not None else usr.strip()[:MAX_USER]).lower()}")
-    for key in keys:
-        tracker.check(key)
-    if found is None or not valid:
-        for key in keys:
-            tracker.fail(key)
-        raise _fail("Invalid login credentials")
-    if not found.enabled and found.name != ADMINISTRATOR:
-        for key in keys:
-            tracker.fail(key)
-        raise _fail("User disabled or missing")
-    for key in keys:
-        tracker.succeed(key)
+    lockout = LoginLockout(site_counters(ctx.site), settings)
+    account = (str(found.name) if found is not None else usr.strip()[:MAX_USER]).lower()
+    attempt = Attempt(ip, account)
+    lockout.check(attempt, str(found.last_ip) if found is not None and found.last_ip else None)
+    if found is None or not valid or (not found.enabled and found.name != ADMINISTRATOR):
+        # Counted after the request's transaction has ended (it rolls back): the counters keep
+        # their own transactions, which must not wait on this request's locks.
+        ctx.after_rollback.append(lambda: lockout.failed(attempt))
+        raise _fail("Invalid login credentials" if found is None or not valid else "User disabled or missing")
+    ctx.after_commit.append(lambda: lockout.succeeded(attempt))
     return found
 
 
-def login(
-    ctx: Context, form: dict[str, Any], state: AuthState, headers: dict[str, str] | None = None
-) -> dict[str, Any]:
+def login(ctx: Context, form: dict[str, Any], state: AuthState) -> dict[str, Any]:
     """Check ``usr``/``pwd``, start a session, and return Frappe's login body."""
     settings = auth_settings(ctx.site, ctx.conn, fresh=True)
     if settings.disable_user_pass_login:
         raise errors.AuthenticationError("Login with username and password is not allowed.")
     usr, pwd = _credentials(form)
-    ip = request_ip(headers or {})
+    ip = ctx.request_ip
     found = _authenticate(ctx, usr, pwd, settings, ip)
     user = identity_cache(ctx.site).user(ctx, str(found.name))
     if user is None:

@@ -1,12 +1,9 @@
-"""Stores: where sessions and failed-login counters live — the database or Redis.
+"""Stores: where sessions live — the database or Redis — and the shared Redis change counter.
 
-Two small protocols, each with two implementations picked by the site config:
-
-* :class:`SessionStore`: :class:`DatabaseSessionStore` (``tabSessions``, Frappe's table; the
-  default) and :class:`RedisSessionStore` (when the site has ``redis_url``; keys expire with the
-  session).
-* :class:`AttemptStore`: :class:`MemoryAttemptStore` (per process; the default) and
-  :class:`RedisAttemptStore` (shared by every worker).
+:class:`SessionStore` has two implementations picked by the site config: :class:`DatabaseSessionStore`
+(``tabSessions``, Frappe's table; the default) and :class:`RedisSessionStore` (when the site has
+``redis_url``; keys expire with the session). Failed-login counters live in the site's shared
+counter store (:func:`docframe.ratelimit.stores.site_counters`).
 
 Database writes use the request's connection when the request is itself a write (SQLite allows
 one writer at a time, and a write request already holds the lock); otherwise they run in a short
@@ -17,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,15 +31,11 @@ if TYPE_CHECKING:
     from docframe.sites import Site
 
 __all__ = [
-    "AttemptStore",
     "DatabaseSessionStore",
-    "MemoryAttemptStore",
-    "RedisAttemptStore",
     "RedisSessionStore",
     "SessionRecord",
     "SessionStore",
     "SharedEpoch",
-    "attempt_store",
     "redis_client",
     "session_store",
     "shared_epoch",
@@ -231,77 +223,6 @@ class RedisSessionStore:
         return live
 
 
-class AttemptStore(Protocol):
-    """Where failed-login counters live: key -> (first failure time, count)."""
-
-    def get(self, key: str) -> tuple[float, int] | None:
-        """The counter of ``key``."""
-
-    def put(self, key: str, first: float, count: int, ttl: int) -> None:
-        """Replace the counter of ``key`` (kept at least ``ttl`` seconds)."""
-
-    def clear(self, key: str) -> None:
-        """Forget the counter of ``key``."""
-
-
-class MemoryAttemptStore:
-    """Counters in this process's memory."""
-
-    def __init__(self) -> None:
-        self._items: dict[str, tuple[float, int, float]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> tuple[float, int] | None:
-        """The counter, unless it has outlived its ``ttl``."""
-        item = self._items.get(key)
-        if item is None or item[2] < time.time():
-            return None
-        return item[0], item[1]
-
-    def put(self, key: str, first: float, count: int, ttl: int) -> None:
-        """Store the counter."""
-        with self._lock:
-            if len(self._items) > 100_000:
-                now = time.time()
-                self._items = {k: v for k, v in self._items.items() if v[2] >= now}
-            self._items[key] = (first, count, time.time() + max(ttl, 1))
-
-    def clear(self, key: str) -> None:
-        """Drop the counter."""
-        with self._lock:
-            self._items.pop(key, None)
-
-
-class RedisAttemptStore:
-    """Counters in Redis, shared by every worker process."""
-
-    def __init__(self, client: redis.Redis, prefix: str) -> None:
-        self.client = client
-        self.prefix = prefix
-
-    def _key(self, key: str) -> str:
-        return f"{self.prefix}login_failed:{hashlib.sha1(key.encode()).hexdigest()}"
-
-    def get(self, key: str) -> tuple[float, int] | None:
-        """GET the counter."""
-        raw = self.client.get(self._key(key))
-        if raw is None:
-            return None
-        try:
-            first, count = (raw.decode() if isinstance(raw, bytes) else str(raw)).split(":")
-            return float(first), int(count)
-        except ValueError:
-            return None
-
-    def put(self, key: str, first: float, count: int, ttl: int) -> None:
-        """SET the counter with an expiry."""
-        self.client.set(self._key(key), f"{first}:{count}", ex=max(ttl, 1))
-
-    def clear(self, key: str) -> None:
-        """DEL the counter."""
-        self.client.delete(self._key(key))
-
-
 def redis_client(site: Site) -> redis.Redis | None:
     """The site's Redis client when the site config has ``redis_url`` (created once)."""
     url = site.settings.redis_url
@@ -320,18 +241,6 @@ def session_store(site: Site) -> SessionStore:
     if client is not None:
         return RedisSessionStore(client, redis_prefix(site))
     return DatabaseSessionStore(site)
-
-
-def attempt_store(site: Site) -> AttemptStore:
-    """The site's failed-login counter store (created once): Redis when configured, else memory."""
-    store = site.cache.get("login_attempts")
-    if store is None:
-        client = redis_client(site)
-        made: AttemptStore = (
-            RedisAttemptStore(client, redis_prefix(site)) if client is not None else MemoryAttemptStore()
-        )
-        store = site.cache.setdefault("login_attempts", made)
-    return store
 
 
 class SharedEpoch:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -179,6 +181,21 @@ def add_user(
         click.echo(f"Password: {secret}")
 
 
+def _uvicorn_logging(access_log: bool) -> dict[str, Any]:
+    """Uvicorn's logging setup: server messages from WARNING up, and one line per request with ``--access-log``.
+
+    The levels live here rather than in ``log_level``, which would set the access logger to the same
+    level as the server's and so silence it.
+    """
+    import uvicorn.config
+
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["uvicorn"]["level"] = "WARNING"
+    config["loggers"]["uvicorn.error"]["level"] = "WARNING"
+    config["loggers"]["uvicorn.access"]["level"] = "INFO" if access_log else "WARNING"
+    return config
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -200,7 +217,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, site: str | No
     console.print(f"docframe serving {_sites_path(ctx)} on http://{host}:{port} ({workers} worker(s))")
     uvicorn.run(
         "docframe.app:default_app", factory=True, host=host, port=port, workers=workers,
-        loop="uvloop", http="httptools", access_log=access_log, log_level="warning", timeout_graceful_shutdown=10,
+        loop="uvloop", http="httptools", access_log=access_log, log_config=_uvicorn_logging(access_log),
+        log_level=None, timeout_graceful_shutdown=10,
         # X-Forwarded-For is read by docframe itself, from the site's trusted_proxies only.
         proxy_headers=False, server_header=False,
     )  # fmt: skip

@@ -167,7 +167,7 @@ def build_table(meta: Meta, metadata: MetaData) -> Table:
 
 
 class FrameworkTables:
-    """Tables that are not DocTypes: Singles, Series, auth secrets, sessions."""
+    """Tables that are not DocTypes: Singles, Series, auth secrets, sessions, versions, counters."""
 
     def __init__(self, metadata: MetaData) -> None:
         self.singles = Table(
@@ -212,6 +212,16 @@ class FrameworkTables:
             **MYSQL_TABLE_ARGS,
         )  # fmt: skip
 
+        #: Counters with an expiry shared by every worker of the site when there is no Redis:
+        #: failed logins and rate limits (see docframe.ratelimit.stores.DatabaseStore).
+        self.counters = Table(
+            "__Counters", metadata,
+            Column("key", String(VARCHAR_LEN), primary_key=True),
+            Column("count", BigInteger(), nullable=False, server_default="0"),
+            Column("expires", BigInteger(), nullable=False, server_default="0"),
+            **MYSQL_TABLE_ARGS,
+        )  # fmt: skip
+
     def single_value(self, conn: Connection, doctype: str, field: str) -> str | None:
         """One stored value of a Single DocType (None when it was never saved)."""
         singles = self.singles
@@ -221,7 +231,7 @@ class FrameworkTables:
 
     def all(self) -> list[Table]:
         """Every framework table."""
-        return [self.singles, self.series, self.auth, self.sessions, self.versions]
+        return [self.singles, self.series, self.auth, self.sessions, self.versions, self.counters]
 
 
 class TableRegistry:

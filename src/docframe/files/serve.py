@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
@@ -20,8 +19,9 @@ from docframe import errors
 from docframe.auth.backends import RequestCredentials, authenticate
 from docframe.auth.identity import identity_cache
 from docframe.auth.users import User
-from docframe.files.service import may_read_file, site_storage
-from docframe.files.storage import PRIVATE_PREFIX, PUBLIC_PREFIX
+from docframe.files.permissions import may_read_url
+from docframe.files.service import site_storage
+from docframe.files.storage import PRIVATE_PREFIX, PUBLIC_PREFIX, is_stored_file
 
 if TYPE_CHECKING:
     from docframe.sites import Site, SiteRegistry
@@ -64,7 +64,7 @@ class FileServer:
             path = site_storage(site).path(url)
         except errors.ValidationError:
             return _page(404, "Not Found")
-        if not path.is_file():
+        if not is_stored_file(path):
             return _page(404, "Not Found")
         return _file_response(str(path), url)
 
@@ -96,12 +96,8 @@ class FileServer:
                 if user is None:
                     return 403
                 ctx.user = user
-                table = site.tables.get(site.metas.get("File", ctx.conn))
-                rows = ctx.conn.execute(select(table).where(table.c.file_url == url)).mappings().all()
-                if not rows:
+                if not may_read_url(ctx, url):
                     return 404 if user.is_admin else 403
-                if not any(may_read_file(ctx, dict(row)) for row in rows):
-                    return 403
         except errors.FrappeError:
             return 403
-        return 200 if path.is_file() else 404
+        return 200 if is_stored_file(path) else 404

@@ -27,7 +27,7 @@ from docframe import errors
 from docframe.files.storage import Storage, check_file_name, is_local_url, storage_for
 from docframe.model import lifecycle, operations, persistence
 from docframe.model.document import Document
-from docframe.permissions.rules import check_permission, has_permission
+from docframe.permissions.rules import check_permission
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -41,7 +41,6 @@ __all__ = [
     "decode_content",
     "ensure_folder",
     "max_file_size",
-    "may_read_file",
     "release_after_commit",
     "site_storage",
     "store_content",
@@ -228,28 +227,6 @@ def ensure_folder(ctx: Context, name: str) -> None:
 # -- permissions ---------------------------------------------------------------------------------
 
 
-def may_read_file(ctx: Context, row: dict[str, Any]) -> bool:
-    """Frappe's File rule: public files, the owner's files, or files of a document the user may read."""
-    user = ctx.user
-    if user.is_admin or not _cint(row.get("is_private")):
-        return True
-    if user.is_guest:
-        return False
-    if not has_permission(ctx, ctx.meta("File"), "read"):
-        return False
-    if row.get("owner") == user.name:
-        return True
-    doctype, name = row.get("attached_to_doctype"), row.get("attached_to_name")
-    if not doctype or not name or not ctx.meta_exists(str(doctype)):
-        return False
-    meta = ctx.meta(str(doctype))
-    try:
-        target = persistence.load_doc(ctx, meta, name)
-    except errors.DoesNotExistError:
-        return False
-    return has_permission(ctx, meta, "read", target)
-
-
 def _check_uploader(ctx: Context, file_name: str | None, has_content: bool) -> bool:
     """Who may upload; returns whether permissions are to be ignored (Guest uploads)."""
     user = ctx.user
@@ -279,8 +256,6 @@ def _check_target(ctx: Context, doctype: Any, docname: Any) -> None:
 
 def _library_file(ctx: Context, name: Any) -> dict[str, Any]:
     source = operations.get_document(ctx, "File", name)
-    if not may_read_file(ctx, source.values()):
-        raise errors.PermissionError(f"No permission for File {name}", title="Not Permitted")
     return {"is_private": source.is_private, "file_url": source.file_url, "file_name": source.file_name}
 
 

@@ -24,11 +24,14 @@ __all__ = [
     "Storage",
     "check_file_name",
     "is_local_url",
+    "is_stored_file",
     "storage_for",
 ]
 
 PUBLIC_PREFIX = "/files/"
 PRIVATE_PREFIX = "/private/files/"
+#: The longest file name most file systems store (bytes).
+MAX_NAME_BYTES = 255
 
 
 def check_file_name(name: str) -> str:
@@ -38,9 +41,27 @@ def check_file_name(name: str) -> str:
     clean = name.strip()
     if not clean or clean in (".", "..") or "/" in clean or "\\" in clean or "\x00" in clean:
         raise errors.ValidationError(f"Invalid file name: {name!r} (no paths, '..' or separators allowed)")
-    if len(clean) > 140:
+    if len(clean) > 140 or len(clean.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES - 16:
         raise errors.ValidationError("File name is too long (at most 140 characters)")
     return clean
+
+
+def _bad_part(part: str) -> bool:
+    """A path segment that can never name a stored file (empty, dots, separators, NUL, too long)."""
+    return (
+        part in ("", ".", "..")
+        or "\\" in part
+        or "\x00" in part
+        or len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES
+    )
+
+
+def is_stored_file(path: Path) -> bool:
+    """Whether ``path`` is a regular file (``False`` when the file system refuses to look)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def is_local_url(url: str | None) -> bool:
@@ -89,9 +110,14 @@ class LocalStorage:
             raise errors.ValidationError("URL must start with http:// or https://", title="Invalid URL")
         root = self._root(private)
         parts = rest.split("/")
-        if not rest or any(p in ("", ".", "..") or "\\" in p or "\x00" in p for p in parts):
-            raise errors.ValidationError(f"Cannot access file path {url}", title="Invalid File URL")
-        full = (root / Path(*parts)).resolve()
+        if not rest or any(_bad_part(p) for p in parts):
+            raise errors.ValidationError(f"Cannot access file path {url[:200]}", title="Invalid File URL")
+        try:
+            full = (root / Path(*parts)).resolve()
+        except (OSError, ValueError):
+            raise errors.ValidationError(
+                f"Cannot access file path {url[:200]}", title="Invalid File URL"
+            ) from None
         if not full.is_relative_to(root):
             raise errors.ValidationError(f"Cannot access file path {url}", title="Invalid File URL")
         return full
@@ -114,7 +140,7 @@ class LocalStorage:
 
     def exists(self, url: str) -> bool:
         """Whether ``url`` is stored."""
-        return self.path(url).is_file()
+        return is_stored_file(self.path(url))
 
     def read(self, url: str) -> bytes:
         """The bytes of ``url``."""

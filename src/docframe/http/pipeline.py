@@ -48,6 +48,7 @@ from docframe.http.forms import form_from_parts, is_json_content
 from docframe.http.request_log import request_log
 from docframe.logs import new_request_id, request_fields
 from docframe.ratelimit.limiter import SiteLimiter
+from docframe.ratelimit.stores import site_counters
 from docframe.sites import Site, SiteRegistry
 
 __all__ = ["Pipeline"]
@@ -246,7 +247,7 @@ class Pipeline:
                     files=incoming.files,
                 )
                 if target.login:
-                    reply = Reply(extra=login_module.login(ctx, incoming.form, state, incoming.headers))
+                    reply = Reply(extra=login_module.login(ctx, incoming.form, state))
                 else:
                     reply = target.call(req)
                 messages = list(ctx.messages)
@@ -355,7 +356,7 @@ def site_limiter(site: Site) -> SiteLimiter:
     """The site's site-wide rate limiter (built on first use)."""
     limiter = site.cache.get("site_limiter")
     if limiter is None:
-        limiter = site.cache.setdefault("site_limiter", SiteLimiter(site.settings))
+        limiter = site.cache.setdefault("site_limiter", SiteLimiter(site.settings, site_counters(site)))
     return limiter  # type: ignore[no-any-return]
 
 

@@ -67,16 +67,9 @@ def insert_doc(ctx: Context, doc: Any) -> Document:
     meta = operations.read_meta(ctx, doctype)
     if not meta.istable:
         return operations.create_document(ctx, doctype, _body(doc))
-    parent, parenttype, parentfield = doc.get("parent"), doc.get("parenttype"), doc.get("parentfield")
-    if not (parent and parenttype and parentfield):
-        raise errors.ValidationError(
-            "Parenttype, Parent and Parentfield are required to insert a child record"
-        )
-    parent_doc = operations.get_document(ctx, str(parenttype), parent, ptype="write", for_update=True)
-    if parentfield not in {f.fieldname for f in parent_doc.meta.table_fields}:
-        raise errors.DataError(f"{parentfield} is not a table of {parenttype}")
+    parent_doc, fieldname = operations.child_insert_target(ctx, meta, doc)
     row = {k: v for k, v in _body(doc).items() if k not in ("name", *CHILD_FIELDS)}
-    parent_doc.append(str(parentfield), row)
+    parent_doc.append(fieldname, row)
     return lifecycle.save(ctx, parent_doc)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from docframe import errors
 from docframe.auth.passwords import store_password_fields
 from docframe.meta.schema import Meta
-from docframe.model import naming, persistence, validation, versions
+from docframe.model import naming, persistence, sanitize, validation, versions
 from docframe.model.document import Document
 from docframe.permissions.fields import reset_unwritable
 from docframe.permissions.rules import check_permission
@@ -167,6 +167,7 @@ def _framework_validation(run: Run) -> None:
     validation.check_data_options(ctx, doc)
     validation.check_select(ctx, doc)
     validation.check_non_negative(ctx, doc)
+    sanitize.sanitize_document(doc, run.stored)
     validation.check_length(ctx, doc)
     _sync_autoname_field(doc)
     if run.stored is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -258,10 +259,24 @@ def validate_name(doc: Document, name: Any) -> Any:
         raise errors.NameError(f"Name of {meta.name} cannot be {name}")
     if "<" in name or ">" in name:
         raise errors.NameError("Name cannot contain special characters like '<', '>'")
-    if "\x00" in name:
-        raise errors.NameError("Name cannot contain NUL characters")
+    check_name_characters(name)
     _check_length(meta.name, name)
     return name
+
+
+def check_name_characters(name: str) -> None:
+    """417 for a name holding a control character (C0, DEL or C1, such as a newline or a tab).
+
+    Such a name could be stored but never reached by URL (routes stop at a newline), and it would
+    look like a different name in logs and lists; docframe refuses it on every path that names a
+    document (Frappe accepts it).
+    """
+    if not name.isprintable():
+        bad = next((c for c in name if unicodedata.category(c) == "Cc"), None)
+        if bad is not None:
+            raise errors.ValidationError(
+                f"Name cannot contain control characters (found U+{ord(bad):04X})", title="Invalid Name"
+            )
 
 
 def _check_length(doctype: str, name: str) -> None:
@@ -408,8 +423,7 @@ def _keep_given_name(ctx: Context, doc: Document) -> None:
         set_counter_at_least(ctx, _autoincrement_key(doc.doctype), name)
     elif isinstance(name, str):
         _check_length(doc.doctype, name)
-        if "\x00" in name:
-            raise errors.NameError("Name cannot contain NUL characters")
+        check_name_characters(name)
 
 
 def _as_sequence_number(name: Any) -> int:

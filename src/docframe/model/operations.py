@@ -12,13 +12,14 @@ from docframe import errors
 from docframe.meta.schema import Meta
 from docframe.model import lifecycle, persistence
 from docframe.model.document import Document
-from docframe.permissions.fields import mask_for_read
+from docframe.permissions.fields import level_access, mask_for_read
 from docframe.permissions.rules import check_permission, has_permission
 
 if TYPE_CHECKING:
     from docframe.context import Context
 
 __all__ = [
+    "child_insert_target",
     "copy_document",
     "create_document",
     "delete_document",
@@ -129,17 +130,38 @@ def _strict_update(ctx: Context, doc: Document, body: dict[str, Any]) -> None:
         raise errors.DataError(f"Unknown field(s) for {doc.doctype}: {', '.join(sorted(unknown)[:10])}")
 
 
-def _insert_child(ctx: Context, meta: Meta, body: dict[str, Any]) -> Document:
+def child_insert_target(ctx: Context, meta: Meta, body: dict[str, Any]) -> tuple[Document, str]:
+    """The parent document (loaded for writing) and table field a new child row of ``meta`` goes to.
+
+    417 without ``parent``/``parenttype``/``parentfield``; 403 unless the user may write the parent
+    and the table's permission level (Frappe's child permission: otherwise the row would be dropped
+    on save and a row that was never stored would be answered).
+    """
     parent, parenttype, parentfield = body.get("parent"), body.get("parenttype"), body.get("parentfield")
     if not (parent and parenttype and parentfield):
         raise errors.ValidationError(
             "Parenttype, Parent and Parentfield are required to insert a child record"
         )
     parent_doc = get_document(ctx, str(parenttype), parent, ptype="write", for_update=True)
-    if parentfield not in {f.fieldname for f in parent_doc.meta.table_fields}:
-        raise errors.DataError(f"{parentfield} is not a table of {parenttype}")
+    field = next((f for f in parent_doc.meta.table_fields if f.fieldname == parentfield), None)
+    if field is None or field.options != meta.name:
+        raise errors.DataError(f"{parentfield} is not a table of {meta.name} in {parenttype}")
+    user = ctx.user
+    if (
+        field.permlevel
+        and not user.is_admin
+        and field.permlevel not in level_access(ctx, parent_doc.meta, user).write
+    ):
+        raise errors.PermissionError(
+            f"Insufficient Permission for {meta.name}", title="Not Permitted", doctype=meta.name
+        )
+    return parent_doc, field.fieldname
+
+
+def _insert_child(ctx: Context, meta: Meta, body: dict[str, Any]) -> Document:
+    parent_doc, fieldname = child_insert_target(ctx, meta, body)
     row = parent_doc.append(
-        str(parentfield), {k: v for k, v in body.items() if k not in ("parent", "parenttype", "parentfield")}
+        fieldname, {k: v for k, v in body.items() if k not in ("parent", "parenttype", "parentfield")}
     )
     lifecycle.save(ctx, parent_doc)
     return row

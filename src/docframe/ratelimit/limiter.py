@@ -6,8 +6,11 @@ it ran, and a request arriving when the budget is spent gets 429 ``TooManyReques
 ``Retry-After``. Every response carries ``X-RateLimit-Limit``/``-Remaining``/``-Reset``/``-Used``.
 
 Per method: ``@rate_limit(key=None, limit=5, seconds=86400, methods="ALL", ip_based=True)`` counts
-calls per client IP and/or a form value in a fixed window; over the limit is 429
-``RateLimitExceededError``.
+calls per client address (the real peer, see :mod:`docframe.http.client_ip`) and/or a form value in
+a fixed window; over the limit is 429 ``RateLimitExceededError``.
+
+Both count in the site's shared counter store (:func:`~docframe.ratelimit.stores.site_counters`:
+Redis, else the database), so every worker sees the same totals.
 """
 
 from __future__ import annotations
@@ -22,10 +25,10 @@ from typing import Any, TypeVar
 
 from docframe import errors
 from docframe.context import get_current
-from docframe.ratelimit.stores import CounterStore, MemoryStore, RedisStore, StoreUnavailable
+from docframe.ratelimit.stores import CounterStore, DatabaseStore, StoreUnavailable, site_counters
 from docframe.settings import Settings
 
-__all__ = ["LimitState", "SiteLimiter", "rate_limit", "store_for"]
+__all__ = ["LimitState", "SiteLimiter", "rate_limit"]
 
 log = logging.getLogger("docframe.ratelimit")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,21 +36,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 FRESH_SECONDS = 0.5
 #: How often a process adds its summed request durations to the shared store.
 FLUSH_SECONDS = 0.1
-_STORES: dict[str, CounterStore] = {}
-
-
-def store_for(settings: Settings) -> CounterStore:
-    """The counter store of a site: Redis when ``redis_url`` is set, else this process's memory."""
-    key = settings.redis_url or f"memory:{settings.site_name}"
-    store = _STORES.get(key)
-    if store is None:
-        store = (
-            RedisStore(settings.redis_url, f"docframe:{settings.site_name}:")
-            if settings.redis_url
-            else MemoryStore()
-        )
-        _STORES[key] = store
-    return store
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +62,13 @@ class LimitState:
 class SiteLimiter:
     """The site-wide server-time budget."""
 
-    def __init__(self, settings: Settings, store: CounterStore | None = None) -> None:
+    def __init__(self, settings: Settings, store: CounterStore) -> None:
         config = settings.raw.get("rate_limit") or {}
         self.enabled = isinstance(config, dict) and bool(config.get("limit")) and bool(config.get("window"))
         self.limit_us = int(float(config.get("limit", 0)) * 1_000_000) if self.enabled else 0
         self.window = int(config.get("window", 0)) if self.enabled else 0
         self.site = settings.site_name
-        self.store = store or store_for(settings)
+        self.store = store
         #: (window key, total, monotonic time) returned by this process's last flush.
         self._last: tuple[str, int, float] | None = None
         #: Durations recorded but not yet added to the store: (window key, microseconds, since).
@@ -110,9 +98,9 @@ class SiteLimiter:
             used += self._pending_for(key)
         state = LimitState(self.limit_us, used, int(self.window - now % self.window) or self.window)
         if used > self.limit_us:
-            exc = errors.TooManyRequestsError(text="Too Many Requests")
-            exc.headers = state.headers(rejected=True)
-            raise exc
+            refusal = errors.TooManyRequestsError(text="Too Many Requests")
+            refusal.headers = state.headers(rejected=True)
+            raise refusal
         return state
 
     def _pending_for(self, key: str) -> int:
@@ -180,8 +168,13 @@ def rate_limit(
                 raise errors.ValidationError("Either key or IP flag is required.")
             allowed = limit() if callable(limit) else limit
             counter = f"rl:{func.__module__}.{func.__qualname__}:{identity}"
+            store = site_counters(ctx.site)
             try:
-                count = store_for(ctx.site.settings).add(counter, 1, seconds)
+                if isinstance(store, DatabaseStore) and ctx.writable and ctx.site.db.dialect.name == "sqlite":
+                    # A SQLite write request holds the write lock: count inside its transaction.
+                    count = store.add_on(ctx.conn, counter, 1, seconds)
+                else:
+                    count = store.add(counter, 1, seconds)
             except StoreUnavailable as exc:
                 log.warning("rate-limit store unavailable, not limiting %s: %s", func.__qualname__, exc)
                 return func(*args, **kwargs)

@@ -1,20 +1,36 @@
-"""Counter stores: where rate-limit counters live, behind one small protocol.
+"""Counter stores: where rate-limit and failed-login counters live, behind one small protocol.
 
-``MemoryStore`` serves one process (the embedded default); ``RedisStore`` is shared by every worker
-of a site when ``redis_url`` is configured. Counters expire with their window. A Redis outage raises
-:class:`StoreUnavailable`; the limiter then lets the request through and reports it (fail open, so an
-outage never blocks a site and never corrupts a counter).
+A counter is created with an expiry (``ttl`` seconds) by its first ``add``; later adds count up until
+it expires (a fixed window that starts with the first event). Every worker of a site shares them:
+:class:`RedisStore` when the site has ``redis_url``, else :class:`DatabaseStore` (the framework
+table ``__Counters``, each change in a short transaction of its own). :class:`MemoryStore` serves one
+process and is only for tests and tools. An unreachable store raises :class:`StoreUnavailable`; the
+callers then let the request through and log it (fail open, so an outage never blocks a site).
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import threading
 import time
-from typing import Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 import redis
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-__all__ = ["CounterStore", "MemoryStore", "RedisStore", "StoreUnavailable"]
+if TYPE_CHECKING:
+    from docframe.sites import Site
+
+__all__ = ["CounterStore", "DatabaseStore", "MemoryStore", "RedisStore", "StoreUnavailable", "site_counters"]
+
+#: One add in this many also removes the expired counters.
+PURGE_ONE_IN = 500
+#: Keys longer than this are stored as a digest (the key column is a varchar(140)).
+MAX_KEY = 120
 
 
 class StoreUnavailable(Exception):
@@ -29,6 +45,9 @@ class CounterStore(Protocol):
 
     def get(self, key: str) -> int:
         """The current value (0 when absent or expired)."""
+
+    def clear(self, key: str) -> None:
+        """Forget ``key``."""
 
 
 class MemoryStore:
@@ -54,6 +73,10 @@ class MemoryStore:
         now = time.monotonic()
         value, expires = self._values.get(key, (0, now))
         return value if expires > now else 0
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._values.pop(key, None)
 
 
 class RedisStore:
@@ -81,3 +104,99 @@ class RedisStore:
         except self._errors as exc:
             raise StoreUnavailable(str(exc)) from exc
         return int(value or 0)
+
+    def clear(self, key: str) -> None:
+        try:
+            self._redis.delete(self._prefix + key)
+        except self._errors as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+
+def _stored_key(key: str) -> str:
+    if len(key) <= MAX_KEY:
+        return key
+    return key[:40] + ":" + hashlib.sha256(key.encode()).hexdigest()
+
+
+class DatabaseStore:
+    """Counters as rows of ``__Counters`` (key, count, expiry in epoch milliseconds).
+
+    Each change runs in a transaction of its own (a write transaction on SQLite), so counts survive
+    the rollback of the request that made them; :meth:`add_on` counts inside a given transaction
+    instead (for a SQLite request that already holds the write lock).
+    """
+
+    def __init__(self, engine: Engine, table: Table) -> None:
+        self.engine = engine
+        self.table = table
+
+    def _run(self, work: Callable[[Connection], int]) -> int:
+        try:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(docframe_write=True)
+                with conn.begin():
+                    return work(conn)
+        except SQLAlchemyError as exc:
+            raise StoreUnavailable(str(exc).splitlines()[0]) from exc
+
+    def add(self, key: str, amount: int, ttl: int) -> int:
+        return self._run(lambda conn: self.add_on(conn, key, amount, ttl))
+
+    def add_on(self, conn: Connection, key: str, amount: int, ttl: int) -> int:
+        """:meth:`add` inside the transaction of ``conn``."""
+        t, stored, now = self.table, _stored_key(key), _now_ms()
+        if secrets.randbelow(PURGE_ONE_IN) == 0:
+            conn.execute(delete(t).where(t.c.expires <= now))
+        live = (t.c.key == stored, t.c.expires > now)
+        if conn.execute(update(t).where(*live).values(count=t.c.count + amount)).rowcount:
+            return int(conn.execute(select(t.c.count).where(t.c.key == stored)).scalar() or 0)
+        conn.execute(delete(t).where(t.c.key == stored))
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(t).values(key=stored, count=amount, expires=now + max(ttl, 1) * 1000))
+        except IntegrityError:  # created meanwhile by another worker
+            conn.execute(update(t).where(t.c.key == stored).values(count=t.c.count + amount))
+            return int(conn.execute(select(t.c.count).where(t.c.key == stored)).scalar() or 0)
+        return amount
+
+    def get(self, key: str) -> int:
+        t = self.table
+        stmt = select(t.c.count).where(t.c.key == _stored_key(key), t.c.expires > _now_ms())
+        try:
+            with self.engine.connect() as conn:
+                value = conn.execute(stmt).scalar()
+                conn.rollback()
+        except SQLAlchemyError as exc:
+            raise StoreUnavailable(str(exc).splitlines()[0]) from exc
+        return int(value or 0)
+
+    def clear(self, key: str) -> None:
+        t = self.table
+        self._run(lambda conn: conn.execute(delete(t).where(t.c.key == _stored_key(key))).rowcount)
+
+    def purge(self) -> int:
+        """Remove expired counters; returns how many."""
+        t = self.table
+        return self._run(lambda conn: conn.execute(delete(t).where(t.c.expires <= _now_ms())).rowcount)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def site_counters(site: Site) -> CounterStore:
+    """The counter store shared by every worker of ``site``: Redis when configured, else the database."""
+    store = site.cache.get("counters")
+    if store is None:
+        url = site.settings.redis_url
+        made: CounterStore = (
+            RedisStore(url, f"docframe:{site.name}:{_site_digest(site)}:")
+            if url
+            else DatabaseStore(site.db.engine, site.tables.framework.counters)
+        )
+        store = site.cache.setdefault("counters", made)
+    return store
+
+
+def _site_digest(site: Site) -> str:
+    return hashlib.sha1(site.settings.db_url.encode()).hexdigest()[:10]

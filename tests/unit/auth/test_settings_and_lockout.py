@@ -1,17 +1,20 @@
-"""System Settings parsing, the lock-out tracker and the failed-login counter stores."""
+"""System Settings parsing and the lock-out policy on each counter store (memory, Redis, database)."""
 
 from __future__ import annotations
 
 import secrets
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import MetaData, create_engine
 
 from docframe import errors
-from docframe.auth.lockout import LoginAttemptTracker, request_ip
+from docframe.auth.lockout import Attempt, LoginLockout
 from docframe.auth.settings import AuthSettings, parse_expiry
-from docframe.auth.stores import AttemptStore, MemoryAttemptStore, RedisAttemptStore
+from docframe.db.tables import FrameworkTables
+from docframe.ratelimit.stores import CounterStore, DatabaseStore, MemoryStore, RedisStore
 
 
 @pytest.mark.parametrize(
@@ -47,41 +50,51 @@ def test_settings_fall_back_to_defaults() -> None:
     assert settings.session_expiry == timedelta(hours=240)
 
 
-def test_request_ip() -> None:
-    assert request_ip({"x-forwarded-for": "1.2.3.4, 10.0.0.1"}) == "1.2.3.4"
-    assert request_ip({"remote_addr": "5.6.7.8"}) == "5.6.7.8"
-    assert request_ip({}) == "127.0.0.1"
-    assert len(request_ip({"x-forwarded-for": "x" * 1000})) == 64
-
-
-def _tracker(store: AttemptStore, attempts: int = 2, interval: int = 2) -> LoginAttemptTracker:
-    return LoginAttemptTracker(
+def _lockout(store: CounterStore, attempts: int = 2, interval: int = 2) -> LoginLockout:
+    return LoginLockout(
         store, AuthSettings(allow_consecutive_login_attempts=attempts, allow_login_after_fail=interval)
     )
 
 
-def _exercise(store: AttemptStore) -> None:
-    tracker, key = _tracker(store), f"user:{secrets.token_hex(4)}"
+def _locked(lockout: LoginLockout, attempt: Attempt, last: str | None = None) -> bool:
+    try:
+        lockout.check(attempt, last)
+    except errors.SecurityException as exc:
+        assert exc.messages[0].message.startswith("Your account has been locked and will resume after")
+        return True
+    return False
+
+
+def _exercise(store: CounterStore) -> None:
+    lockout = _lockout(store)
+    user = f"u-{secrets.token_hex(4)}"
+    attacker, victim, other = (f"10.1.{secrets.randbelow(200)}.{i}" for i in (1, 2, 3))
     for _ in range(3):
-        tracker.check(key)
-        tracker.fail(key)
-    with pytest.raises(errors.SecurityException) as raised:
-        tracker.check(key)
-    assert raised.value.messages[0].message == "Your account has been locked and will resume after 2 seconds"
-    tracker.succeed(key)
-    tracker.check(key)
-    tracker.fail(key)
-    assert store.get(key) is not None and store.get(key)[1] == 1  # type: ignore[index]
+        assert not _locked(lockout, Attempt(attacker, user))
+        lockout.failed(Attempt(attacker, user))
+    assert _locked(lockout, Attempt(attacker, user))  # this account from this address
+    assert _locked(lockout, Attempt(attacker, f"{user}-else"))  # anything from this address
+    assert not _locked(lockout, Attempt(victim, user))  # the owner from elsewhere is not locked out
+    lockout.succeeded(Attempt(victim, user))
+    assert _locked(lockout, Attempt(attacker, user))  # a success elsewhere does not unlock the attacker
     time.sleep(2.1)
-    tracker.fail(key)  # outside the interval the count starts again
-    assert store.get(key)[1] == 1  # type: ignore[index]
+    assert not _locked(lockout, Attempt(attacker, user))  # the count lasts the interval
+    # Distributed guessing: more than 10 x N failures from many addresses lock the account,
+    # except from the address it last logged in from.
+    lockout, user = _lockout(store, interval=60), f"{user}-2"
+    for i in range(21):
+        lockout.failed(Attempt(f"10.2.{i}.1", user))
+    assert _locked(lockout, Attempt(other, user))
+    assert not _locked(lockout, Attempt(victim, user), last=victim)
+    store.clear(Attempt(other, user).account_key)
+    assert not _locked(lockout, Attempt(other, user))
 
 
-def test_memory_store_tracker() -> None:
-    _exercise(MemoryAttemptStore())
+def test_memory_counters_lockout() -> None:
+    _exercise(MemoryStore())
 
 
-def test_redis_store_tracker() -> None:
+def test_redis_counters_lockout() -> None:
     import redis
 
     client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
@@ -89,13 +102,21 @@ def test_redis_store_tracker() -> None:
         client.ping()
     except redis.ConnectionError:
         pytest.skip("redis on 127.0.0.1:6379 is unreachable")
-    _exercise(RedisAttemptStore(client, f"dftest:{secrets.token_hex(4)}:"))
+    _exercise(RedisStore("redis://127.0.0.1:6379/0", f"dftest:{secrets.token_hex(4)}:"))
 
 
-def test_disabled_tracker_never_locks() -> None:
-    store = MemoryAttemptStore()
-    tracker = _tracker(store, attempts=0)
+def test_database_counters_lockout(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'counters.db'}")
+    table = FrameworkTables(MetaData()).counters
+    table.create(engine)
+    _exercise(DatabaseStore(engine, table))
+    engine.dispose()
+
+
+def test_disabled_lockout_never_locks() -> None:
+    store = MemoryStore()
+    lockout = _lockout(store, attempts=0)
     for _ in range(20):
-        tracker.fail("k")
-    tracker.check("k")
-    assert store.get("k") is None
+        lockout.failed(Attempt("10.0.0.1", "k"))
+    lockout.check(Attempt("10.0.0.1", "k"))
+    assert store.get(Attempt("10.0.0.1", "k").address_key) == 0

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import MetaData, create_engine
 
 from docframe import errors
+from docframe.db.tables import FrameworkTables
 from docframe.ratelimit.limiter import SiteLimiter
-from docframe.ratelimit.stores import CounterStore, MemoryStore, RedisStore, StoreUnavailable
+from docframe.ratelimit.stores import CounterStore, DatabaseStore, MemoryStore, RedisStore, StoreUnavailable
 from docframe.settings import Settings
 from tests.conftest import _port_open
 
@@ -33,9 +36,32 @@ def _redis_store() -> RedisStore:
     return RedisStore("redis://127.0.0.1:6379/0", f"dftest:{secrets.token_hex(4)}:")
 
 
-@pytest.fixture(params=["memory", "redis"])
-def store(request: pytest.FixtureRequest) -> CounterStore:
+def _database_store(root: Path) -> DatabaseStore:
+    engine = create_engine(f"sqlite:///{root / 'counters.db'}")
+    table = FrameworkTables(MetaData()).counters
+    table.create(engine)
+    return DatabaseStore(engine, table)
+
+
+@pytest.fixture(params=["memory", "redis", "database"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> CounterStore:
+    if request.param == "database":
+        return _database_store(tmp_path)
     return MemoryStore() if request.param == "memory" else _redis_store()
+
+
+def test_database_counters_expire_clear_and_survive_another_engine(tmp_path: Path) -> None:
+    store = _database_store(tmp_path)
+    assert store.add("k", 2, 1) == 2 and store.add("k", 3, 1) == 5
+    other = DatabaseStore(create_engine(f"sqlite:///{tmp_path / 'counters.db'}"), store.table)
+    assert other.get("k") == 5 and other.add("k", 1, 1) == 6  # another worker sees and adds to it
+    long_key = "x" * 500
+    assert store.add(long_key, 1, 60) == 1 and other.get(long_key) == 1
+    store.clear("k")
+    assert other.get("k") == 0
+    assert store.add("short", 1, 1) == 1
+    time.sleep(1.1)
+    assert store.get("short") == 0 and store.add("short", 4, 60) == 4  # a new window starts
 
 
 def test_counters_add_up_and_are_separate(store: CounterStore) -> None:

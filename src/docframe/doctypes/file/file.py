@@ -1,5 +1,10 @@
 """File controller: names folders by path, stores uploaded bytes, removes stored files on delete.
 
+Permissions are Frappe's File rules (:mod:`docframe.files.permissions`): private files are open
+to their owner and to users of the document they are attached to, lists show only what the user
+could open, and a File record cannot be made for (or re-pointed at) a private file the user could
+not already read.
+
 A new File gets its bytes from ``flags.extra["content"]`` (set by the upload service), or refers
 to a remote ``http(s)://`` URL, or to a file already stored under ``/files/`` or
 ``/private/files/``. Folders (``is_folder``) are named by their path (``Home/Attachments``).
@@ -10,20 +15,40 @@ still hold files.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.sql import ColumnElement
 
 from docframe import errors
-from docframe.files import service
+from docframe.auth.users import User
+from docframe.files import permissions, service
 from docframe.files.storage import check_file_name, is_local_url
 from docframe.model.document import Document
+from docframe.permissions.hooks import PermissionHooks
+
+if TYPE_CHECKING:
+    from docframe.context import Context
 
 __all__ = ["File"]
 
 REMOTE_PREFIXES = ("http://", "https://")
 
 
-class File(Document):
+class File(Document, PermissionHooks):
     """The File DocType."""
+
+    @classmethod
+    def has_permission(cls, ctx: Context, doc: Any, ptype: str, user: User) -> bool:
+        """Frappe's File rule: public to read, the owner's, or following the attached document."""
+        return permissions.file_permission(ctx, doc, ptype, user)
+
+    @classmethod
+    def permission_query_conditions(
+        cls, ctx: Context, table: Table, user: User
+    ) -> ColumnElement[bool] | None:
+        """Only File records the user could open (see :func:`docframe.files.permissions.list_condition`)."""
+        return permissions.list_condition(ctx, table, user)
 
     def autoname(self) -> None:
         """Folders are named by their path; files get a random name."""
@@ -50,6 +75,7 @@ class File(Document):
         if not self.file_name:
             self._data["file_name"] = str(url).rstrip("/").rsplit("/", 1)[-1] or str(url)
         if is_local_url(str(url)):
+            permissions.check_may_reference(self.ctx, str(url))
             service.describe_local_file(self.ctx, self)
 
     def validate(self) -> None:
@@ -69,6 +95,12 @@ class File(Document):
                 raise errors.ValidationError("URL must start with http:// or https://", title="Invalid URL")
             service.site_storage(self.ctx.site).path(url)
             self._data["is_private"] = int(url.startswith("/private/"))
+            if not self.is_new() and url != self._stored_url():
+                permissions.check_may_reference(self.ctx, url, exclude=self.name)
+
+    def _stored_url(self) -> str | None:
+        table = self.ctx.site.tables.get(self.meta)
+        return self.ctx.conn.execute(select(table.c.file_url).where(table.c.name == self.name)).scalar()
 
     def on_trash(self) -> None:
         """Refuse to delete the standard folders and folders that still hold files."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from docframe.context import Context
 from docframe.methods.registry import alias, whitelist
+from docframe.ratelimit.limiter import rate_limit
 
 
 @whitelist()
@@ -90,3 +91,10 @@ def queue_then_fail(ctx: Context, description: str) -> None:
         enqueue(ctx.site, "tests.api.rpc.rpcapp.jobs.make_todo", description=description)
     )
     raise errors.ValidationError("request failed after queueing")
+
+
+@whitelist(allow_guest=True, methods=["GET", "POST"])
+@rate_limit(limit=3, seconds=60)
+def limited(tag: str = "") -> str:
+    """Three calls per minute per client address (``@rate_limit``)."""
+    return f"ok {tag}"
