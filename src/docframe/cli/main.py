@@ -211,6 +211,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, site: str | No
 cli.add_command(__import__("docframe.cli.worker", fromlist=["worker"]).worker)
 cli.add_command(__import__("docframe.cli.keys", fromlist=["generate_keys"]).generate_keys)
 cli.add_command(__import__("docframe.cli.console", fromlist=["console_command"]).console_command)
+cli.add_command(__import__("docframe.cli.data", fromlist=["import_data"]).import_data)
+cli.add_command(__import__("docframe.cli.data", fromlist=["export_data"]).export_data)
 
 
 def main() -> None:
