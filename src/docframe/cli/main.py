@@ -213,6 +213,8 @@ cli.add_command(__import__("docframe.cli.keys", fromlist=["generate_keys"]).gene
 cli.add_command(__import__("docframe.cli.console", fromlist=["console_command"]).console_command)
 cli.add_command(__import__("docframe.cli.data", fromlist=["import_data"]).import_data)
 cli.add_command(__import__("docframe.cli.data", fromlist=["export_data"]).export_data)
+cli.add_command(__import__("docframe.cli.apps", fromlist=["new_app"]).new_app)
+cli.add_command(__import__("docframe.cli.apps", fromlist=["install_app"]).install_app)
 
 
 def main() -> None:
