@@ -49,3 +49,9 @@ def test_getting_started(tmp_path: Path) -> None:
     assert "Pages cannot be negative" in out
     assert "(310 pages)" in out and "The Hobbit" in out
     assert "3 passed" in out
+
+
+def test_building_apps(tmp_path: Path) -> None:
+    result = run_guide("building-apps.md", tmp_path, {})
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "6 passed" in result.stdout  # the scaffold's 3 tests and the guide's 3
