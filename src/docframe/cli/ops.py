@@ -32,7 +32,7 @@ from docframe.migrate.apply import reflect
 from docframe.migrate.diff import Notice, diff_table
 from docframe.migrate.sync import sync_schema
 from docframe.model.coerce import parse_date, parse_datetime, parse_time
-from docframe.sites import Site
+from docframe.sites import Site, SiteRegistry
 
 __all__ = ["register"]
 
@@ -306,25 +306,26 @@ def register(cli: click.Group, pick_site: Any) -> None:
 
     @cli.command("backup")
     @click.option("--site", help="Site to back up (default: the default site).")
+    @click.option("--all-sites", is_flag=True, help="Back up every site of the folder, one file each.")
     @click.option(
         "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Backup file (.tar.gz)."
     )
+    @click.option(
+        "--output-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder for <site>-<date>-<time>.tar.gz files (default: the current folder).",
+    )
     @click.pass_context
-    def backup_command(ctx: click.Context, site: str | None, output: Path | None) -> None:
-        """Write the site's database and files to one portable .tar.gz."""
-        s = pick_site(ctx, site)
-        target = output or Path(f"{s.name}-{datetime.now():%Y%m%d-%H%M%S}.tar.gz")
-        if not target.parent.is_dir():
-            raise UserError(f"Folder {target.parent} does not exist: create it or choose another --output")
-        try:
-            with progress_bar() as bar:
-                counts = backup(s, target, _tracker(bar, f"Backing up {s.name}"))
-        except BaseException:
-            target.unlink(missing_ok=True)
-            raise
-        finally:
-            s.dispose()
-        console.print(f"Backed up {sum(counts.values())} rows from {len(counts)} tables to {target}")
+    def backup_command(
+        ctx: click.Context, site: str | None, all_sites: bool, output: Path | None, output_dir: Path | None
+    ) -> None:
+        """Write a site's database and files to one portable .tar.gz."""
+        if output and (all_sites or output_dir):
+            raise UserError("--output names one file: use --output-dir with --all-sites")
+        if output_dir is not None and not output_dir.is_dir():
+            raise UserError(f"Folder {output_dir} does not exist: create it or choose another --output-dir")
+        for name in _backup_names(ctx, site, all_sites):
+            _backup_one(pick_site(ctx, name), output, output_dir)
 
     @cli.command("restore")
     @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -365,6 +366,31 @@ def register(cli: click.Group, pick_site: Any) -> None:
             raise
         s.dispose()
         console.print(f"Restored {sum(counts.values())} rows into {len(counts)} tables of {s.name}")
+
+
+def _backup_names(ctx: click.Context, site: str | None, all_sites: bool) -> list[str]:
+    if not all_sites:
+        return [site_name(ctx, site)]
+    names = SiteRegistry(sites_path(ctx)).names()
+    if not names:
+        raise UserError(f"There are no sites in {sites_path(ctx)}: create one with `docframe new-site NAME`")
+    return names
+
+
+def _backup_one(s: Site, output: Path | None, output_dir: Path | None) -> None:
+    target = output or (output_dir or Path()) / f"{s.name}-{datetime.now():%Y%m%d-%H%M%S}.tar.gz"
+    if not target.parent.is_dir():
+        s.dispose()
+        raise UserError(f"Folder {target.parent} does not exist: create it or choose another --output")
+    try:
+        with progress_bar() as bar:
+            counts = backup(s, target, _tracker(bar, f"Backing up {s.name}"))
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    finally:
+        s.dispose()
+    console.print(f"Backed up {sum(counts.values())} rows from {len(counts)} tables to {target}")
 
 
 def _tracker(bar: Any, description: str) -> Callable[[int], Tick]:
