@@ -18,8 +18,9 @@ from docframe.sites import Site, SiteRegistry
 
 __all__ = ["UserError", "console", "pick_site", "progress_bar", "require_site", "site_name", "sites_path"]
 
-#: Messages and progress go to stderr; stdout is for what a script may want to read.
-console = Console(stderr=True)
+#: Messages and progress go to stderr; stdout is for what a script may want to read. Lines are never
+#: wrapped (a path cut in two is useless to a script); tables still fit the terminal.
+console = Console(stderr=True, soft_wrap=True)
 
 
 class UserError(click.ClickException):

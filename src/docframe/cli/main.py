@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import sys
@@ -24,6 +25,10 @@ def _sites_path(ctx: click.Context) -> Path:
 
 def _pick_site(ctx: click.Context, site: str | None) -> Site:
     return pick_site(ctx, site)
+
+
+def _advance(progress: Any, task: Any, _name: str) -> None:
+    progress.advance(task)
 
 
 class DocframeGroup(click.Group):
@@ -115,7 +120,7 @@ def migrate(ctx: click.Context, site: str | None, all_sites: bool) -> None:
         s = Site.open(registry.sites_path / name)
         with progress_bar() as progress:
             task = progress.add_task(f"Migrating {name}", total=len(s.metas.standard_names))
-            done = migrate_site(s, progress=lambda _name, t=task: progress.advance(t))
+            done = migrate_site(s, progress=functools.partial(_advance, progress, task))
         s.dispose()
         changes = [d for d in done if not d.startswith("notice")]
         console.print(f"{name}: {len(changes)} change(s)")

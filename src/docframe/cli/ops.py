@@ -21,12 +21,11 @@ from typing import Any
 import click
 import orjson
 import redis
-from rich.console import Console
 from rich.table import Table as RichTable
 from sqlalchemy import Date, DateTime, Table, Time, delete, insert, select, text
 
 from docframe.auth.users import User
-from docframe.cli.common import UserError, progress_bar, require_site, site_name, sites_path
+from docframe.cli.common import UserError, console, progress_bar, require_site, site_name, sites_path
 from docframe.cli.create import create_site, remove_site
 from docframe.migrate.apply import reflect
 from docframe.migrate.diff import Notice, diff_table
@@ -36,7 +35,6 @@ from docframe.sites import Site, SiteRegistry
 
 __all__ = ["register"]
 
-console = Console(stderr=True)
 FORMAT_VERSION = 1
 #: Tables restored first: the rest of the schema depends on the DocType records they hold.
 FIRST = ("tabDocType", "tabDocField", "tabDocPerm")

@@ -213,7 +213,7 @@ def write_records(
     if kind == "csv":
         return _write_csv(out, documents, columns, [resolver.header(c, labels=labels) for c in columns])
     own = [(resolver.header(c, labels=labels), c.fieldname) for c in columns if c.table is None]
-    tables = {}
+    tables: dict[str, tuple[str, list[str]]] = {}
     for c in columns:
         if c.table is not None:
             key = resolver.header(Column(c.table), labels=labels) if labels else c.table
