@@ -29,7 +29,7 @@ def _require(tool: str, why: str) -> None:
 def test_every_guide_marks_commands_to_run() -> None:
     for guide in ("getting-started.md", "building-apps.md", "deploying.md"):
         marked = blocks((REPO / "docs" / guide).read_text())
-        assert sum(1 for b in marked if b.run) >= 3, guide
+        assert sum(1 for b in marked if b.run) >= 2 and len(marked) >= 5, guide
 
 
 def test_getting_started(tmp_path: Path) -> None:
