@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["Settings", "load_settings", "read_json_file"]
+__all__ = ["Settings", "load_settings", "read_json_file", "resolve_sqlite_url"]
 
 log = logging.getLogger("docframe.settings")
 
@@ -103,6 +103,21 @@ def _positive_whole(key: str, value: Any, default: int) -> int:
     return default
 
 
+def resolve_sqlite_url(url: str, site_path: Path) -> str:
+    """A relative SQLite path (``sqlite:///db/site.db``) made absolute against the site folder.
+
+    So the same site config means the same file whatever directory docframe runs from. Other URLs
+    (absolute paths, ``:memory:``, servers) are returned as they are.
+    """
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return url
+    path, sep, query = url[len(prefix) :].partition("?")
+    if not path or path.startswith("/") or path == ":memory:":
+        return url
+    return f"{prefix}{(site_path / path).resolve()}{sep}{query}"
+
+
 def load_settings(site_path: Path) -> Settings:
     """Build the :class:`Settings` of the site stored in ``site_path``."""
     common = read_json_file(site_path.parent / "common_site_config.json")
@@ -121,7 +136,7 @@ def load_settings(site_path: Path) -> Settings:
     return Settings(
         site_name=site_path.name,
         site_path=site_path,
-        db_url=str(db_url),
+        db_url=resolve_sqlite_url(str(db_url), site_path),
         encryption_key=str(merged.get("encryption_key", "")),
         redis_url=merged.get("redis_url") or None,
         max_body_size=int(merged.get("max_file_size") or DEFAULT_MAX_BODY),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import secrets
@@ -11,31 +12,49 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import Progress
 
+import docframe
 from docframe.auth.users import User
 from docframe.cli import ops
-from docframe.db.provision import ensure_database
-from docframe.settings import read_json_file
+from docframe.cli.common import UserError, console, pick_site, progress_bar, require_site, site_name
+from docframe.cli.create import DB_URL_HELP, create_site
 from docframe.sites import Site, SiteRegistry
-
-console = Console(stderr=True)
 
 
 def _sites_path(ctx: click.Context) -> Path:
-    return Path(ctx.obj["sites"]).resolve()
+    return Path(ctx.find_root().obj["sites"]).resolve()
 
 
 def _pick_site(ctx: click.Context, site: str | None) -> Site:
-    registry = SiteRegistry(_sites_path(ctx))
-    name = site or os.environ.get("DOCFRAME_SITE") or registry.default_site
-    if not name:
-        raise click.UsageError("Several sites exist: pass --site NAME")
-    return Site.open(registry.sites_path / name)
+    return pick_site(ctx, site)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _advance(progress: Any, task: Any, _name: str) -> None:
+    progress.advance(task)
+
+
+class DocframeGroup(click.Group):
+    """The command group; errors a user can act on are one line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from sqlalchemy.exc import OperationalError
+
+        from docframe import errors
+
+        try:
+            return super().invoke(ctx)
+        except errors.FrappeError as exc:
+            text = exc.messages[0].message if exc.messages else str(exc)
+            raise UserError(text) from None
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+            raise click.ClickException(f"Database error: {reason}") from None
+
+
+@click.group(cls=DocframeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    docframe.__version__, "--version", "-V", prog_name="docframe", message="%(prog)s %(version)s"
+)
 @click.option(
     "--sites",
     default=lambda: os.environ.get("DOCFRAME_SITES", "sites"),
@@ -54,7 +73,7 @@ def cli(ctx: click.Context, sites: str) -> None:
 @click.option("--admin-password", help="Administrator password (a random one is printed if omitted).")
 @click.option(
     "--db-url",
-    help="Database URL: sqlite:///path, postgresql://host/db or mariadb://user@host/db. "
+    help=f"Database URL: {DB_URL_HELP}. mysql:// is accepted as another spelling of mariadb://. "
     "Default: an SQLite file inside the site folder.",
 )
 @click.option("--redis-url", help="Redis URL for shared sessions, cache and jobs (optional).")
@@ -68,36 +87,18 @@ def new_site(
     redis_url: str | None,
     force: bool,
 ) -> None:
-    """Create site NAME and install the built-in DocTypes."""
-    root = _sites_path(ctx)
-    path = root / name
-    if (path / "site_config.json").exists() and not force:
-        raise click.ClickException(f"Site {name} already exists in {root} (use --force to re-install)")
-    if not name.replace(".", "").replace("-", "").replace("_", "").isalnum():
-        raise click.ClickException("Site names may contain letters, digits, dots, hyphens and underscores")
-    path.mkdir(parents=True, exist_ok=True)
-    for sub in ("public/files", "private/files", "db"):
-        (path / sub).mkdir(parents=True, exist_ok=True)
-    url = db_url or f"sqlite:///{path / 'db' / 'site.db'}"
-    if ensure_database(url):
-        console.print(f"created database for {name}")
-    config = {"db_url": url, "encryption_key": secrets.token_urlsafe(32)}
-    if redis_url:
-        config["redis_url"] = redis_url
-    (path / "site_config.json").write_text(json.dumps(config, indent=1) + "\n")
-    common = root / "common_site_config.json"
-    shared = read_json_file(common)
-    if not shared.get("default_site"):
-        shared["default_site"] = name
-        common.write_text(json.dumps(shared, indent=1) + "\n")
+    """Create site NAME and install the built-in DocTypes (nothing is left behind on failure)."""
     password = admin_password or secrets.token_urlsafe(12)
-    site = Site.open(path)
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("Installing DocTypes", total=len(site.metas.standard_names))
-        from docframe.migrate.sync import install_site
+    with progress_bar() as progress:
 
-        install_site(site, password, progress=lambda _name: progress.advance(task))
-    site.dispose()
+        def tracker(total: int) -> Any:
+            task = progress.add_task("Installing DocTypes", total=total)
+            return lambda _name: progress.advance(task)
+
+        url, _made = create_site(
+            _sites_path(ctx), name, admin_password=password, db_url=db_url, redis_url=redis_url,
+            force=force, progress=tracker,
+        )  # fmt: skip
     console.print(f"[green]Site {name} is ready[/green] ({url.split('://', 1)[0]})")
     if not admin_password:
         click.echo(f"Administrator password: {password}")
@@ -112,10 +113,16 @@ def migrate(ctx: click.Context, site: str | None, all_sites: bool) -> None:
     from docframe.migrate.sync import migrate_site
 
     registry = SiteRegistry(_sites_path(ctx))
-    names = registry.names() if all_sites else [_pick_site(ctx, site).name]
+    names = registry.names() if all_sites else [site_name(ctx, site)]
+    if not names:
+        raise UserError(
+            f"There are no sites in {registry.sites_path}: create one with `docframe new-site NAME`"
+        )
     for name in names:
         s = Site.open(registry.sites_path / name)
-        done = migrate_site(s)
+        with progress_bar() as progress:
+            task = progress.add_task(f"Migrating {name}", total=len(s.metas.standard_names))
+            done = migrate_site(s, progress=functools.partial(_advance, progress, task))
         s.dispose()
         changes = [d for d in done if not d.startswith("notice")]
         console.print(f"{name}: {len(changes)} change(s)")
@@ -131,10 +138,10 @@ def set_admin_password(ctx: click.Context, password: str | None, site: str | Non
     """Set the Administrator's password (prompted for when not given)."""
     from docframe.auth.passwords import set_password
 
+    s = _pick_site(ctx, site)
     password = password or click.prompt(
         "New Administrator password", hide_input=True, confirmation_prompt=True
     )
-    s = _pick_site(ctx, site)
     with s.unit_of_work(User.administrator()) as uow:
         set_password(uow, "Administrator", password)
     s.dispose()
@@ -173,7 +180,7 @@ def add_user(
             user_type = doc.user_type
     except errors.FrappeError as exc:
         text = exc.messages[0].message if exc.messages else str(exc)
-        raise click.ClickException(f"User {email} was not created: {text}") from None
+        raise UserError(f"User {email} was not created: {text}") from None
     finally:
         s.dispose()
     console.print(f"User {doc.name} created ({user_type})")
@@ -207,13 +214,13 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, site: str | No
     """Serve every site of the sites folder over HTTP (uvicorn, uvloop, httptools)."""
     import uvicorn
 
+    if not SiteRegistry(_sites_path(ctx)).names():
+        raise UserError(f"There are no sites in {_sites_path(ctx)}: create one with `docframe new-site NAME`")
+    if site:
+        require_site(ctx, site)
     os.environ["DOCFRAME_SITES"] = str(_sites_path(ctx))
     if site:
         os.environ["DOCFRAME_SITE"] = site
-    if not SiteRegistry(_sites_path(ctx)).names():
-        raise click.ClickException(
-            f"No sites in {_sites_path(ctx)}: create one with `docframe new-site NAME`"
-        )
     console.print(f"docframe serving {_sites_path(ctx)} on http://{host}:{port} ({workers} worker(s))")
     uvicorn.run(
         "docframe.app:default_app", factory=True, host=host, port=port, workers=workers,
@@ -225,6 +232,12 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, site: str | No
 
 
 cli.add_command(__import__("docframe.cli.worker", fromlist=["worker"]).worker)
+cli.add_command(__import__("docframe.cli.keys", fromlist=["generate_keys"]).generate_keys)
+cli.add_command(__import__("docframe.cli.console", fromlist=["console_command"]).console_command)
+cli.add_command(__import__("docframe.cli.data", fromlist=["import_data"]).import_data)
+cli.add_command(__import__("docframe.cli.data", fromlist=["export_data"]).export_data)
+cli.add_command(__import__("docframe.cli.apps", fromlist=["new_app"]).new_app)
+cli.add_command(__import__("docframe.cli.apps", fromlist=["install_app"]).install_app)
 
 
 def main() -> None:

@@ -9,8 +9,10 @@ column's type.
 from __future__ import annotations
 
 import io
+import secrets
 import tarfile
 import time
+from collections.abc import Callable
 from datetime import date, datetime
 from datetime import time as dtime
 from pathlib import Path
@@ -19,20 +21,20 @@ from typing import Any
 import click
 import orjson
 import redis
-from rich.console import Console
 from rich.table import Table as RichTable
 from sqlalchemy import Date, DateTime, Table, Time, delete, insert, select, text
 
 from docframe.auth.users import User
+from docframe.cli.common import UserError, console, progress_bar, require_site, site_name, sites_path
+from docframe.cli.create import create_site, remove_site
 from docframe.migrate.apply import reflect
 from docframe.migrate.diff import Notice, diff_table
 from docframe.migrate.sync import sync_schema
 from docframe.model.coerce import parse_date, parse_datetime, parse_time
-from docframe.sites import Site
+from docframe.sites import Site, SiteRegistry
 
 __all__ = ["register"]
 
-console = Console(stderr=True)
 FORMAT_VERSION = 1
 #: Tables restored first: the rest of the schema depends on the DocType records they hold.
 FIRST = ("tabDocType", "tabDocField", "tabDocPerm")
@@ -128,11 +130,24 @@ def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     archive.addfile(info, io.BytesIO(data))
 
 
-def backup(site: Site, target: Path) -> dict[str, int]:
-    """Write a backup of ``site`` to ``target``; returns rows per table."""
+Tick = Callable[[str], None]
+
+
+def _no_tick(_name: str) -> None:
+    return None
+
+
+def backup(site: Site, target: Path, progress: Callable[[int], Tick] | None = None) -> dict[str, int]:
+    """Write a backup of ``site`` to ``target``; returns rows per table.
+
+    ``progress(total)`` returns a callback called once per table written.
+    """
     counts: dict[str, int] = {}
+    tables = _site_tables(site)
+    tick = progress(len(tables)) if progress else _no_tick
     with tarfile.open(target, "w:gz") as archive, site.db.engine.connect() as conn:
-        for table in _site_tables(site):
+        for table in tables:
+            tick(str(table.name))
             if not conn.dialect.has_table(conn, table.name):
                 continue
             lines = [
@@ -210,13 +225,42 @@ def _extract_files(archive: tarfile.TarFile, site: Site) -> None:
                 target.write_bytes(source.read())
 
 
-def restore(site: Site, source: Path) -> dict[str, int]:
-    """Replace ``site``'s data with a backup; returns rows per table."""
-    with tarfile.open(source, "r:gz") as archive:
-        manifest = orjson.loads(archive.extractfile("manifest.json").read())  # type: ignore[union-attr]
-        if manifest.get("format") != FORMAT_VERSION:
-            raise click.ClickException(f"Unsupported backup format {manifest.get('format')}")
+def _read_manifest(archive: tarfile.TarFile, source: Path) -> dict[str, Any]:
+    try:
+        member = archive.extractfile("manifest.json")
+        manifest = orjson.loads(member.read()) if member is not None else None
+    except (KeyError, orjson.JSONDecodeError):
+        manifest = None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("tables"), dict):
+        raise UserError(f"{source} is not a docframe backup (no manifest.json)")
+    if manifest.get("format") != FORMAT_VERSION:
+        raise UserError(f"Unsupported backup format {manifest.get('format')} in {source}")
+    return manifest
+
+
+def open_backup(source: Path) -> tarfile.TarFile:
+    """Open a backup archive; a :class:`UserError` when it is not a readable .tar.gz."""
+    try:
+        return tarfile.open(source, "r:gz")
+    except (tarfile.TarError, OSError) as exc:
+        raise UserError(f"{source} is not a docframe backup ({exc})") from None
+
+
+def check_backup(source: Path) -> None:
+    """A :class:`UserError` unless ``source`` is a docframe backup this version can restore."""
+    with open_backup(source) as archive:
+        _read_manifest(archive, source)
+
+
+def restore(site: Site, source: Path, progress: Callable[[int], Tick] | None = None) -> dict[str, int]:
+    """Replace ``site``'s data with a backup; returns rows per table.
+
+    ``progress(total)`` returns a callback called once per table loaded.
+    """
+    with open_backup(source) as archive:
+        manifest = _read_manifest(archive, source)
         names = list(manifest["tables"])
+        tick = progress(len(names)) if progress else _no_tick
         data = {n: archive.extractfile(f"tables/{n}.jsonl").read() for n in names}  # type: ignore[union-attr]
         counts: dict[str, int] = {}
         with site.unit_of_work(User.administrator()) as ctx:
@@ -225,6 +269,7 @@ def restore(site: Site, source: Path) -> dict[str, int]:
             by_name = {t.name: t for t in _site_tables(site)}
             for name in FIRST:
                 if name in data:
+                    tick(name)
                     counts[name] = _load_table(ctx.conn, by_name[name], data[name])
         site.metas.invalidate()
         with site.unit_of_work(User.administrator()) as ctx:
@@ -232,7 +277,10 @@ def restore(site: Site, source: Path) -> dict[str, int]:
             sync_schema(ctx)
             by_name = {t.name: t for t in _site_tables(site)}
             for name in names:
-                if name in FIRST or name not in by_name:
+                if name in FIRST:
+                    continue
+                tick(name)
+                if name not in by_name:
                     continue
                 counts[name] = _load_table(ctx.conn, by_name[name], data[name])
         _extract_files(archive, site)
@@ -256,28 +304,96 @@ def register(cli: click.Group, pick_site: Any) -> None:
 
     @cli.command("backup")
     @click.option("--site", help="Site to back up (default: the default site).")
+    @click.option("--all-sites", is_flag=True, help="Back up every site of the folder, one file each.")
     @click.option(
         "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Backup file (.tar.gz)."
     )
+    @click.option(
+        "--output-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder for <site>-<date>-<time>.tar.gz files (default: the current folder).",
+    )
     @click.pass_context
-    def backup_command(ctx: click.Context, site: str | None, output: Path | None) -> None:
-        """Write the site's database and files to one portable .tar.gz."""
-        s = pick_site(ctx, site)
-        target = output or Path(f"{s.name}-{datetime.now():%Y%m%d-%H%M%S}.tar.gz")
-        counts = backup(s, target)
-        s.dispose()
-        console.print(f"Backed up {sum(counts.values())} rows from {len(counts)} tables to {target}")
+    def backup_command(
+        ctx: click.Context, site: str | None, all_sites: bool, output: Path | None, output_dir: Path | None
+    ) -> None:
+        """Write a site's database and files to one portable .tar.gz."""
+        if output and (all_sites or output_dir):
+            raise UserError("--output names one file: use --output-dir with --all-sites")
+        if output_dir is not None and not output_dir.is_dir():
+            raise UserError(f"Folder {output_dir} does not exist: create it or choose another --output-dir")
+        for name in _backup_names(ctx, site, all_sites):
+            _backup_one(pick_site(ctx, name), output, output_dir)
 
     @cli.command("restore")
     @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--site", help="Site to restore into (default: the default site); its data is replaced.")
+    @click.option(
+        "--site",
+        help="Site to restore into (default: the default site); its data is replaced. "
+        "A site name that does not exist yet is created first.",
+    )
+    @click.option("--db-url", help="Database of the new site, when --site names one that does not exist yet.")
     @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
     @click.pass_context
-    def restore_command(ctx: click.Context, source: Path, site: str | None, yes: bool) -> None:
+    def restore_command(
+        ctx: click.Context, source: Path, site: str | None, db_url: str | None, yes: bool
+    ) -> None:
         """Replace a site's database and files with a backup (any backend to any backend)."""
+        check_backup(source)
+        root = sites_path(ctx)
+        made = None
+        fresh = bool(site) and not (root / str(site) / "site_config.json").is_file()
+        if fresh:
+            assert site is not None
+            made = create_site(root, site, admin_password=secrets.token_urlsafe(12), db_url=db_url)
+            console.print(f"Created site {site} to restore into")
+        else:
+            if db_url:
+                raise UserError(f"Site {site_name(ctx, site)} exists: --db-url only applies to a new site")
+            require_site(ctx, site_name(ctx, site))
+            if not yes:
+                click.confirm(f"Replace all data of site {site_name(ctx, site)} with {source}?", abort=True)
         s = pick_site(ctx, site)
-        if not yes:
-            click.confirm(f"Replace all data of site {s.name} with {source}?", abort=True)
-        counts = restore(s, source)
+        try:
+            with progress_bar() as bar:
+                counts = restore(s, source, _tracker(bar, f"Restoring {s.name}"))
+        except BaseException:
+            s.dispose()
+            if made is not None:
+                remove_site(root / s.name, s.settings.db_url, drop_db=made.made_database)
+            raise
         s.dispose()
         console.print(f"Restored {sum(counts.values())} rows into {len(counts)} tables of {s.name}")
+
+
+def _backup_names(ctx: click.Context, site: str | None, all_sites: bool) -> list[str]:
+    if not all_sites:
+        return [site_name(ctx, site)]
+    names = SiteRegistry(sites_path(ctx)).names()
+    if not names:
+        raise UserError(f"There are no sites in {sites_path(ctx)}: create one with `docframe new-site NAME`")
+    return names
+
+
+def _backup_one(s: Site, output: Path | None, output_dir: Path | None) -> None:
+    target = output or (output_dir or Path()) / f"{s.name}-{datetime.now():%Y%m%d-%H%M%S}.tar.gz"
+    if not target.parent.is_dir():
+        s.dispose()
+        raise UserError(f"Folder {target.parent} does not exist: create it or choose another --output")
+    try:
+        with progress_bar() as bar:
+            counts = backup(s, target, _tracker(bar, f"Backing up {s.name}"))
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    finally:
+        s.dispose()
+    console.print(f"Backed up {sum(counts.values())} rows from {len(counts)} tables to {target}")
+
+
+def _tracker(bar: Any, description: str) -> Callable[[int], Tick]:
+    def start(total: int) -> Tick:
+        task = bar.add_task(description, total=total)
+        return lambda _name: bar.advance(task)
+
+    return start

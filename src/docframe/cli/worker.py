@@ -14,6 +14,7 @@ import click
 from redis import Redis
 from rq import SimpleWorker, Worker
 
+from docframe.cli.common import UserError
 from docframe.jobs.backends import queue_name
 from docframe.jobs.records import QUEUES
 from docframe.settings import Settings, load_settings
@@ -28,7 +29,8 @@ def _chosen(registry: SiteRegistry, names: tuple[str, ...]) -> list[Settings]:
     for name in picked:
         path = registry.sites_path / name
         if not (path / "site_config.json").is_file():
-            raise click.ClickException(f"Site {name} not found in {registry.sites_path}")
+            listing = ", ".join(registry.names()) or "none yet (create one with `docframe new-site NAME`)"
+            raise UserError(f"Site {name!r} not found; sites in {registry.sites_path}: {listing}")
         settings = load_settings(path)
         if settings.redis_url:
             found.append(settings)
