@@ -1,0 +1,212 @@
+"""Delivery: send queued webhook requests, record every attempt, retry on a schedule, replay.
+
+A delivery is a ``Webhook Request Log`` row. Whoever sends it first *claims* it in a short
+transaction of its own (``attempts`` + 1 and ``next_retry`` set to a lease, only if nobody else
+claimed it meanwhile), so a row is sent by one sender at a time even when the immediate job, the
+scheduler's sweep and a replay race. The outcome is written in another short transaction:
+``Success`` (2xx/3xx), else ``Failed`` with ``next_retry`` from the retry schedule, or ``Exhausted``
+once the schedule is used up. A sender that dies mid-request leaves a lease that runs out, and the
+sweep sends the row again (at-least-once delivery).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import orjson
+from sqlalchemy import and_, or_, select, update
+
+from docframe.auth.passwords import get_secret
+from docframe.auth.users import User
+from docframe.jobs.queue import enqueue
+from docframe.jobs.records import now_for
+from docframe.webhooks.config import webhook_settings
+from docframe.webhooks.render import REDACTED, SIGNATURE_HEADER, sign
+from docframe.webhooks.triggers import DELIVER
+
+if TYPE_CHECKING:
+    from docframe.context import Context
+    from docframe.sites import Site
+
+__all__ = ["deliver", "deliver_one", "requeue", "sweep"]
+
+log = logging.getLogger("docframe.webhooks")
+LOG_DOCTYPE = "Webhook Request Log"
+LEASE_MARGIN = 60.0
+SWEEP_BATCH = 500
+
+
+def _table(site: Site) -> Any:
+    return site.tables.get(site.metas.get(LOG_DOCTYPE))
+
+
+def _claim(site: Site, name: str) -> dict[str, Any] | None:
+    table = _table(site)
+    now = now_for(site)
+    with site.connect() as conn:
+        conn = conn.execution_options(docframe_write=True)
+        with conn.begin():
+            row = conn.execute(select(table).where(table.c.name == name)).mappings().first()
+            if row is None or row["status"] not in ("Queued", "Failed") or not row["data"] and not row["url"]:
+                return None
+            if row["next_retry"] is not None and row["next_retry"] > now:
+                return None
+            attempts = int(row["attempts"] or 0)
+            lease = now + timedelta(seconds=float(row["timeout"] or 5) + LEASE_MARGIN)
+            done = conn.execute(
+                update(table)
+                .where(table.c.name == name, table.c.attempts == attempts,
+                       table.c.status.in_(("Queued", "Failed")),
+                       or_(table.c.next_retry.is_(None), table.c.next_retry <= now))
+                .values(attempts=attempts + 1, next_retry=lease, modified=now)
+            )  # fmt: skip
+            if done.rowcount != 1:
+                return None
+    return {**row, "attempts": attempts + 1}
+
+
+def _webhook_secrets(site: Site, webhook: str) -> tuple[bool, str | None, dict[str, str]] | None:
+    """(enable_security, secret, header values) of ``webhook``; None when it no longer exists."""
+    with site.unit_of_work(User.administrator(), write=False) as ctx:
+        hook_table = site.tables.get(ctx.meta("Webhook"))
+        row = ctx.conn.execute(select(hook_table).where(hook_table.c.name == webhook)).first()
+        if row is None:
+            return None
+        header_table = site.tables.get(ctx.meta("Webhook Header"))
+        headers = {
+            str(r.key): str(r.value)
+            for r in ctx.conn.execute(
+                select(header_table).where(header_table.c.parent == webhook, header_table.c.parenttype == "Webhook")
+            )
+            if r.key and r.value
+        }
+        secret = get_secret(ctx, "Webhook", webhook, "webhook_secret") if row.enable_security else None
+        return bool(row.enable_security), secret, headers
+
+
+def _headers(row: dict[str, Any], current: dict[str, str], body: bytes, secret: str | None) -> dict[str, str]:
+    stored = orjson.loads(row["headers"]) if row["headers"] else {}
+    headers = {k: (current.get(k, "") if v == REDACTED else str(v)) for k, v in stored.items()}
+    headers = {k: v for k, v in headers.items() if v}
+    if secret:
+        headers[SIGNATURE_HEADER] = sign(body, secret)
+    return headers
+
+
+def _send(site: Site, row: dict[str, Any], client: httpx.Client) -> tuple[bool, int | None, str | None, str | None]:
+    """(success, response status, response excerpt, error)."""
+    found = _webhook_secrets(site, str(row["webhook"]))
+    if found is None:
+        return False, None, None, f"Webhook {row['webhook']} no longer exists"
+    enabled_security, secret, current = found
+    if enabled_security and not secret:
+        return False, None, None, "Invalid Webhook Secret: none is stored"
+    body = (row["data"] or "").encode("utf8")
+    headers = _headers(row, current, body, secret)
+    excerpt = webhook_settings(site).response_excerpt
+    try:
+        response = client.request(
+            str(row["request_method"] or "POST"), str(row["url"]), content=body, headers=headers,
+            timeout=float(row["timeout"] or 5),
+        )  # fmt: skip
+    except httpx.TimeoutException as exc:
+        return False, None, None, f"Timed out after {row['timeout'] or 5} s ({type(exc).__name__})"
+    except httpx.HTTPError as exc:
+        return False, None, None, f"{type(exc).__name__}: {exc}"
+    text = response.text[:excerpt]
+    if response.status_code >= 400:
+        return False, response.status_code, text, f"HTTP {response.status_code} {response.reason_phrase}"
+    return True, response.status_code, text, None
+
+
+def _record(site: Site, row: dict[str, Any], outcome: tuple[bool, int | None, str | None, str | None]) -> str:
+    ok, status_code, text, error = outcome
+    now = now_for(site)
+    attempts = int(row["attempts"])
+    schedule = webhook_settings(site).retry_schedule
+    next_retry: datetime | None = None
+    if ok:
+        status = "Success"
+    elif attempts <= len(schedule):
+        status, next_retry = "Failed", now + timedelta(seconds=schedule[attempts - 1])
+    else:
+        status = "Exhausted"
+    table = _table(site)
+    with site.connect() as conn:
+        conn = conn.execution_options(docframe_write=True)
+        with conn.begin():
+            conn.execute(
+                update(table).where(table.c.name == row["name"], table.c.attempts == attempts)
+                .values(status=status, next_retry=next_retry, response_status=status_code, response=text,
+                        error=error, modified=now)
+            )  # fmt: skip
+    log.info("webhook %s delivery %s attempt %d: %s%s", row["webhook"], row["name"], attempts, status,
+             f" ({error})" if error else "")  # fmt: skip
+    return status
+
+
+def deliver_one(site: Site, name: str, client: httpx.Client) -> str:
+    """Claim and send delivery ``name``; its new status, or ``"skipped"`` when not due or taken."""
+    row = _claim(site, name)
+    if row is None:
+        return "skipped"
+    try:
+        outcome = _send(site, row, client)
+    except Exception as exc:  # a bug or an odd response must not crash the worker: record it
+        log.exception("webhook %s delivery %s failed unexpectedly", row["webhook"], name)
+        outcome = (False, None, None, f"{type(exc).__name__}: {exc}")
+    return _record(site, row, outcome)
+
+
+def deliver(ctx: Context, names: list[str]) -> dict[str, int]:
+    """Job: send the deliveries ``names``; returns how many ended in each status."""
+    counts: dict[str, int] = {}
+    with httpx.Client(follow_redirects=True) as client:
+        for name in names:
+            status = deliver_one(ctx.site, str(name), client)
+            counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def due_deliveries(ctx: Context, limit: int = SWEEP_BATCH) -> list[tuple[str, str]]:
+    """(name, queue) of deliveries to send now: failed ones whose retry is due, and queued ones that
+    no job took within the outbox grace (their process died) or whose lease ran out."""
+    table = _table(ctx.site)
+    now = ctx.now()
+    grace = now - timedelta(seconds=webhook_settings(ctx.site).outbox_grace)
+    stmt = (
+        select(table.c.name, table.c.queue)
+        .where(
+            table.c.status.in_(("Queued", "Failed")),
+            or_(table.c.next_retry <= now, and_(table.c.next_retry.is_(None), table.c.status == "Queued",
+                                                table.c.creation <= grace)),
+        )
+        .order_by(table.c.creation)
+        .limit(limit)
+    )  # fmt: skip
+    return [(str(r.name), str(r.queue or "default")) for r in ctx.conn.execute(stmt)]
+
+
+def sweep(ctx: Context) -> int:
+    """Scheduler task: queue a delivery job (per queue) for every due delivery; returns how many."""
+    due = due_deliveries(ctx)
+    by_queue: dict[str, list[str]] = {}
+    for name, queue in due:
+        by_queue.setdefault(queue, []).append(name)
+    for queue, names in by_queue.items():
+        enqueue(ctx.site, DELIVER, ctx=ctx, queue=queue, job_name="Webhook retry", names=names)
+    return len(due)
+
+
+def requeue(ctx: Context, name: str) -> str:
+    """Make delivery ``name`` due now and queue a job that sends it (the replay behind ``retry``)."""
+    table = _table(ctx.site)
+    row = ctx.conn.execute(select(table.c.queue).where(table.c.name == name)).first()
+    queue = str(row.queue or "default") if row is not None else "default"
+    ctx.conn.execute(
+        update(table).where(table.c.name == name).values(status="Queued", next_retry=None, modified=ctx.now())
+    )
+    return enqueue(ctx.site, DELIVER, ctx=ctx, queue=queue, job_name="Webhook replay", names=[name])

@@ -1,0 +1,124 @@
+"""Triggers: match document events to webhooks and write the outbox in the document's transaction.
+
+:func:`on_doc_event` is a framework document listener (``docframe.hooks.FRAMEWORK_DOC_LISTENERS``).
+For each enabled webhook of the document's DocType and event whose condition holds, it notes the
+(webhook, document) pair on the unit of work; the same pair noted again in the same transaction is
+one delivery. Just before the commit (``ctx.before_commit``) each pair becomes a ``Webhook Request
+Log`` row (status ``Queued``) built from the document's last state, written in the same
+transaction, plus one delivery job per queue (queued when the transaction commits). A rollback
+therefore sends nothing, and a crash after the commit loses nothing: rows no job took are sent by
+the scheduler's outbox sweep. Problems of a webhook (condition, template, URL) are logged and never
+fail the user's write.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from sqlalchemy import insert
+
+from docframe.jobs.queue import enqueue
+from docframe.webhooks.registry import WebhookDef, webhooks_for
+from docframe.webhooks.render import BuildError, build_request, condition_met, doc_values, redact_headers
+
+if TYPE_CHECKING:
+    from docframe.context import Context
+    from docframe.model.document import Document
+
+__all__ = ["EVENTS", "DELIVER", "Outbox", "on_doc_event"]
+
+log = logging.getLogger("docframe.webhooks")
+EVENTS = frozenset(
+    {"after_insert", "on_update", "on_submit", "on_cancel", "on_trash", "on_update_after_submit", "on_change"}
+)
+DELIVER = "docframe.webhooks.delivery.deliver"
+_STATE = "webhooks.outbox"
+
+
+class Outbox:
+    """The deliveries noted in one unit of work, written just before it commits."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.pending: dict[tuple[str, str, str], tuple[WebhookDef, Document, str]] = {}
+
+    def note(self, hook: WebhookDef, doc: Document, event: str) -> None:
+        """One delivery of ``hook`` for ``doc`` in this transaction (the latest event wins)."""
+        self.pending[(hook.name, doc.doctype, str(doc.name))] = (hook, doc, event)
+
+    def _row(self, hook: WebhookDef, doc: Document, event: str, now: Any) -> dict[str, Any]:
+        user = self.ctx.user.name
+        row: dict[str, Any] = {
+            "name": secrets.token_hex(5), "creation": now, "modified": now, "owner": user,
+            "modified_by": user, "docstatus": 0, "idx": 0, "webhook": hook.name,
+            "reference_doctype": doc.doctype, "reference_document": str(doc.name), "user": user,
+            "status": "Queued", "attempts": 0, "next_retry": None, "event": event,
+            "request_method": hook.request_method, "timeout": hook.timeout, "queue": hook.queue,
+            "url": None, "headers": None, "data": None, "error": None,
+        }  # fmt: skip
+        try:
+            request = build_request(hook, doc_values(doc))
+        except BuildError as exc:
+            log.warning("webhook %s: %s %s not sent: %s", hook.name, doc.doctype, doc.name, exc)
+            row.update(status="Failed", error=str(exc))
+            return row
+        row.update(
+            url=request.url, data=request.body,
+            headers=orjson.dumps(redact_headers(request.headers)).decode() if request.headers else None,
+        )  # fmt: skip
+        return row
+
+    def flush(self) -> None:
+        """Write the log rows and queue their delivery jobs (in the unit of work's transaction)."""
+        if not self.pending:
+            return
+        ctx = self.ctx
+        now = ctx.now()
+        rows = [self._row(hook, doc, event, now) for hook, doc, event in self.pending.values()]
+        self.pending.clear()
+        table = ctx.site.tables.get(ctx.meta("Webhook Request Log"))
+        ctx.conn.execute(insert(table), rows)
+        by_queue: dict[str, list[str]] = {}
+        for row in rows:
+            if row["status"] == "Queued":
+                by_queue.setdefault(row["queue"], []).append(row["name"])
+        for queue, names in by_queue.items():
+            enqueue(ctx.site, DELIVER, ctx=ctx, queue=queue, job_name="Webhook delivery", names=names)
+
+
+def _outbox(ctx: Context) -> Outbox:
+    outbox: Outbox | None = ctx.state.get(_STATE)
+    if outbox is None:
+        outbox = ctx.state[_STATE] = Outbox(ctx)
+        ctx.before_commit.append(outbox.flush)
+    return outbox
+
+
+def _matches(hook: WebhookDef, doc: Document) -> bool:
+    if not hook.condition:
+        return True
+    try:
+        return condition_met(hook.condition, doc_values(doc))
+    except Exception as exc:  # a broken condition skips this webhook, never the user's write
+        log.warning("webhook %s: condition failed for %s %s: %s: %s", hook.name, doc.doctype, doc.name,
+                    type(exc).__name__, exc)  # fmt: skip
+        return False
+
+
+def on_doc_event(doc: Document, event: str) -> None:
+    """Note the deliveries ``event`` on ``doc`` causes (a framework document listener)."""
+    if event not in EVENTS:
+        return
+    ctx = doc.ctx
+    if ctx.in_install or not ctx.writable:
+        return
+    hooks = webhooks_for(ctx, doc.doctype, event)
+    if not hooks:
+        return
+    outbox = _outbox(ctx)
+    for hook in hooks:
+        if _matches(hook, doc):
+            outbox.note(hook, doc, event)
