@@ -140,7 +140,7 @@ def _record(site: Site, row: dict[str, Any], outcome: tuple[bool, int | None, st
         with conn.begin():
             conn.execute(
                 update(table).where(table.c.name == row["name"], table.c.attempts == attempts)
-                .values(status=status, next_retry=next_retry, response_status=status_code, response=text,
+                .values(status=status, next_retry=next_retry, response_status=status_code or 0, response=text,
                         error=error, modified=now)
             )  # fmt: skip
     log.info("webhook %s delivery %s attempt %d: %s%s", row["webhook"], row["name"], attempts, status,

@@ -78,8 +78,8 @@ def test_submit_cancel_and_update_after_submit(hook_site: Site, hook_admin: Site
     assert hook_admin.put(url, json={"title": "b"}).status_code == 200
     assert hook_admin.post(url + "/method/cancel").status_code == 200
     received = receiver.wait_for(3)
-    assert [(r.path, json.loads(r.body)) for r in received] == [
-        ("/on_submit", {"ds": 1}), ("/on_update_after_submit", {"ds": 1}), ("/on_cancel", {"ds": 2})
+    assert sorted((r.path, json.loads(r.body)["ds"]) for r in received) == [
+        ("/on_cancel", 2), ("/on_submit", 1), ("/on_update_after_submit", 1)
     ]
     for name in names.values():
         wait_rows(hook_site, name, finished())
