@@ -185,12 +185,19 @@ def add_user(
 @click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
 @click.option("--site", help="Default site for requests whose Host names no site.")
 @click.option("--access-log/--no-access-log", default=False, show_default=True)
+@click.option(
+    "--scheduler/--no-scheduler", default=True, show_default=True,
+    help="Run the scheduler inside the server (one active per site across workers).",
+)  # fmt: skip
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int, site: str | None, access_log: bool) -> None:
+def serve(
+    ctx: click.Context, host: str, port: int, workers: int, site: str | None, access_log: bool, scheduler: bool
+) -> None:
     """Serve every site of the sites folder over HTTP (uvicorn, uvloop, httptools)."""
     import uvicorn
 
     os.environ["DOCFRAME_SITES"] = str(_sites_path(ctx))
+    os.environ["DOCFRAME_SCHEDULER"] = "1" if scheduler else "0"
     if site:
         os.environ["DOCFRAME_SITE"] = site
     if not SiteRegistry(_sites_path(ctx)).names():
@@ -207,6 +214,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, site: str | No
 
 
 cli.add_command(__import__("docframe.cli.worker", fromlist=["worker"]).worker)
+cli.add_command(__import__("docframe.cli.scheduler", fromlist=["scheduler"]).scheduler)
 
 
 def main() -> None:

@@ -3,7 +3,8 @@
 ``webhook_retry_schedule`` (list of seconds between attempts; default 5 min, 30 min, 2 h, 5 h, 10 h,
 10 h), ``webhook_outbox_grace`` (seconds after which a queued delivery that no job picked up is sent by
 the scheduler; default 30) and ``webhook_response_excerpt`` (characters of a response body kept in
-the log; default 4096).
+the log; default 4096) and ``webhook_claim_margin`` (seconds added to a delivery's timeout for the
+lease a sender takes on it: a sender that dies is replaced once it runs out; default 60).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class WebhookSettings:
     retry_schedule: tuple[float, ...] = DEFAULT_RETRY_SCHEDULE
     outbox_grace: float = 30.0
     response_excerpt: int = 4096
+    claim_margin: float = 60.0
 
 
 def _schedule(value: Any) -> tuple[float, ...]:
@@ -60,6 +62,7 @@ def parse_settings(raw: dict[str, Any]) -> WebhookSettings:
         retry_schedule=_schedule(raw.get("webhook_retry_schedule")),
         outbox_grace=_number(raw.get("webhook_outbox_grace"), 30.0),
         response_excerpt=int(_number(raw.get("webhook_response_excerpt"), 4096)),
+        claim_margin=_number(raw.get("webhook_claim_margin"), 60.0),
     )
 
 

@@ -35,7 +35,6 @@ __all__ = ["deliver", "deliver_one", "requeue", "sweep"]
 
 log = logging.getLogger("docframe.webhooks")
 LOG_DOCTYPE = "Webhook Request Log"
-LEASE_MARGIN = 60.0
 SWEEP_BATCH = 500
 
 
@@ -55,7 +54,8 @@ def _claim(site: Site, name: str) -> dict[str, Any] | None:
             if row["next_retry"] is not None and row["next_retry"] > now:
                 return None
             attempts = int(row["attempts"] or 0)
-            lease = now + timedelta(seconds=float(row["timeout"] or 5) + LEASE_MARGIN)
+            margin = webhook_settings(site).claim_margin
+            lease = now + timedelta(seconds=float(row["timeout"] or 5) + margin)
             done = conn.execute(
                 update(table)
                 .where(table.c.name == name, table.c.attempts == attempts,
