@@ -70,7 +70,9 @@ class SchedulerLock:
             return True
         try:
             with self.site.db.engine.begin() as conn:
-                conn.execute(insert(LOCKS).values(name=self.name, holder=self.holder, expires=now + self.lease))
+                conn.execute(
+                    insert(LOCKS).values(name=self.name, holder=self.holder, expires=now + self.lease)
+                )
         except IntegrityError:
             return False  # someone holds a live lease
         return True

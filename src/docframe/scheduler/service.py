@@ -98,7 +98,9 @@ class SiteScheduler:
         with self.site.unit_of_work(User.administrator(), write=False) as ctx:
             table = ctx.site.tables.get(ctx.meta("Scheduled Job Type"))
             now = ctx.now()
-            due = [row for row in ctx.conn.execute(select(table)) if is_due(row, now, self.settings.all_interval)]
+            due = [
+                row for row in ctx.conn.execute(select(table)) if is_due(row, now, self.settings.all_interval)
+            ]
         ran = []
         for row in due:
             self.run(JobType(str(row.method), str(row.frequency), str(row.cron_format or "")), row)
@@ -141,14 +143,18 @@ def _wants_ctx(func: Any) -> bool:
 
 def _log(ctx: Context, job_type: str, status: str, details: str) -> None:
     meta = ctx.meta("Scheduled Job Log")
-    doc = persistence.new_document(ctx, meta, {"scheduled_job_type": job_type, "status": status, "details": details})
+    doc = persistence.new_document(
+        ctx, meta, {"scheduled_job_type": job_type, "status": status, "details": details}
+    )
     lifecycle.insert(ctx, doc, ignore_permissions=True)
 
 
 class Scheduler:
     """Ticks every site of a sites folder (or the given ones) until :meth:`stop`."""
 
-    def __init__(self, sites: SiteRegistry, names: list[str] | None = None, holder: str | None = None) -> None:
+    def __init__(
+        self, sites: SiteRegistry, names: list[str] | None = None, holder: str | None = None
+    ) -> None:
         self.sites = sites
         self.names = names
         self.holder = holder or holder_id()

@@ -43,7 +43,9 @@ def _schedule(value: Any) -> tuple[float, ...]:
     if isinstance(value, str | bytes) or any(d < 0 for d in delays):
         delays = ()
     if not delays and value != []:
-        log.warning("site config webhook_retry_schedule=%r is not a list of seconds; using the default", value)
+        log.warning(
+            "site config webhook_retry_schedule=%r is not a list of seconds; using the default", value
+        )
         return DEFAULT_RETRY_SCHEDULE
     return delays
 

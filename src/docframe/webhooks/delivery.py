@@ -45,26 +45,22 @@ def _table(site: Site) -> Any:
 def _claim(site: Site, name: str) -> dict[str, Any] | None:
     table = _table(site)
     now = now_for(site)
-    with site.connect() as conn:
-        conn = conn.execution_options(docframe_write=True)
-        with conn.begin():
-            row = conn.execute(select(table).where(table.c.name == name)).mappings().first()
-            if row is None or row["status"] not in ("Queued", "Failed") or not row["data"] and not row["url"]:
-                return None
-            if row["next_retry"] is not None and row["next_retry"] > now:
-                return None
-            attempts = int(row["attempts"] or 0)
-            margin = webhook_settings(site).claim_margin
-            lease = now + timedelta(seconds=float(row["timeout"] or 5) + margin)
-            done = conn.execute(
-                update(table)
-                .where(table.c.name == name, table.c.attempts == attempts,
-                       table.c.status.in_(("Queued", "Failed")),
-                       or_(table.c.next_retry.is_(None), table.c.next_retry <= now))
-                .values(attempts=attempts + 1, next_retry=lease, modified=now)
-            )  # fmt: skip
-            if done.rowcount != 1:
-                return None
+    with site.unit_of_work(User.administrator()) as ctx:
+        row = ctx.conn.execute(select(table).where(table.c.name == name)).mappings().first()
+        if row is None or row["status"] not in ("Queued", "Failed") or not row["url"]:
+            return None
+        if row["next_retry"] is not None and row["next_retry"] > now:
+            return None
+        attempts = int(row["attempts"] or 0)
+        lease = now + timedelta(seconds=float(row["timeout"] or 5) + webhook_settings(site).claim_margin)
+        done = ctx.conn.execute(
+            update(table)
+            .where(table.c.name == name, table.c.attempts == attempts, table.c.status.in_(("Queued", "Failed")),
+                   or_(table.c.next_retry.is_(None), table.c.next_retry <= now))
+            .values(attempts=attempts + 1, next_retry=lease, modified=now)
+        )  # fmt: skip
+        if done.rowcount != 1:
+            return None
     return {**row, "attempts": attempts + 1}
 
 
@@ -79,7 +75,9 @@ def _webhook_secrets(site: Site, webhook: str) -> tuple[bool, str | None, dict[s
         headers = {
             str(r.key): str(r.value)
             for r in ctx.conn.execute(
-                select(header_table).where(header_table.c.parent == webhook, header_table.c.parenttype == "Webhook")
+                select(header_table).where(
+                    header_table.c.parent == webhook, header_table.c.parenttype == "Webhook"
+                )
             )
             if r.key and r.value
         }
@@ -96,7 +94,9 @@ def _headers(row: dict[str, Any], current: dict[str, str], body: bytes, secret: 
     return headers
 
 
-def _send(site: Site, row: dict[str, Any], client: httpx.Client) -> tuple[bool, int | None, str | None, str | None]:
+def _send(
+    site: Site, row: dict[str, Any], client: httpx.Client
+) -> tuple[bool, int | None, str | None, str | None]:
     """(success, response status, response excerpt, error)."""
     found = _webhook_secrets(site, str(row["webhook"]))
     if found is None:
@@ -135,14 +135,12 @@ def _record(site: Site, row: dict[str, Any], outcome: tuple[bool, int | None, st
     else:
         status = "Exhausted"
     table = _table(site)
-    with site.connect() as conn:
-        conn = conn.execution_options(docframe_write=True)
-        with conn.begin():
-            conn.execute(
-                update(table).where(table.c.name == row["name"], table.c.attempts == attempts)
-                .values(status=status, next_retry=next_retry, response_status=status_code or 0, response=text,
-                        error=error, modified=now)
-            )  # fmt: skip
+    with site.unit_of_work(User.administrator()) as ctx:
+        ctx.conn.execute(
+            update(table).where(table.c.name == row["name"], table.c.attempts == attempts)
+            .values(status=status, next_retry=next_retry, response_status=status_code or 0, response=text,
+                    error=error, modified=now)
+        )  # fmt: skip
     log.info("webhook %s delivery %s attempt %d: %s%s", row["webhook"], row["name"], attempts, status,
              f" ({error})" if error else "")  # fmt: skip
     return status

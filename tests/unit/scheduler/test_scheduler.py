@@ -86,6 +86,8 @@ def test_purge_deletes_what_outlived_the_retention(sched_site: Site) -> None:
     old = datetime.now() - timedelta(days=45)
     with sched_site.unit_of_work(User.administrator()) as ctx:
         table = sched_site.tables.get(ctx.meta("Scheduled Job Log"))
+        ctx.conn.execute(table.insert().values(name="old-log", creation=old, modified=old, status="Complete",
+                                               scheduled_job_type="tasks.record"))  # fmt: skip
         ctx.conn.execute(update(table).values(modified=old))
         sessions = sched_site.tables.framework.sessions
         ctx.conn.execute(sessions.insert().values(sid="old-session", user="Administrator", lastupdate=old, status="Active"))
