@@ -1,0 +1,174 @@
+"""Webhooks: what one enabled webhook costs ``insert_many`` of 1,000 ToDos, and deliveries per second.
+
+In a temporary sites folder, ``docframe new-site`` creates a SQLite site (``insert_many_limit`` raised
+to the batch size), one ``docframe serve --no-scheduler`` worker serves it (the scheduler is off so
+that only the measured work runs), and a local receiver (a threaded ``http.server`` on 127.0.0.1 in
+this process, answering 200 at once) takes the deliveries. One Webhook (``after_insert`` on ToDo, two
+data rows, signed with a secret) is created disabled. Then ``--runs`` rounds, each measuring one
+``frappe.client.insert_many`` call of ``--docs`` ToDos with the webhook disabled and one with it
+enabled (toggled through the API between calls, so both see the same database size and drift).
+With it enabled, the call writes one ``Webhook Request Log`` row per document (the outbox) in its
+transaction and queues one delivery job; the benchmark then waits until the receiver has all the
+deliveries and every row says ``Success``, and reports deliveries per second from the end of the
+call to the last ``Success``.
+
+Prints a markdown table on stdout (progress on stderr). Usage:
+``.venv/bin/python bench/webhooks.py [--runs 5] [--docs 1000] [--keep]``. Speed is reported, never
+asserted; the exit status is 1 when a check failed (a call not 200, deliveries missing or not
+``Success``), 2 when the harness could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+from insert_many import METHOD, SITE, api_key, batch, check, create_site
+from workers import free_port, stop
+
+PYTHON = sys.executable
+
+
+class Receiver:
+    """Counts POSTs; answers 200 with a tiny body."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with receiver.lock:
+                    receiver.count += 1
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+
+def serve(sites: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """``docframe serve --no-scheduler`` (one worker), waited for."""
+    with log.open("ab") as out:
+        proc = subprocess.Popen([PYTHON, "-m", "docframe.cli.main", "--sites", str(sites), "serve", "--port", str(port),
+                                 "--workers", "1", "--site", SITE, "--no-scheduler"], stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/method/ping", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    stop(proc)
+    raise RuntimeError(f"docframe serve did not start:\n{log.read_text()[-2000:]}")
+
+
+def successes(client: httpx.Client) -> int:
+    """How many Webhook Request Log rows say Success."""
+    response = client.get("/api/method/frappe.client.get_count",
+                          params={"doctype": "Webhook Request Log", "filters": '{"status": "Success"}'})  # fmt: skip
+    return int(response.json()["message"])
+
+
+def timed_insert(client: httpx.Client, label: str, count: int, problems: list[str]) -> float:
+    """One insert_many call; its wall time."""
+    body = batch(label, count)
+    start = time.perf_counter()
+    response = client.post(METHOD, content=body, headers={"Content-Type": "application/json"})
+    response.read()
+    elapsed = time.perf_counter() - start
+    problem = check(response, count)
+    if problem:
+        problems.append(f"{label}: {problem}")
+    return elapsed
+
+
+def run(sites: Path, runs: int, count: int) -> tuple[list[float], list[float], list[float], list[str]]:
+    """(seconds without webhook, seconds with, deliveries/s, problems)."""
+    create_site(sites, None, count)
+    receiver = Receiver()
+    port = free_port()
+    proc = serve(sites, port, sites / "serve.log")
+    off: list[float] = []
+    on: list[float] = []
+    rates: list[float] = []
+    problems: list[str] = []
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300) as client:
+            client.headers["Authorization"] = api_key(client)
+            hook = {"name": "bench-hook", "webhook_doctype": "ToDo", "webhook_docevent": "after_insert",
+                    "request_url": receiver.url, "enabled": 0, "enable_security": 1, "webhook_secret": "bench-secret",
+                    "webhook_data": [{"fieldname": "name", "key": "name"}, {"fieldname": "description", "key": "d"}]}  # fmt: skip
+            client.post("/api/v2/document/Webhook", json=hook).raise_for_status()
+            timed_insert(client, "warm-up", count, problems)
+            for index in range(runs):
+                off.append(timed_insert(client, f"off {index}", count, problems))
+                client.put("/api/v2/document/Webhook/bench-hook", json={"enabled": 1}).raise_for_status()
+                before, done_before = receiver.count, successes(client)
+                on.append(timed_insert(client, f"on {index}", count, problems))
+                sent = time.perf_counter()
+                deadline = time.monotonic() + 300
+                while time.monotonic() < deadline and successes(client) < done_before + count:
+                    time.sleep(0.05)
+                rates.append(count / (time.perf_counter() - sent))
+                if receiver.count - before != count or successes(client) != done_before + count:
+                    problems.append(f"on {index}: {receiver.count - before} received, not {count}")
+                client.put("/api/v2/document/Webhook/bench-hook", json={"enabled": 0}).raise_for_status()
+                print(f"  round {index}: off {off[-1]:.3f} s, on {on[-1]:.3f} s, {rates[-1]:,.0f} deliveries/s",
+                      file=sys.stderr)  # fmt: skip
+    finally:
+        stop(proc)
+        receiver.server.shutdown()
+    return off, on, rates, problems
+
+
+def main() -> int:
+    """Measure and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    sites = Path(tempfile.mkdtemp(prefix="dfwebhooks-"))
+    try:
+        off, on, rates, problems = run(sites, args.runs, args.docs)
+    except (subprocess.CalledProcessError, RuntimeError, httpx.HTTPError) as exc:
+        print(f"the harness failed: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if not args.keep:
+            shutil.rmtree(sites, ignore_errors=True)
+    slower = statistics.median(on) / statistics.median(off) - 1
+    print(f"| insert_many of {args.docs:,} ToDos (SQLite) | median s/call | min s | max s |")
+    print("|---|---:|---:|---:|")
+    print(f"| no enabled webhook | {statistics.median(off):.3f} | {min(off):.3f} | {max(off):.3f} |")
+    print(f"| one enabled webhook | {statistics.median(on):.3f} | {min(on):.3f} | {max(on):.3f} |")
+    print(f"\nslower with the webhook: {slower:+.1%} (median); deliveries/s to a local receiver: "
+          f"median {statistics.median(rates):,.0f} (min {min(rates):,.0f}, max {max(rates):,.0f})")  # fmt: skip
+    print("checks: " + ("; ".join(problems) if problems else "ok"))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
