@@ -145,7 +145,9 @@ def run(sites: Path, runs: int, count: int) -> tuple[list[float], list[float], l
 
 def main() -> int:
     """Measure and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--keep", action="store_true")

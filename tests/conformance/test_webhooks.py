@@ -32,7 +32,9 @@ def site_hooks(admin: SiteClient) -> Hooks:
     made.cleanup()
 
 
-def test_outbox_commits_with_the_document_and_is_delivered(site: Site, site_hooks: Hooks, receiver: Receiver) -> None:
+def test_outbox_commits_with_the_document_and_is_delivered(
+    site: Site, site_hooks: Hooks, receiver: Receiver
+) -> None:
     hook = site_hooks.make(receiver.url, webhook_data=[{"fieldname": "description", "key": "d"}])
     with pytest.raises(errors.ValidationError), site.unit_of_work(User.administrator()) as ctx:
         lifecycle.insert(ctx, persistence.new_document(ctx, ctx.meta("ToDo"), {"description": "rolled back"}))

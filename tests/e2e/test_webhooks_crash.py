@@ -50,14 +50,18 @@ def _rows(site: Site) -> list[dict[str, object]]:
 def test_a_delivery_survives_kill_9_between_commit_and_delivery(sites_root: Path) -> None:
     site = make_site(sites_root, "webhook-crash.test", "sqlite", CONFIG)
     token = api_key_for(site)
-    receiver = Receiver(hold=threading.Event()).start()  # the first request is held: the server is mid-delivery
+    receiver = Receiver(
+        hold=threading.Event()
+    ).start()  # the first request is held: the server is mid-delivery
     proc, base = _serve(sites_root, site)
     try:
         headers = {"Authorization": token}
         hook = {"name": "crash-hook", "webhook_doctype": "ToDo", "webhook_docevent": "after_insert", "timeout": 2,
                 "request_url": receiver.url, "webhook_data": [{"fieldname": "description", "key": "d"}]}  # fmt: skip
         assert httpx.post(f"{base}/api/v2/document/Webhook", json=hook, headers=headers).status_code == 200
-        created = httpx.post(f"{base}/api/v2/document/ToDo", json={"description": "survives"}, headers=headers)
+        created = httpx.post(
+            f"{base}/api/v2/document/ToDo", json={"description": "survives"}, headers=headers
+        )
         assert created.status_code == 200  # committed
         receiver.wait_for(1)
         os.kill(proc.pid, signal.SIGKILL)

@@ -191,7 +191,13 @@ def add_user(
 )  # fmt: skip
 @click.pass_context
 def serve(
-    ctx: click.Context, host: str, port: int, workers: int, site: str | None, access_log: bool, scheduler: bool
+    ctx: click.Context,
+    host: str,
+    port: int,
+    workers: int,
+    site: str | None,
+    access_log: bool,
+    scheduler: bool,
 ) -> None:
     """Serve every site of the sites folder over HTTP (uvicorn, uvloop, httptools)."""
     import uvicorn

@@ -94,7 +94,7 @@ def next_run(frequency: str, cron_format: str, since: datetime, all_interval: fl
     if frequency == "All":
         return since + timedelta(seconds=all_interval)
     expression = cron_format if frequency == "Cron" else CRON.get(frequency, "0 0 * * *")
-    return croniter(expression, since).get_next(datetime)  # type: ignore[no-any-return]
+    return croniter(expression, since).get_next(datetime)
 
 
 def is_due(row: Any, now: datetime, all_interval: float) -> bool:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from docframe.context import Context
     from docframe.model.document import Document
 
-__all__ = ["EVENTS", "DELIVER", "Outbox", "on_doc_event"]
+__all__ = ["DELIVER", "EVENTS", "Outbox", "on_doc_event"]
 
 log = logging.getLogger("docframe.webhooks")
 EVENTS = frozenset(

@@ -53,7 +53,9 @@ def test_due_times_follow_frequency_and_cron() -> None:
     assert next_run("Cron", "*/5 * * * *", base, 60) == datetime(2026, 3, 10, 10, 20)
     assert next_run("All", "", base, 60) == base + timedelta(seconds=60)
     row = SimpleNamespace(stopped=0, frequency="Hourly", cron_format="", last_execution=base, creation=base)
-    assert not is_due(row, datetime(2026, 3, 10, 10, 59), 60) and is_due(row, datetime(2026, 3, 10, 11, 0), 60)
+    assert not is_due(row, datetime(2026, 3, 10, 10, 59), 60) and is_due(
+        row, datetime(2026, 3, 10, 11, 0), 60
+    )
     row.stopped = 1
     assert not is_due(row, datetime(2026, 3, 11), 60)
     never = SimpleNamespace(stopped=0, frequency="All", cron_format="", last_execution=None, creation=base)
@@ -74,11 +76,19 @@ def test_a_tick_syncs_job_types_runs_due_jobs_and_logs_failures(sched_site: Site
     assert types["tasks.record"]["last_execution"] is not None and types["tasks.fail"]["frequency"] == "Daily"
     with sched_site.unit_of_work(User.administrator()) as ctx:  # make the daily job due
         table = sched_site.tables.get(ctx.meta("Scheduled Job Type"))
-        ctx.conn.execute(update(table).where(table.c.name == "tasks.fail").values(creation=datetime(2020, 1, 1)))
+        ctx.conn.execute(
+            update(table).where(table.c.name == "tasks.fail").values(creation=datetime(2020, 1, 1))
+        )
     assert "tasks.fail" in scheduler.tick()
     logs = [r for r in _rows(sched_site, "Scheduled Job Log") if r["scheduled_job_type"] == "tasks.fail"]
-    assert len(logs) == 1 and logs[0]["status"] == "Failed" and "this job always fails" in str(logs[0]["details"])
-    assert not [r for r in _rows(sched_site, "Scheduled Job Log") if r["scheduled_job_type"] == "tasks.record"]
+    assert (
+        len(logs) == 1
+        and logs[0]["status"] == "Failed"
+        and "this job always fails" in str(logs[0]["details"])
+    )
+    assert not [
+        r for r in _rows(sched_site, "Scheduled Job Log") if r["scheduled_job_type"] == "tasks.record"
+    ]
     scheduler.release()
 
 
@@ -90,8 +100,14 @@ def test_purge_deletes_what_outlived_the_retention(sched_site: Site) -> None:
                                                scheduled_job_type="tasks.record"))  # fmt: skip
         ctx.conn.execute(update(table).values(modified=old))
         sessions = sched_site.tables.framework.sessions
-        ctx.conn.execute(sessions.insert().values(sid="old-session", user="Administrator", lastupdate=old, status="Active"))
-        ctx.conn.execute(sessions.insert().values(sid="live-session", user="Administrator", lastupdate=datetime.now(), status="Active"))
+        ctx.conn.execute(
+            sessions.insert().values(sid="old-session", user="Administrator", lastupdate=old, status="Active")
+        )
+        ctx.conn.execute(
+            sessions.insert().values(
+                sid="live-session", user="Administrator", lastupdate=datetime.now(), status="Active"
+            )
+        )
     with sched_site.unit_of_work(User.administrator()) as ctx:
         done = purge_old_logs(ctx)
     assert done["Scheduled Job Log"] >= 1 and done["Sessions"] == 1
@@ -113,12 +129,24 @@ def test_the_lock_has_one_holder_and_is_taken_over_when_it_expires(sched_site: S
 
 def _start(sites_root: Path, site: Site) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites_root), "scheduler", "--site", site.name],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "docframe.cli.main",
+            "--sites",
+            str(sites_root),
+            "scheduler",
+            "--site",
+            site.name,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
-def test_two_scheduler_processes_one_active_and_takeover_when_it_dies(sched_site: Site, sites_root: Path) -> None:
+def test_two_scheduler_processes_one_active_and_takeover_when_it_dies(
+    sched_site: Site, sites_root: Path
+) -> None:
     record = Path(str(sched_site.settings.raw["schedapp_file"]))
     record.write_text("")
     procs = [_start(sites_root, sched_site), _start(sites_root, sched_site)]

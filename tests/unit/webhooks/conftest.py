@@ -75,7 +75,9 @@ def log_rows(site: Site, webhook: str) -> list[dict[str, Any]]:
         return [dict(r) for r in rows]
 
 
-def wait_rows(site: Site, webhook: str, done: Any, timeout: float = 15.0, drive: bool = False) -> list[dict[str, Any]]:
+def wait_rows(
+    site: Site, webhook: str, done: Any, timeout: float = 15.0, drive: bool = False
+) -> list[dict[str, Any]]:
     """Poll the log rows of ``webhook`` until ``done(rows)``; ``drive`` runs the outbox sweep meanwhile
     (what the scheduler does on each tick)."""
     deadline = time.monotonic() + timeout

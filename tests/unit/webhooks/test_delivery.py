@@ -28,10 +28,12 @@ def _todo(client: SiteClient, description: str = "hello") -> str:
     return str(response.json()["data"]["name"])
 
 
-
-
 def test_signature_is_hmac_sha256_of_the_exact_body_and_secrets_stay_out_of_logs(
-    hook_site: Site, hook_admin: SiteClient, hooks: Hooks, receiver: Receiver, caplog: pytest.LogCaptureFixture
+    hook_site: Site,
+    hook_admin: SiteClient,
+    hooks: Hooks,
+    receiver: Receiver,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     hook = hooks.make(receiver.url, enable_security=1, webhook_secret=SECRET,
@@ -42,7 +44,9 @@ def test_signature_is_hmac_sha256_of_the_exact_body_and_secrets_stay_out_of_logs
     (request,) = receiver.wait_for(1)
     expected = base64.b64encode(hmac.new(SECRET.encode(), request.body, hashlib.sha256).digest()).decode()
     assert request.headers["X-Frappe-Webhook-Signature"] == expected
-    assert request.headers["Authorization"] == BEARER and request.headers["Content-Type"] == "application/json"
+    assert (
+        request.headers["Authorization"] == BEARER and request.headers["Content-Type"] == "application/json"
+    )
     assert json.loads(request.body) == {"d": "sign me — ünïcode"}
     (row,) = wait_rows(hook_site, hook, finished())
     assert json.loads(row["headers"]) == {"Authorization": "***", "Content-Type": "application/json"}
@@ -53,27 +57,51 @@ def test_signature_is_hmac_sha256_of_the_exact_body_and_secrets_stay_out_of_logs
 
 
 def test_security_needs_a_secret(hook_admin: SiteClient, receiver: Receiver) -> None:
-    response = hook_admin.post("/api/v2/document/Webhook", json={
-        "name": "no-secret", "webhook_doctype": "ToDo", "webhook_docevent": "after_insert",
-        "request_url": receiver.url, "enable_security": 1})
+    response = hook_admin.post(
+        "/api/v2/document/Webhook",
+        json={
+            "name": "no-secret",
+            "webhook_doctype": "ToDo",
+            "webhook_docevent": "after_insert",
+            "request_url": receiver.url,
+            "enable_security": 1,
+        },
+    )
     assert response.status_code == 417 and "Invalid Webhook Secret" in response.text
 
 
 @pytest.mark.parametrize("url", ["not a url", "ftp://example.com/x", "/relative"])
 def test_request_url_is_checked(url: str, hook_admin: SiteClient) -> None:
-    response = hook_admin.post("/api/v2/document/Webhook", json={
-        "name": "bad-url", "webhook_doctype": "ToDo", "webhook_docevent": "after_insert", "request_url": url})
+    response = hook_admin.post(
+        "/api/v2/document/Webhook",
+        json={
+            "name": "bad-url",
+            "webhook_doctype": "ToDo",
+            "webhook_docevent": "after_insert",
+            "request_url": url,
+        },
+    )
     assert response.status_code == 417 and "Check Request URL" in response.text
 
 
 def test_an_unparsable_template_is_refused(hook_admin: SiteClient, receiver: Receiver) -> None:
-    response = hook_admin.post("/api/v2/document/Webhook", json={
-        "name": "bad-template", "webhook_doctype": "ToDo", "webhook_docevent": "after_insert",
-        "request_url": receiver.url, "request_structure": "JSON", "webhook_json": '{"a": "{{ doc.name "}'})
+    response = hook_admin.post(
+        "/api/v2/document/Webhook",
+        json={
+            "name": "bad-template",
+            "webhook_doctype": "ToDo",
+            "webhook_docevent": "after_insert",
+            "request_url": receiver.url,
+            "request_structure": "JSON",
+            "webhook_json": '{"a": "{{ doc.name "}',
+        },
+    )
     assert response.status_code == 417 and "Invalid webhook_json template" in response.text
 
 
-def test_failures_are_retried_on_the_schedule_until_success(hook_site: Site, hook_admin: SiteClient, hooks: Hooks, receiver: Receiver) -> None:
+def test_failures_are_retried_on_the_schedule_until_success(
+    hook_site: Site, hook_admin: SiteClient, hooks: Hooks, receiver: Receiver
+) -> None:
     receiver.script = [500, 502]
     hook = hooks.make(receiver.url)
     _todo(hook_admin, "retry me")
@@ -83,7 +111,9 @@ def test_failures_are_retried_on_the_schedule_until_success(hook_site: Site, hoo
     assert len(receiver.requests) == 3 and len(bodies) == 1
 
 
-def test_a_delivery_that_keeps_failing_is_exhausted_then_replayed(hook_site: Site, hook_admin: SiteClient, hooks: Hooks, receiver: Receiver) -> None:
+def test_a_delivery_that_keeps_failing_is_exhausted_then_replayed(
+    hook_site: Site, hook_admin: SiteClient, hooks: Hooks, receiver: Receiver
+) -> None:
     receiver.status, receiver.reply = 503, b"down for maintenance" * 1000
     hook = hooks.make(receiver.url, webhook_data=[{"fieldname": "description", "key": "d"}])
     _todo(hook_admin, "never lands")
@@ -103,7 +133,9 @@ def test_a_delivery_that_keeps_failing_is_exhausted_then_replayed(hook_site: Sit
     assert row["attempts"] == 4 and row["response_status"] == 200
 
 
-def test_only_system_managers_may_replay(hook_site: Site, hook_admin: SiteClient, hooks: Hooks, receiver: Receiver) -> None:
+def test_only_system_managers_may_replay(
+    hook_site: Site, hook_admin: SiteClient, hooks: Hooks, receiver: Receiver
+) -> None:
     hook = hooks.make(receiver.url)
     _todo(hook_admin)
     (row,) = wait_rows(hook_site, hook, finished())
@@ -113,7 +145,10 @@ def test_only_system_managers_may_replay(hook_site: Site, hook_admin: SiteClient
     assert response.status_code in (403, 404)
     assert len(receiver.requests) == 1
     guest = SiteClient(hook_site, hook_admin.app.sites.sites_path)
-    assert guest.post(f"/api/v2/document/Webhook Request Log/{row['name']}/method/retry").status_code in (401, 403)
+    assert guest.post(f"/api/v2/document/Webhook Request Log/{row['name']}/method/retry").status_code in (
+        401,
+        403,
+    )
 
 
 def _closed_port() -> int:
@@ -127,7 +162,9 @@ def _failed(hook_site: Site, hook: str) -> dict[str, Any]:
     return row
 
 
-def test_a_hanging_host_is_cut_at_the_timeout(hook_site: Site, hook_admin: SiteClient, hooks: Hooks, receiver: Receiver) -> None:
+def test_a_hanging_host_is_cut_at_the_timeout(
+    hook_site: Site, hook_admin: SiteClient, hooks: Hooks, receiver: Receiver
+) -> None:
     receiver.hang = 5
     hook = hooks.make(receiver.url, timeout=1)
     _todo(hook_admin)
@@ -135,7 +172,9 @@ def test_a_hanging_host_is_cut_at_the_timeout(hook_site: Site, hook_admin: SiteC
     assert row["status"] == "Failed" and row["error"].startswith("Timed out after 1 s")
 
 
-def test_an_unreachable_host_is_a_logged_failure(hook_site: Site, hook_admin: SiteClient, hooks: Hooks) -> None:
+def test_an_unreachable_host_is_a_logged_failure(
+    hook_site: Site, hook_admin: SiteClient, hooks: Hooks
+) -> None:
     hook = hooks.make(f"http://127.0.0.1:{_closed_port()}/x")
     _todo(hook_admin)
     row = _failed(hook_site, hook)
@@ -146,15 +185,31 @@ def test_an_unreachable_host_is_a_logged_failure(hook_site: Site, hook_admin: Si
 @pytest.mark.parametrize(
     ("fields", "reason"),
     [
-        ({"request_structure": "JSON", "webhook_json": '{"a": {{ doc.description }}}'}, "did not render valid JSON"),
-        ({"webhook_data": [{"fieldname": "no_such_field", "key": "x"}]}, "Field no_such_field not found in ToDo"),
+        (
+            {"request_structure": "JSON", "webhook_json": '{"a": {{ doc.description }}}'},
+            "did not render valid JSON",
+        ),
+        (
+            {"webhook_data": [{"fieldname": "no_such_field", "key": "x"}]},
+            "Field no_such_field not found in ToDo",
+        ),
         ({"is_dynamic_url": 1, "request_url": "{{ doc.description }}"}, "Check Request URL"),
-        ({"request_structure": "JSON", "webhook_json": '{"a": "{{ doc.description.__class__.__mro__[1].__subclasses__() }}"}'},
-         "Could not render the webhook_json template"),
+        (
+            {
+                "request_structure": "JSON",
+                "webhook_json": '{"a": "{{ doc.description.__class__.__mro__[1].__subclasses__() }}"}',
+            },
+            "Could not render the webhook_json template",
+        ),
     ],
 )
 def test_bad_templates_and_fields_fail_the_delivery_not_the_write(
-    fields: dict[str, Any], reason: str, hook_site: Site, hook_admin: SiteClient, hooks: Hooks, receiver: Receiver
+    fields: dict[str, Any],
+    reason: str,
+    hook_site: Site,
+    hook_admin: SiteClient,
+    hooks: Hooks,
+    receiver: Receiver,
 ) -> None:
     hook = hooks.make(receiver.url, **fields)
     name = _todo(hook_admin, "plain text")
@@ -163,7 +218,9 @@ def test_bad_templates_and_fields_fail_the_delivery_not_the_write(
     assert row["status"] == "Failed" and reason in row["error"] and receiver.requests == []
 
 
-def test_templates_cannot_reach_python_internals(hook_site: Site, hook_admin: SiteClient, hooks: Hooks, receiver: Receiver) -> None:
+def test_templates_cannot_reach_python_internals(
+    hook_site: Site, hook_admin: SiteClient, hooks: Hooks, receiver: Receiver
+) -> None:
     hook = hooks.make(receiver.url, request_structure="JSON", webhook_json=(
         '{"g": "{{ utils.now.__globals__ }}", "c": "{{ doc.__class__ }}", "e": "{{ config }}{{ request }}{{ range.__globals__ }}", "n": "{{ doc.name }}"}'))  # fmt: skip
     name = _todo(hook_admin)
