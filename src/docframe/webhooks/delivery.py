@@ -42,26 +42,38 @@ def _table(site: Site) -> Any:
     return site.tables.get(site.metas.get(LOG_DOCTYPE))
 
 
-def _claim(site: Site, name: str) -> dict[str, Any] | None:
+def _claim(site: Site, names: list[str]) -> list[dict[str, Any]]:
+    """Claim the due deliveries among ``names`` in one transaction; the claimed rows, in order.
+
+    Each row's lease covers the sends queued before it in this batch (``timeout`` each) plus the
+    claim margin, so the sweep never takes a row this sender is still going to send.
+    """
     table = _table(site)
     now = now_for(site)
+    margin = webhook_settings(site).claim_margin
+    claimed: list[dict[str, Any]] = []
+    waited = 0.0
     with site.unit_of_work(User.administrator()) as ctx:
-        row = ctx.conn.execute(select(table).where(table.c.name == name)).mappings().first()
-        if row is None or row["status"] not in ("Queued", "Failed") or not row["url"]:
-            return None
-        if row["next_retry"] is not None and row["next_retry"] > now:
-            return None
-        attempts = int(row["attempts"] or 0)
-        lease = now + timedelta(seconds=float(row["timeout"] or 5) + webhook_settings(site).claim_margin)
-        done = ctx.conn.execute(
-            update(table)
-            .where(table.c.name == name, table.c.attempts == attempts, table.c.status.in_(("Queued", "Failed")),
-                   or_(table.c.next_retry.is_(None), table.c.next_retry <= now))
-            .values(attempts=attempts + 1, next_retry=lease, modified=now)
-        )  # fmt: skip
-        if done.rowcount != 1:
-            return None
-    return {**row, "attempts": attempts + 1}
+        rows = {
+            r["name"]: r for r in ctx.conn.execute(select(table).where(table.c.name.in_(names))).mappings()
+        }
+        for name in names:
+            row = rows.get(name)
+            if row is None or row["status"] not in ("Queued", "Failed") or not row["url"]:
+                continue
+            if row["next_retry"] is not None and row["next_retry"] > now:
+                continue
+            attempts = int(row["attempts"] or 0)
+            waited += float(row["timeout"] or 5)
+            done = ctx.conn.execute(
+                update(table)
+                .where(table.c.name == name, table.c.attempts == attempts, table.c.status.in_(("Queued", "Failed")),
+                       or_(table.c.next_retry.is_(None), table.c.next_retry <= now))
+                .values(attempts=attempts + 1, next_retry=now + timedelta(seconds=waited + margin), modified=now)
+            )  # fmt: skip
+            if done.rowcount == 1:
+                claimed.append({**row, "attempts": attempts + 1})
+    return claimed
 
 
 def _webhook_secrets(site: Site, webhook: str) -> tuple[bool, str | None, dict[str, str]] | None:
@@ -94,13 +106,19 @@ def _headers(row: dict[str, Any], current: dict[str, str], body: bytes, secret: 
     return headers
 
 
+Secrets = dict[str, tuple[bool, str | None, dict[str, str]] | None]
+
+
 def _send(
-    site: Site, row: dict[str, Any], client: httpx.Client
+    site: Site, row: dict[str, Any], client: httpx.Client, known: Secrets
 ) -> tuple[bool, int | None, str | None, str | None]:
     """(success, response status, response excerpt, error)."""
-    found = _webhook_secrets(site, str(row["webhook"]))
+    webhook = str(row["webhook"])
+    if webhook not in known:
+        known[webhook] = _webhook_secrets(site, webhook)
+    found = known[webhook]
     if found is None:
-        return False, None, None, f"Webhook {row['webhook']} no longer exists"
+        return False, None, None, f"Webhook {webhook} no longer exists"
     enabled_security, secret, current = found
     if enabled_security and not secret:
         return False, None, None, "Invalid Webhook Secret: none is stored"
@@ -146,26 +164,37 @@ def _record(site: Site, row: dict[str, Any], outcome: tuple[bool, int | None, st
     return status
 
 
-def deliver_one(site: Site, name: str, client: httpx.Client) -> str:
-    """Claim and send delivery ``name``; its new status, or ``"skipped"`` when not due or taken."""
-    row = _claim(site, name)
-    if row is None:
-        return "skipped"
+def _attempt(site: Site, row: dict[str, Any], client: httpx.Client, known: Secrets) -> str:
     try:
-        outcome = _send(site, row, client)
+        outcome = _send(site, row, client, known)
     except Exception as exc:  # a bug or an odd response must not crash the worker: record it
-        log.exception("webhook %s delivery %s failed unexpectedly", row["webhook"], name)
+        log.exception("webhook %s delivery %s failed unexpectedly", row["webhook"], row["name"])
         outcome = (False, None, None, f"{type(exc).__name__}: {exc}")
     return _record(site, row, outcome)
 
 
+def deliver_one(site: Site, name: str, client: httpx.Client) -> str:
+    """Claim and send delivery ``name``; its new status, or ``"skipped"`` when not due or taken."""
+    claimed = _claim(site, [name])
+    return _attempt(site, claimed[0], client, {}) if claimed else "skipped"
+
+
+CLAIM_BATCH = 20
+
+
 def deliver(ctx: Context, names: list[str]) -> dict[str, int]:
-    """Job: send the deliveries ``names``; returns how many ended in each status."""
+    """Job: send the deliveries ``names`` (claimed a batch at a time); how many ended in each status."""
     counts: dict[str, int] = {}
+    known: Secrets = {}
+    names = [str(n) for n in names]
     with httpx.Client(follow_redirects=True) as client:
-        for name in names:
-            status = deliver_one(ctx.site, str(name), client)
-            counts[status] = counts.get(status, 0) + 1
+        for start in range(0, len(names), CLAIM_BATCH):
+            chunk = names[start : start + CLAIM_BATCH]
+            claimed = _claim(ctx.site, chunk)
+            counts["skipped"] = counts.get("skipped", 0) + len(chunk) - len(claimed)
+            for row in claimed:
+                status = _attempt(ctx.site, row, client, known)
+                counts[status] = counts.get(status, 0) + 1
     return counts
 
 

@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
@@ -60,7 +60,12 @@ class PreparedRequest:
     body: str
 
 
+_SIMPLE = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SIMPLE:
+        return value
     if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta | Decimal):
         return str(value)
     if isinstance(value, list):
@@ -158,14 +163,24 @@ def check_url(url: str) -> str | None:
     return None
 
 
-def _data(hook: WebhookDef, values: Mapping[str, Any]) -> Any:
+def _field(doc: Any, fieldname: str) -> Any:
+    """One field of ``doc`` as the document's dict would hold it (BuildError when it has none)."""
+    meta = doc.meta
+    if fieldname == "doctype":
+        return doc.doctype
+    field = meta.fields_by_name.get(fieldname)
+    if field is not None and field.is_table:
+        return [_plain(row.as_dict()) for row in doc.get(fieldname) or []]
+    if fieldname in meta.all_columns:
+        return _plain(doc.get(fieldname))
+    raise BuildError(f"Field {fieldname} not found in {doc.doctype}")
+
+
+def _data(hook: WebhookDef, doc: Any, values: Callable[[], Mapping[str, Any]]) -> Any:
     if hook.data:
-        missing = [f for f, _ in hook.data if f not in values]
-        if missing:
-            raise BuildError(f"Field {', '.join(missing)} not found in {values.get('doctype')}")
-        return {key: values.get(fieldname) for fieldname, key in hook.data}
+        return {key: _field(doc, fieldname) for fieldname, key in hook.data}
     if hook.webhook_json.strip():
-        text = _render(hook.webhook_json, values, "webhook_json template")
+        text = _render(hook.webhook_json, values(), "webhook_json template")
         try:
             return json.loads(text)
         except ValueError as exc:
@@ -173,15 +188,25 @@ def _data(hook: WebhookDef, values: Mapping[str, Any]) -> Any:
     return {}
 
 
-def build_request(hook: WebhookDef, values: Mapping[str, Any]) -> PreparedRequest:
-    """The request ``hook`` sends for a document with ``values``; :class:`BuildError` when it cannot."""
+def build_request(hook: WebhookDef, doc: Any) -> PreparedRequest:
+    """The request ``hook`` sends for document ``doc``; :class:`BuildError` when it cannot be built.
+
+    The document's full dict is made only for a template (a data-rows body reads its fields).
+    """
+    made: list[Mapping[str, Any]] = []
+
+    def values() -> Mapping[str, Any]:
+        if not made:
+            made.append(doc_values(doc))
+        return made[0]
+
     url = hook.request_url
     if hook.is_dynamic_url:
-        url = _render(url, values, "request URL").strip()
+        url = _render(url, values(), "request URL").strip()
     reason = check_url(url)
     if reason:
         raise BuildError(reason)
-    body = json.dumps(_data(hook, values), default=str)
+    body = json.dumps(_data(hook, doc, values), default=str)
     return PreparedRequest(url=url, headers=dict(hook.headers), body=body)
 
 

@@ -60,7 +60,7 @@ class Outbox:
             "url": None, "headers": None, "data": None, "error": None,
         }  # fmt: skip
         try:
-            request = build_request(hook, doc_values(doc))
+            request = build_request(hook, doc)
         except BuildError as exc:
             log.warning("webhook %s: %s %s not sent: %s", hook.name, doc.doctype, doc.name, exc)
             row.update(status="Failed", error=str(exc))
