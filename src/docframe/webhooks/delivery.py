@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 
 from docframe.auth.passwords import get_secret
 from docframe.auth.users import User
@@ -61,14 +61,15 @@ def _claim(site: Site, names: list[str]) -> list[dict[str, Any]]:
             row = rows.get(name)
             if row is None or row["status"] not in ("Queued", "Failed") or not row["url"]:
                 continue
-            if row["next_retry"] is not None and row["next_retry"] > now:
+            fresh = row["status"] == "Queued" and not row["attempts"]
+            if not fresh and (row["next_retry"] is None or row["next_retry"] > now):
                 continue
             attempts = int(row["attempts"] or 0)
             waited += float(row["timeout"] or 5)
             done = ctx.conn.execute(
                 update(table)
                 .where(table.c.name == name, table.c.attempts == attempts, table.c.status.in_(("Queued", "Failed")),
-                       or_(table.c.next_retry.is_(None), table.c.next_retry <= now))
+                       or_(table.c.attempts == 0, table.c.next_retry <= now))
                 .values(attempts=attempts + 1, next_retry=now + timedelta(seconds=waited + margin), modified=now)
             )  # fmt: skip
             if done.rowcount == 1:
@@ -199,21 +200,16 @@ def deliver(ctx: Context, names: list[str]) -> dict[str, int]:
 
 
 def due_deliveries(ctx: Context, limit: int = SWEEP_BATCH) -> list[tuple[str, str]]:
-    """(name, queue) of deliveries to send now: failed ones whose retry is due, and queued ones that
-    no job took within the outbox grace (their process died) or whose lease ran out."""
+    """(name, queue) of deliveries to send now: rows whose ``next_retry`` has come. That is failed
+    ones due for a retry, queued ones no job took within the outbox grace (their process died after
+    the commit), and queued ones whose sender's lease ran out (it died mid-send)."""
     table = _table(ctx.site)
-    now = ctx.now()
-    grace = now - timedelta(seconds=webhook_settings(ctx.site).outbox_grace)
     stmt = (
         select(table.c.name, table.c.queue)
-        .where(
-            table.c.status.in_(("Queued", "Failed")),
-            or_(table.c.next_retry <= now, and_(table.c.next_retry.is_(None), table.c.status == "Queued",
-                                                table.c.creation <= grace)),
-        )
-        .order_by(table.c.creation)
+        .where(table.c.next_retry <= ctx.now(), table.c.status.in_(("Queued", "Failed")))
+        .order_by(table.c.next_retry)
         .limit(limit)
-    )  # fmt: skip
+    )
     return [(str(r.name), str(r.queue or "default")) for r in ctx.conn.execute(stmt)]
 
 
@@ -234,6 +230,8 @@ def requeue(ctx: Context, name: str) -> str:
     row = ctx.conn.execute(select(table.c.queue).where(table.c.name == name)).first()
     queue = str(row.queue or "default") if row is not None else "default"
     ctx.conn.execute(
-        update(table).where(table.c.name == name).values(status="Queued", next_retry=None, modified=ctx.now())
+        update(table)
+        .where(table.c.name == name)
+        .values(status="Queued", next_retry=ctx.now(), modified=ctx.now())
     )
     return enqueue(ctx.site, DELIVER, ctx=ctx, queue=queue, job_name="Webhook replay", names=[name])

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import insert
 
+from docframe.db.prepared import prepared
 from docframe.jobs.queue import enqueue
+from docframe.webhooks.config import webhook_settings
 from docframe.webhooks.registry import WebhookDef, webhooks_for
 from docframe.webhooks.render import BuildError, build_request, condition_met, doc_values, redact_headers
 
@@ -49,13 +52,13 @@ class Outbox:
         """One delivery of ``hook`` for ``doc`` in this transaction (the latest event wins)."""
         self.pending[(hook.name, doc.doctype, str(doc.name))] = (hook, doc, event)
 
-    def _row(self, hook: WebhookDef, doc: Document, event: str, now: Any) -> dict[str, Any]:
+    def _row(self, hook: WebhookDef, doc: Document, event: str, now: Any, due: Any) -> dict[str, Any]:
         user = self.ctx.user.name
         row: dict[str, Any] = {
             "name": secrets.token_hex(5), "creation": now, "modified": now, "owner": user,
             "modified_by": user, "docstatus": 0, "idx": 0, "webhook": hook.name,
             "reference_doctype": doc.doctype, "reference_document": str(doc.name), "user": user,
-            "status": "Queued", "attempts": 0, "next_retry": None, "event": event,
+            "status": "Queued", "attempts": 0, "next_retry": due, "event": event,
             "request_method": hook.request_method, "timeout": hook.timeout, "queue": hook.queue,
             "url": None, "headers": None, "data": None, "error": None,
         }  # fmt: skip
@@ -63,7 +66,7 @@ class Outbox:
             request = build_request(hook, doc)
         except BuildError as exc:
             log.warning("webhook %s: %s %s not sent: %s", hook.name, doc.doctype, doc.name, exc)
-            row.update(status="Failed", error=str(exc))
+            row.update(status="Failed", error=str(exc), next_retry=None)
             return row
         row.update(
             url=request.url, data=request.body,
@@ -77,10 +80,17 @@ class Outbox:
             return
         ctx = self.ctx
         now = ctx.now()
-        rows = [self._row(hook, doc, event, now) for hook, doc, event in self.pending.values()]
+        # A row no job has taken by ``next_retry`` (the server died after the commit) is sent by
+        # the scheduler's sweep; the delivery job takes fresh rows (no attempt yet) at once.
+        due = now + timedelta(seconds=webhook_settings(ctx.site).outbox_grace)
+        rows = [self._row(hook, doc, event, now, due) for hook, doc, event in self.pending.values()]
         self.pending.clear()
         table = ctx.site.tables.get(ctx.meta("Webhook Request Log"))
-        ctx.conn.execute(insert(table), rows)
+        keys = tuple(rows[0])
+        statement = prepared(
+            table, ("webhook_outbox", keys), lambda: insert(table), ctx.site.db.engine.dialect, keys
+        )
+        statement.execute_many(ctx.raw, rows)
         by_queue: dict[str, list[str]] = {}
         for row in rows:
             if row["status"] == "Queued":

@@ -28,5 +28,4 @@ class WebhookRequestLog(Document):
             )
         job_id = requeue(self.ctx, str(self.name))
         self._data["status"] = "Queued"
-        self._data["next_retry"] = None
         return {"status": "Queued", "job_id": job_id}
