@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -155,6 +156,7 @@ def _render(source: str, values: Mapping[str, Any], what: str) -> str:
         raise BuildError(f"Could not render the {what}: {type(exc).__name__}: {exc}") from None
 
 
+@functools.lru_cache(maxsize=1024)
 def check_url(url: str) -> str | None:
     """None when ``url`` is an absolute http(s) URL, else the reason."""
     parsed = urlparse(url)

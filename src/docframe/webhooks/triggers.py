@@ -47,6 +47,7 @@ class Outbox:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.pending: dict[tuple[str, str, str], tuple[WebhookDef, Document, str]] = {}
+        self.headers_json: dict[str, str | None] = {}
 
     def note(self, hook: WebhookDef, doc: Document, event: str) -> None:
         """One delivery of ``hook`` for ``doc`` in this transaction (the latest event wins)."""
@@ -68,11 +69,14 @@ class Outbox:
             log.warning("webhook %s: %s %s not sent: %s", hook.name, doc.doctype, doc.name, exc)
             row.update(status="Failed", error=str(exc), next_retry=None)
             return row
-        row.update(
-            url=request.url, data=request.body,
-            headers=orjson.dumps(redact_headers(request.headers)).decode() if request.headers else None,
-        )  # fmt: skip
+        row.update(url=request.url, data=request.body, headers=self._headers(hook.name, request.headers))
         return row
+
+    def _headers(self, webhook: str, headers: dict[str, str]) -> str | None:
+        """The stored (redacted) headers, made once per webhook: they do not depend on the document."""
+        if webhook not in self.headers_json:
+            self.headers_json[webhook] = orjson.dumps(redact_headers(headers)).decode() if headers else None
+        return self.headers_json[webhook]
 
     def flush(self) -> None:
         """Write the log rows and queue their delivery jobs (in the unit of work's transaction)."""
