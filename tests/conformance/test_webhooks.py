@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from docframe import errors
+from redis import Redis
+from rq import Queue
+
 from docframe.auth.users import User
+from docframe.jobs.backends import queue_name
 from docframe.model import lifecycle, persistence
 from docframe.scheduler.lock import SchedulerLock
 from docframe.sites import Site
 from docframe.webhooks.delivery import deliver_one
-from tests.conftest import SiteClient
+from tests.conftest import SiteClient, api_key_for, make_site
 from tests.unit.webhooks.conftest import Hooks, log_rows, wait_rows
 from tests.unit.webhooks.receiver import Receiver
+
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
@@ -69,3 +82,36 @@ def test_scheduler_lease_on_this_database(site: Site) -> None:
     time.sleep(0.5)
     assert second.acquire() and not first.acquire() and second.holder_now() == "b"
     second.release()
+
+
+def _redis_up() -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", 6379)) == 0
+
+
+def test_with_redis_deliveries_go_to_the_webhooks_rq_queue(sites_root: Path, receiver: Receiver) -> None:
+    if not _redis_up():
+        if os.environ.get("CI") == "true":
+            pytest.fail("redis on 127.0.0.1:6379 is unreachable (required under CI=true)")
+        pytest.skip("redis on 127.0.0.1:6379 is unreachable")
+    rq_site = make_site(sites_root, f"wh-rq-{secrets.token_hex(4)}.test", "sqlite", {"redis_url": "redis://127.0.0.1:6379/0"})
+    try:
+        client = SiteClient(rq_site, sites_root, api_key_for(rq_site))
+        hook = Hooks(client).make(receiver.url, background_jobs_queue="short")
+        assert client.post("/api/v2/document/ToDo", json={"description": "via rq"}).status_code == 200
+        time.sleep(0.3)
+        assert receiver.requests == []  # queued on RQ, waiting for a worker
+        redis = Redis.from_url("redis://127.0.0.1:6379/0")
+        assert Queue(queue_name(rq_site.name, "short"), connection=redis).count == 1
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)])}
+        done = subprocess.run(
+            [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites_root), "worker", "--site", rq_site.name, "--burst"],
+            cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        (request,) = receiver.wait_for(1)
+        (row,) = wait_rows(rq_site, hook, lambda rows: rows[0]["status"] == "Success")
+        assert row["queue"] == "short"
+    finally:
+        rq_site.dispose()
