@@ -12,11 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-
-from docframe import errors
 from redis import Redis
 from rq import Queue
 
+from docframe import errors
 from docframe.auth.users import User
 from docframe.jobs.backends import queue_name
 from docframe.model import lifecycle, persistence
@@ -26,7 +25,6 @@ from docframe.webhooks.delivery import deliver_one
 from tests.conftest import SiteClient, api_key_for, make_site
 from tests.unit.webhooks.conftest import Hooks, log_rows, wait_rows
 from tests.unit.webhooks.receiver import Receiver
-
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -95,7 +93,9 @@ def test_with_redis_deliveries_go_to_the_webhooks_rq_queue(sites_root: Path, rec
         if os.environ.get("CI") == "true":
             pytest.fail("redis on 127.0.0.1:6379 is unreachable (required under CI=true)")
         pytest.skip("redis on 127.0.0.1:6379 is unreachable")
-    rq_site = make_site(sites_root, f"wh-rq-{secrets.token_hex(4)}.test", "sqlite", {"redis_url": "redis://127.0.0.1:6379/0"})
+    rq_site = make_site(
+        sites_root, f"wh-rq-{secrets.token_hex(4)}.test", "sqlite", {"redis_url": "redis://127.0.0.1:6379/0"}
+    )
     try:
         client = SiteClient(rq_site, sites_root, api_key_for(rq_site))
         hook = Hooks(client).make(receiver.url, background_jobs_queue="short")
@@ -110,7 +110,7 @@ def test_with_redis_deliveries_go_to_the_webhooks_rq_queue(sites_root: Path, rec
             cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
-        (request,) = receiver.wait_for(1)
+        (_request,) = receiver.wait_for(1)
         (row,) = wait_rows(rq_site, hook, lambda rows: rows[0]["status"] == "Success")
         assert row["queue"] == "short"
     finally:
