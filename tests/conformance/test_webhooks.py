@@ -23,7 +23,7 @@ from docframe.scheduler.lock import SchedulerLock
 from docframe.sites import Site
 from docframe.webhooks.delivery import deliver_one
 from tests.conftest import SiteClient, api_key_for, make_site
-from tests.unit.webhooks.conftest import Hooks, log_rows, wait_rows
+from tests.unit.webhooks.conftest import Hooks, wait_rows
 from tests.unit.webhooks.receiver import Receiver
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,8 +65,7 @@ def test_a_delivery_is_claimed_once(site: Site, site_hooks: Hooks, receiver: Rec
     receiver.hang = 0.5
     with site.unit_of_work(User.administrator()) as ctx:
         lifecycle.insert(ctx, persistence.new_document(ctx, ctx.meta("ToDo"), {"description": "once"}))
-    time.sleep(0.1)  # the immediate job has claimed it by now
-    (row,) = log_rows(site, hook)
+    (row,) = wait_rows(site, hook, lambda rows: bool(rows) and rows[0]["attempts"] == 1)  # claimed, sending
     with httpx.Client() as client:
         assert deliver_one(site, row["name"], client) == "skipped"
     wait_rows(site, hook, lambda rows: rows[0]["status"] == "Success")

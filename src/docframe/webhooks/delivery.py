@@ -1,6 +1,8 @@
 """Delivery: send queued webhook requests, record every attempt, retry on a schedule, replay.
 
-A delivery is a ``Webhook Request Log`` row. Whoever sends it first *claims* it in a short
+The job a transaction queued first *expands* its ``Webhook Outbox`` row: in one transaction the
+outbox row is deleted and its deliveries inserted as ``Webhook Request Log`` rows (whoever deletes
+the outbox row does it, so it happens once). A delivery is then a log row. Whoever sends it first *claims* it in a short
 transaction of its own (``attempts`` + 1 and ``next_retry`` set to a lease, only if nobody else
 claimed it meanwhile), so a row is sent by one sender at a time even when the immediate job, the
 scheduler's sweep and a replay race. The outcome is written in another short transaction:
@@ -17,25 +19,28 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 
 from docframe.auth.passwords import get_secret
 from docframe.auth.users import User
+from docframe.db.prepared import prepared
 from docframe.jobs.queue import enqueue
 from docframe.jobs.records import now_for
 from docframe.webhooks.config import webhook_settings
 from docframe.webhooks.render import REDACTED, SIGNATURE_HEADER, sign
-from docframe.webhooks.triggers import DELIVER
+from docframe.webhooks.triggers import DELIVER, OUTBOX_DOCTYPE
 
 if TYPE_CHECKING:
     from docframe.context import Context
     from docframe.sites import Site
 
-__all__ = ["deliver", "deliver_one", "requeue", "sweep"]
+__all__ = ["deliver", "deliver_one", "deliver_outbox", "expand", "requeue", "sweep"]
 
 log = logging.getLogger("docframe.webhooks")
 LOG_DOCTYPE = "Webhook Request Log"
 SWEEP_BATCH = 500
+DELIVER_NAMES = "docframe.webhooks.delivery.deliver"
+_DATETIMES = ("creation", "modified", "next_retry")
 
 
 def _table(site: Site) -> Any:
@@ -199,6 +204,45 @@ def deliver(ctx: Context, names: list[str]) -> dict[str, int]:
     return counts
 
 
+def expand(site: Site, outbox: str) -> list[str]:
+    """Turn outbox row ``outbox`` into its ``Webhook Request Log`` rows (exactly once, whoever calls
+    first); the names of those to send."""
+    out = site.tables.get(site.metas.get(OUTBOX_DOCTYPE))
+    with site.unit_of_work(User.administrator()) as ctx:
+        found = ctx.conn.execute(select(out.c.payload).where(out.c.name == outbox)).first()
+        if found is None or ctx.conn.execute(delete(out).where(out.c.name == outbox)).rowcount != 1:
+            return []  # expanded by someone else
+        rows: list[dict[str, Any]] = orjson.loads(found.payload)
+        if not rows:
+            return []
+        for row in rows:
+            for key in _DATETIMES:
+                if row.get(key):
+                    row[key] = datetime.fromisoformat(row[key])
+        table = _table(site)
+        keys = tuple(rows[0])
+        statement = prepared(
+            table, ("webhook_log", keys), lambda: insert(table), site.db.engine.dialect, keys
+        )
+        statement.execute_many(ctx.raw, rows)
+    return [str(r["name"]) for r in rows if r["status"] == "Queued"]
+
+
+def deliver_outbox(ctx: Context, outbox: str) -> dict[str, int]:
+    """Job: expand outbox row ``outbox`` into log rows and send them."""
+    return deliver(ctx, expand(ctx.site, outbox))
+
+
+def stale_outboxes(ctx: Context, limit: int = SWEEP_BATCH) -> list[tuple[str, str]]:
+    """(name, queue) of outbox rows no job expanded within the outbox grace (their process died)."""
+    out = ctx.site.tables.get(ctx.meta(OUTBOX_DOCTYPE))
+    grace = ctx.now() - timedelta(seconds=webhook_settings(ctx.site).outbox_grace)
+    stmt = (
+        select(out.c.name, out.c.queue).where(out.c.creation <= grace).order_by(out.c.creation).limit(limit)
+    )
+    return [(str(r.name), str(r.queue or "default")) for r in ctx.conn.execute(stmt)]
+
+
 def due_deliveries(ctx: Context, limit: int = SWEEP_BATCH) -> list[tuple[str, str]]:
     """(name, queue) of deliveries to send now: rows whose ``next_retry`` has come. That is failed
     ones due for a retry, queued ones no job took within the outbox grace (their process died after
@@ -214,14 +258,17 @@ def due_deliveries(ctx: Context, limit: int = SWEEP_BATCH) -> list[tuple[str, st
 
 
 def sweep(ctx: Context) -> int:
-    """Scheduler task: queue a delivery job (per queue) for every due delivery; returns how many."""
+    """Scheduler task: queue jobs for stale outbox rows and for every due delivery; returns how many."""
+    stale = stale_outboxes(ctx)
+    for name, queue in stale:
+        enqueue(ctx.site, DELIVER, ctx=ctx, queue=queue, job_name="Webhook outbox", outbox=name)
     due = due_deliveries(ctx)
     by_queue: dict[str, list[str]] = {}
     for name, queue in due:
         by_queue.setdefault(queue, []).append(name)
     for queue, names in by_queue.items():
-        enqueue(ctx.site, DELIVER, ctx=ctx, queue=queue, job_name="Webhook retry", names=names)
-    return len(due)
+        enqueue(ctx.site, DELIVER_NAMES, ctx=ctx, queue=queue, job_name="Webhook retry", names=names)
+    return len(stale) + len(due)
 
 
 def requeue(ctx: Context, name: str) -> str:
@@ -234,4 +281,4 @@ def requeue(ctx: Context, name: str) -> str:
         .where(table.c.name == name)
         .values(status="Queued", next_retry=ctx.now(), modified=ctx.now())
     )
-    return enqueue(ctx.site, DELIVER, ctx=ctx, queue=queue, job_name="Webhook replay", names=[name])
+    return enqueue(ctx.site, DELIVER_NAMES, ctx=ctx, queue=queue, job_name="Webhook replay", names=[name])

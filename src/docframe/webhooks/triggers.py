@@ -3,11 +3,12 @@
 :func:`on_doc_event` is a framework document listener (``docframe.hooks.FRAMEWORK_DOC_LISTENERS``).
 For each enabled webhook of the document's DocType and event whose condition holds, it notes the
 (webhook, document) pair on the unit of work; the same pair noted again in the same transaction is
-one delivery. Just before the commit (``ctx.before_commit``) each pair becomes a ``Webhook Request
-Log`` row (status ``Queued``) built from the document's last state, written in the same
-transaction, plus one delivery job per queue (queued when the transaction commits). A rollback
-therefore sends nothing, and a crash after the commit loses nothing: rows no job took are sent by
-the scheduler's outbox sweep. Problems of a webhook (condition, template, URL) are logged and never
+one delivery. Just before the commit (``ctx.before_commit``) each pair becomes a delivery built
+from the document's last state (the future ``Webhook Request Log`` row, status ``Queued``); they are
+written, in the same transaction, as one ``Webhook Outbox`` row per queue, plus one delivery job per
+outbox row (queued when the transaction commits). The job turns the outbox row into log rows and
+sends them (:mod:`.delivery`). A rollback therefore sends nothing, and a crash after the commit
+loses nothing: outbox rows and log rows no job took are picked up by the scheduler's sweep. Problems of a webhook (condition, template, URL) are logged and never
 fail the user's write.
 """
 
@@ -37,7 +38,10 @@ log = logging.getLogger("docframe.webhooks")
 EVENTS = frozenset(
     {"after_insert", "on_update", "on_submit", "on_cancel", "on_trash", "on_update_after_submit", "on_change"}
 )
-DELIVER = "docframe.webhooks.delivery.deliver"
+DELIVER = "docframe.webhooks.delivery.deliver_outbox"
+OUTBOX_DOCTYPE = "Webhook Outbox"
+_OUTBOX_KEYS = ("name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", "queue",
+                "deliveries", "payload")  # fmt: skip
 _STATE = "webhooks.outbox"
 
 
@@ -79,7 +83,8 @@ class Outbox:
         return self.headers_json[webhook]
 
     def flush(self) -> None:
-        """Write the log rows and queue their delivery jobs (in the unit of work's transaction)."""
+        """Write the deliveries as one outbox row per queue, and queue a job for each, in the unit of
+        work's transaction (one row whatever the number of documents keeps a big write cheap)."""
         if not self.pending:
             return
         ctx = self.ctx
@@ -89,18 +94,22 @@ class Outbox:
         due = now + timedelta(seconds=webhook_settings(ctx.site).outbox_grace)
         rows = [self._row(hook, doc, event, now, due) for hook, doc, event in self.pending.values()]
         self.pending.clear()
-        table = ctx.site.tables.get(ctx.meta("Webhook Request Log"))
-        keys = tuple(rows[0])
-        statement = prepared(
-            table, ("webhook_outbox", keys), lambda: insert(table), ctx.site.db.engine.dialect, keys
-        )
-        statement.execute_many(ctx.raw, rows)
-        by_queue: dict[str, list[str]] = {}
+        by_queue: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
-            if row["status"] == "Queued":
-                by_queue.setdefault(row["queue"], []).append(row["name"])
-        for queue, names in by_queue.items():
-            enqueue(ctx.site, DELIVER, ctx=ctx, queue=queue, job_name="Webhook delivery", names=names)
+            by_queue.setdefault(row["queue"], []).append(row)
+        table = ctx.site.tables.get(ctx.meta(OUTBOX_DOCTYPE))
+        statement = prepared(
+            table, "webhook_outbox", lambda: insert(table), ctx.site.db.engine.dialect, _OUTBOX_KEYS
+        )
+        user = ctx.user.name
+        for queue, batch in by_queue.items():
+            name = secrets.token_hex(6)
+            statement.execute(ctx.raw, {
+                "name": name, "creation": now, "modified": now, "owner": user, "modified_by": user,
+                "docstatus": 0, "idx": 0, "queue": queue, "deliveries": len(batch),
+                "payload": orjson.dumps(batch, default=str).decode(),
+            })  # fmt: skip
+            enqueue(ctx.site, DELIVER, ctx=ctx, queue=queue, job_name="Webhook delivery", outbox=name)
 
 
 def _outbox(ctx: Context) -> Outbox:
