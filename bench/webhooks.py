@@ -1,16 +1,16 @@
 """Webhooks: what one enabled webhook costs ``insert_many`` of 1,000 ToDos, and deliveries per second.
 
-In a temporary sites folder, ``docframe new-site`` creates a SQLite site (``insert_many_limit`` raised
-to the batch size), one ``docframe serve --no-scheduler`` worker serves it (the scheduler is off so
-that only the measured work runs), and a local receiver (a threaded ``http.server`` on 127.0.0.1 in
-this process, answering 200 at once) takes the deliveries. One Webhook (``after_insert`` on ToDo, two
-data rows, signed with a secret) is created disabled. Then ``--runs`` rounds, each measuring one
-``frappe.client.insert_many`` call of ``--docs`` ToDos with the webhook disabled and one with it
-enabled (toggled through the API between calls, so both see the same database size and drift).
-With it enabled, the call writes one ``Webhook Request Log`` row per document (the outbox) in its
-transaction and queues one delivery job; the benchmark then waits until the receiver has all the
-deliveries and every row says ``Success``, and reports deliveries per second from the end of the
-call to the last ``Success``.
+In a temporary sites folder, ``docframe new-site`` creates two identical SQLite sites
+(``insert_many_limit`` raised to the batch size): ``bench`` without webhooks and ``bench-hooked`` with
+one enabled Webhook (``after_insert`` on ToDo, two data rows, signed with a secret). One ``docframe
+serve --no-scheduler`` worker serves both (the scheduler is off so that only the measured work runs),
+and a local receiver (a threaded ``http.server`` on 127.0.0.1 in this process, keep-alive, answering
+200 at once) takes the deliveries. After a warm-up call on each, ``--runs`` rounds each measure one
+``frappe.client.insert_many`` call of ``--docs`` ToDos on ``bench`` and one on ``bench-hooked``. On
+the hooked site the call also writes the outbox (one ``Webhook Outbox`` row holding the 1,000
+deliveries) in its transaction and queues one delivery job, which then runs in the server's thread
+pool; the benchmark waits until the receiver has all the deliveries and every log row says
+``Success``, and reports deliveries per second from the end of the call to that point.
 
 Prints a markdown table on stdout (progress on stderr). Usage:
 ``.venv/bin/python bench/webhooks.py [--runs 5] [--docs 1000] [--keep]``. Speed is reported, never
@@ -21,6 +21,7 @@ asserted; the exit status is 1 when a check failed (a call not 200, deliveries m
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import subprocess
@@ -33,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from insert_many import METHOD, SITE, api_key, batch, check, create_site
-from workers import free_port, stop
+from insert_many import METHOD, PASSWORD, SITE, api_key, batch, check, create_site
+from workers import docframe, free_port, stop
 
 PYTHON = sys.executable
 
@@ -105,9 +106,31 @@ def timed_insert(client: httpx.Client, label: str, count: int, problems: list[st
     return elapsed
 
 
+HOOKED = "bench-hooked"
+
+
+def make_sites(sites: Path, count: int) -> None:
+    """Two identical SQLite sites: ``bench`` (no webhook) and ``bench-hooked`` (one enabled webhook)."""
+    create_site(sites, None, count)
+    docframe(sites, "new-site", HOOKED, "--admin-password", PASSWORD)
+    path = sites / HOOKED / "site_config.json"
+    config = json.loads(path.read_text())
+    config["insert_many_limit"] = count
+    path.write_text(json.dumps(config, indent=1) + "\n")
+
+
+def client_for(port: int, site: str) -> httpx.Client:
+    """An Administrator client (API key) for ``site`` on the server."""
+    client = httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", timeout=300, headers={"X-Frappe-Site-Name": site}
+    )
+    client.headers["Authorization"] = api_key(client)
+    return client
+
+
 def run(sites: Path, runs: int, count: int) -> tuple[list[float], list[float], list[float], list[str]]:
     """(seconds without webhook, seconds with, deliveries/s, problems)."""
-    create_site(sites, None, count)
+    make_sites(sites, count)
     receiver = Receiver()
     port = free_port()
     proc = serve(sites, port, sites / "serve.log")
@@ -115,33 +138,43 @@ def run(sites: Path, runs: int, count: int) -> tuple[list[float], list[float], l
     on: list[float] = []
     rates: list[float] = []
     problems: list[str] = []
+    clients: list[httpx.Client] = []
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300) as client:
-            client.headers["Authorization"] = api_key(client)
-            hook = {"name": "bench-hook", "webhook_doctype": "ToDo", "webhook_docevent": "after_insert",
-                    "request_url": receiver.url, "enabled": 0, "enable_security": 1, "webhook_secret": "bench-secret",
-                    "webhook_data": [{"fieldname": "name", "key": "name"}, {"fieldname": "description", "key": "d"}]}  # fmt: skip
-            client.post("/api/v2/document/Webhook", json=hook).raise_for_status()
-            timed_insert(client, "warm-up", count, problems)
-            for index in range(runs):
-                off.append(timed_insert(client, f"off {index}", count, problems))
-                client.put("/api/v2/document/Webhook/bench-hook", json={"enabled": 1}).raise_for_status()
-                before, done_before = receiver.count, successes(client)
-                on.append(timed_insert(client, f"on {index}", count, problems))
-                sent = time.perf_counter()
-                deadline = time.monotonic() + 300
-                while time.monotonic() < deadline and successes(client) < done_before + count:
-                    time.sleep(0.05)
-                rates.append(count / (time.perf_counter() - sent))
-                if receiver.count - before != count or successes(client) != done_before + count:
-                    problems.append(f"on {index}: {receiver.count - before} received, not {count}")
-                client.put("/api/v2/document/Webhook/bench-hook", json={"enabled": 0}).raise_for_status()
-                print(f"  round {index}: off {off[-1]:.3f} s, on {on[-1]:.3f} s, {rates[-1]:,.0f} deliveries/s",
-                      file=sys.stderr)  # fmt: skip
+        plain, hooked = client_for(port, SITE), client_for(port, HOOKED)
+        clients += [plain, hooked]
+        hook = {"name": "bench-hook", "webhook_doctype": "ToDo", "webhook_docevent": "after_insert",
+                "request_url": receiver.url, "enabled": 1, "enable_security": 1, "webhook_secret": "bench-secret",
+                "webhook_data": [{"fieldname": "name", "key": "name"}, {"fieldname": "description", "key": "d"}]}  # fmt: skip
+        hooked.post("/api/v2/document/Webhook", json=hook).raise_for_status()
+        timed_insert(plain, "warm-up", count, problems)
+        timed_insert(hooked, "warm-up", count, problems)
+        wait_delivered(hooked, receiver, count, problems, "warm-up")
+        for index in range(runs):
+            off.append(timed_insert(plain, f"off {index}", count, problems))
+            done_before = receiver.count
+            on.append(timed_insert(hooked, f"on {index}", count, problems))
+            sent = time.perf_counter()
+            wait_delivered(hooked, receiver, done_before + count, problems, f"on {index}")
+            rates.append(count / (time.perf_counter() - sent))
+            print(f"  round {index}: off {off[-1]:.3f} s, on {on[-1]:.3f} s, {rates[-1]:,.0f} deliveries/s",
+                  file=sys.stderr)  # fmt: skip
     finally:
+        for client in clients:
+            client.close()
         stop(proc)
         receiver.server.shutdown()
     return off, on, rates, problems
+
+
+def wait_delivered(
+    client: httpx.Client, receiver: Receiver, total: int, problems: list[str], label: str
+) -> None:
+    """Wait until the receiver has ``total`` requests and as many log rows say Success."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and (receiver.count < total or successes(client) < total):
+        time.sleep(0.05)
+    if receiver.count != total or successes(client) != total:
+        problems.append(f"{label}: {receiver.count} received, {successes(client)} Success, not {total}")
 
 
 def main() -> int:
