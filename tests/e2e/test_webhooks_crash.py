@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from docframe.auth.users import User
+from docframe.scheduler.lock import SchedulerLock
 from docframe.sites import Site
 from tests.conftest import api_key_for, free_port, make_site
 from tests.unit.webhooks.receiver import Receiver
@@ -23,10 +24,10 @@ CONFIG = {"scheduler_tick": 0.2, "scheduler_interval": 0.3, "scheduler_lock_leas
           "webhook_outbox_grace": 1, "webhook_claim_margin": 1}  # fmt: skip
 
 
-def _serve(sites_root: Path, site: Site) -> tuple[subprocess.Popen[bytes], str]:
+def _serve(sites_root: Path, site: Site, *flags: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites_root), "serve", "--port", str(port), "--site", site.name],
+        [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites_root), "serve", "--port", str(port), "--site", site.name, *flags],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -82,4 +83,24 @@ def test_a_delivery_survives_kill_9_between_commit_and_delivery(sites_root: Path
         proc.kill()
         proc.wait()
         receiver.stop()
+        site.dispose()
+
+
+def test_serve_runs_the_scheduler_unless_told_not_to(sites_root: Path) -> None:
+    site = make_site(sites_root, "scheduler-flag.test", "sqlite", CONFIG)
+    lock = SchedulerLock(site, "observer", 2)
+    try:
+        proc, _ = _serve(sites_root, site, "--no-scheduler")
+        time.sleep(1.5)
+        assert lock.holder_now() is None
+        proc.kill()
+        proc.wait()
+        proc, _ = _serve(sites_root, site)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and lock.holder_now() is None:
+            time.sleep(0.1)
+        assert f":{proc.pid}:" in str(lock.holder_now())
+    finally:
+        proc.kill()
+        proc.wait()
         site.dispose()

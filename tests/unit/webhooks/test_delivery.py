@@ -229,3 +229,20 @@ def test_templates_cannot_reach_python_internals(
     assert body["g"] == "" and body["c"] == "" and body["n"] == name
     assert "builtins" not in request.body.decode() and body["e"] == ""
     wait_rows(hook_site, hook, finished())
+
+
+def test_v1_clients_replay_with_run_method(
+    hook_site: Site, hook_admin: SiteClient, hooks: Hooks, receiver: Receiver
+) -> None:
+    hook = hooks.make(receiver.url)
+    _todo(hook_admin, "twice")
+    (row,) = wait_rows(hook_site, hook, finished())
+    response = hook_admin.post(
+        f"/api/resource/Webhook Request Log/{row['name']}", params={"run_method": "retry"}
+    )
+    assert response.status_code == 200, response.text
+    requests = receiver.wait_for(2)
+    assert requests[0].body == requests[1].body
+    (row,) = wait_rows(
+        hook_site, hook, lambda rows: rows[0]["attempts"] == 2 and rows[0]["status"] == "Success"
+    )
