@@ -172,3 +172,32 @@ def test_two_scheduler_processes_one_active_and_takeover_when_it_dies(
         for proc in procs:
             proc.kill()
             proc.wait()
+
+
+def test_serve_with_two_workers_runs_one_scheduler(sites_root: Path, tmp_path: Path) -> None:
+    from tests.conftest import free_port
+
+    record = tmp_path / "ticks.txt"
+    record.write_text("")
+    site = make_site(sites_root, "scheduler-workers.test", "sqlite", {
+        "apps": [APP], "schedapp_file": str(record), "scheduler_tick": 0.2, "scheduler_interval": 0.3,
+        "scheduler_lock_lease": 1.5})  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites_root), "serve", "--port", str(free_port()),
+         "--workers", "2", "--site", site.name],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(record.read_text().split()) < 8:
+            time.sleep(0.1)
+        pids = {int(p) for p in record.read_text().split()}
+        assert len(pids) == 1, f"jobs ran in several workers: {pids}"
+        assert pids != {proc.pid}  # a worker process, not the supervisor
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        site.dispose()
