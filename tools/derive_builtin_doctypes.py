@@ -18,7 +18,8 @@ BUILTIN = [
     "doctype", "docfield", "docperm", "user", "role", "has_role", "todo", "note", "file", "comment",
     "version", "api_request_log", "system_settings", "docshare", "user_permission", "error_log",
     "module_def", "deleted_document", "gender", "tag", "tag_link", "role_profile", "custom_field",
-    "property_setter", "rq_job", "activity_log", "access_log",
+    "property_setter", "rq_job", "activity_log", "access_log", "webhook", "webhook_data", "webhook_header",
+    "scheduled_job_type",
 ]
 TOP_KEYS = [
     "name", "module", "autoname", "istable", "issingle", "is_submittable", "is_tree", "title_field",

@@ -4,7 +4,8 @@ A request is dispatched on its path alone: ``/files/...`` and ``/private/files/.
 Starlette router holding :class:`~docframe.files.serve.FileServer`'s endpoints; every other request
 goes straight to :class:`~docframe.http.pipeline.Pipeline`, with no middleware or router layer in
 front of it (each would cost every API request its own scope copies and calls). The app answers the
-ASGI lifespan itself: on shutdown in-process background jobs are let finish and sites closed. An
+ASGI lifespan itself: on start-up the embedded scheduler starts (when ``docframe serve`` asks for
+it), on shutdown it stops, in-process background jobs are let finish and sites closed. An
 error that escapes before a response has started becomes a JSON 500 in Frappe's v1 format.
 """
 
@@ -22,6 +23,7 @@ from docframe.files.serve import FileServer
 from docframe.http.envelopes import dumps
 from docframe.http.pipeline import Pipeline
 from docframe.jobs.backends import shutdown_in_process
+from docframe.scheduler.service import Scheduler
 from docframe.sites import SiteRegistry
 
 __all__ = ["DocframeApp", "create_app", "default_app"]
@@ -38,6 +40,8 @@ class DocframeApp:
         #: ``app.state.sites``, as on a Starlette app.
         self.state = SimpleNamespace(sites=sites)
         self.pipeline = Pipeline(sites)
+        #: The embedded scheduler (``docframe serve`` without ``--no-scheduler``).
+        self.scheduler: Scheduler | None = None
         files = FileServer(sites)
         self.files = Router(
             routes=[
@@ -67,8 +71,13 @@ class DocframeApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                if os.environ.get("DOCFRAME_SCHEDULER") == "1":  # set by `docframe serve`
+                    self.scheduler = Scheduler(self.sites)
+                    self.scheduler.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self.scheduler is not None:
+                    self.scheduler.stop()
                 shutdown_in_process()
                 self.sites.close()
                 await send({"type": "lifespan.shutdown.complete"})

@@ -38,6 +38,11 @@ class Context:
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     #: Run when the unit of work's transaction is rolled back instead (errors, read-only units).
     after_rollback: list[Callable[[], None]] = field(default_factory=list)
+    #: Run just before a write unit of work commits, inside its transaction (e.g. the webhook
+    #: outbox writes its rows here); an error raised here rolls the unit of work back.
+    before_commit: list[Callable[[], None]] = field(default_factory=list)
+    #: Per-unit-of-work state other modules own, keyed by owner name (like ``Site.cache``).
+    state: dict[str, Any] = field(default_factory=dict)
     in_install: bool = False
     #: The client's address (see docframe.http.client_ip); "127.0.0.1" outside requests.
     request_ip: str = "127.0.0.1"

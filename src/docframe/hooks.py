@@ -16,6 +16,12 @@ __all__ = ["HookRegistry", "resolve_dotted"]
 
 DocEventHandler = Callable[[Any, str], None]
 
+#: docframe's own document-event listeners, called as ``listener(doc, event)`` after every
+#: controller hook and the apps' ``doc_events`` handlers (see ``model.lifecycle.run_hook``).
+#: Declared here by dotted path and resolved when a registry is built. A listener must never
+#: raise for a problem of its own (it would fail the user's write).
+FRAMEWORK_DOC_LISTENERS: tuple[str, ...] = ("docframe.webhooks.triggers.on_doc_event",)
+
 
 def resolve_dotted(path: str) -> Any:
     """Import ``package.module.attr`` and return ``attr``."""
@@ -38,6 +44,10 @@ class HookRegistry:
         self.apps = tuple(apps)
         self._doc_events: dict[tuple[str, str], list[DocEventHandler]] = {}
         self.method_overrides: dict[str, str] = {}
+        #: Resolved :data:`FRAMEWORK_DOC_LISTENERS`.
+        self.framework_listeners: tuple[DocEventHandler, ...] = tuple(
+            resolve_dotted(p) for p in FRAMEWORK_DOC_LISTENERS
+        )
         for app in self.apps:
             try:
                 module = importlib.import_module(f"{app}.hooks")

@@ -191,6 +191,14 @@ def _close(ctx: Context) -> None:
     ctx.opener = ctx.raw_opener = _ended
 
 
+def _run_before_commit(ctx: Context) -> None:
+    """Run ``ctx.before_commit`` in order (a callback may add more); errors propagate (rollback)."""
+    index = 0
+    while index < len(ctx.before_commit):
+        ctx.before_commit[index]()
+        index += 1
+
+
 def _run_quietly(callbacks: list[Callable[[], None]]) -> None:
     for callback in callbacks:
         _quietly(callback)
@@ -267,6 +275,16 @@ class UnitOfWork:
                     _close(ctx)
                     _run_quietly(ctx.after_rollback)
                 return
+            if self.write and ctx.before_commit:
+                try:
+                    _run_before_commit(ctx)
+                except BaseException:
+                    try:
+                        self._finish(commit=False)
+                    finally:
+                        _close(ctx)
+                        _run_quietly(ctx.after_rollback)
+                    raise
             try:
                 self._finish(commit=self.write)
             except BaseException:

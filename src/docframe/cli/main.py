@@ -208,8 +208,20 @@ def _uvicorn_logging(access_log: bool) -> dict[str, Any]:
 @click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
 @click.option("--site", help="Default site for requests whose Host names no site.")
 @click.option("--access-log/--no-access-log", default=False, show_default=True)
+@click.option(
+    "--scheduler/--no-scheduler", default=True, show_default=True,
+    help="Run the scheduler inside the server (one active per site across workers).",
+)  # fmt: skip
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int, site: str | None, access_log: bool) -> None:
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    workers: int,
+    site: str | None,
+    access_log: bool,
+    scheduler: bool,
+) -> None:
     """Serve every site of the sites folder over HTTP (uvicorn, uvloop, httptools)."""
     import uvicorn
 
@@ -218,6 +230,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, site: str | No
     if site:
         require_site(ctx, site)
     os.environ["DOCFRAME_SITES"] = str(_sites_path(ctx))
+    os.environ["DOCFRAME_SCHEDULER"] = "1" if scheduler else "0"
     if site:
         os.environ["DOCFRAME_SITE"] = site
     console.print(f"docframe serving {_sites_path(ctx)} on http://{host}:{port} ({workers} worker(s))")
@@ -237,6 +250,7 @@ cli.add_command(__import__("docframe.cli.data", fromlist=["import_data"]).import
 cli.add_command(__import__("docframe.cli.data", fromlist=["export_data"]).export_data)
 cli.add_command(__import__("docframe.cli.apps", fromlist=["new_app"]).new_app)
 cli.add_command(__import__("docframe.cli.apps", fromlist=["install_app"]).install_app)
+cli.add_command(__import__("docframe.cli.scheduler", fromlist=["scheduler"]).scheduler)
 
 
 def main() -> None:

@@ -51,11 +51,13 @@ def _wants_ctx(func: Callable[..., Any]) -> bool:
 
 def _run(site: Site, job: JobSpec) -> Any:
     func = job_function(job.method, site.settings.apps)
-    with site.unit_of_work(User.guest()) as ctx:
-        user = identity_cache(site).user(ctx, job.user)
-        if user is None:
-            raise errors.AuthenticationError(f"User {job.user} is disabled or missing")
-        ctx.user = user
+    # The user is looked up in a read-only unit of its own, so a job that does not touch the
+    # database through ``ctx`` (e.g. one sending HTTP requests) never holds a write transaction.
+    with site.unit_of_work(User.guest(), write=False) as lookup:
+        user = identity_cache(site).user(lookup, job.user)
+    if user is None:
+        raise errors.AuthenticationError(f"User {job.user} is disabled or missing")
+    with site.unit_of_work(user) as ctx:
         return func(ctx, **job.kwargs) if _wants_ctx(func) else func(**job.kwargs)
 
 

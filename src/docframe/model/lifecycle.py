@@ -94,8 +94,11 @@ def run_hook(doc: Document, hook: str) -> None:
         return
     getattr(doc, hook)()
     if doc._ctx is not None:
-        for handler in doc.ctx.site.hooks.doc_event_handlers(doc.doctype, hook):
+        hooks = doc.ctx.site.hooks
+        for handler in hooks.doc_event_handlers(doc.doctype, hook):
             handler(doc, hook)
+        for listener in hooks.framework_listeners:  # docframe's own (webhooks, ...)
+            listener(doc, hook)
 
 
 def _check(run: Run, ptype: str) -> None:

@@ -1,0 +1,121 @@
+"""The enabled webhooks of a site, read once and cached per (DocType, event).
+
+The cache is dropped whenever a Webhook is saved or deleted: the Webhook controller records a
+metadata change (:meth:`docframe.sites.Site.metadata_changed`), so this process drops it after the
+commit and every other process at its next metadata check (a write always checks).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+if TYPE_CHECKING:
+    from docframe.context import Context
+    from docframe.sites import Site
+
+__all__ = ["WebhookDef", "forget_webhooks", "webhooks_for"]
+
+log = logging.getLogger("docframe.webhooks")
+_KEY = "webhooks.registry"
+_LISTENING = "webhooks.listening"
+_LOCK = threading.Lock()
+Index = dict[tuple[str, str], tuple["WebhookDef", ...]]
+
+
+@dataclass(frozen=True)
+class WebhookDef:
+    """One enabled Webhook, as the trigger and the request builder need it (no secret)."""
+
+    name: str
+    doctype: str
+    event: str
+    condition: str
+    request_url: str
+    is_dynamic_url: bool
+    request_method: str
+    request_structure: str
+    data: tuple[tuple[str, str], ...]  # (fieldname, key)
+    webhook_json: str
+    headers: tuple[tuple[str, str], ...]  # (key, value)
+    enable_security: bool
+    timeout: int
+    queue: str
+
+
+def forget_webhooks(site: Site) -> None:
+    """Drop the site's cached webhooks (read again on next use)."""
+    site.cache.pop(_KEY, None)
+
+
+def _listen(site: Site) -> None:
+    if site.cache.get(_LISTENING):
+        return
+    with _LOCK:
+        if site.cache.get(_LISTENING):
+            return
+        site.cache[_LISTENING] = True
+
+        def dropped(doctype: str | None) -> None:
+            if doctype in (None, "Webhook"):
+                forget_webhooks(site)
+
+        site.on_metadata_forgotten(dropped)
+
+
+def _rows(ctx: Context, doctype: str) -> dict[str, list[Any]]:
+    table = ctx.site.tables.get(ctx.meta(doctype))
+    stmt = select(table).where(table.c.parenttype == "Webhook").order_by(table.c.parent, table.c.idx)
+    out: dict[str, list[Any]] = {}
+    for row in ctx.conn.execute(stmt):
+        out.setdefault(str(row.parent), []).append(row)
+    return out
+
+
+def _load(ctx: Context) -> Index:
+    table = ctx.site.tables.get(ctx.meta("Webhook"))
+    hooks = list(ctx.conn.execute(select(table).where(table.c.enabled == 1)))
+    if not hooks:
+        return {}
+    data, headers = _rows(ctx, "Webhook Data"), _rows(ctx, "Webhook Header")
+    index: dict[tuple[str, str], list[WebhookDef]] = {}
+    for row in hooks:
+        hook = WebhookDef(
+            name=str(row.name), doctype=str(row.webhook_doctype or ""), event=str(row.webhook_docevent or ""),
+            condition=str(row.condition or "").strip(), request_url=str(row.request_url or "").strip(),
+            is_dynamic_url=bool(row.is_dynamic_url), request_method=str(row.request_method or "POST"),
+            request_structure=str(row.request_structure or ""),
+            data=tuple((str(r.fieldname), str(r.key)) for r in data.get(str(row.name), []) if r.fieldname),
+            webhook_json=str(row.webhook_json or ""),
+            headers=tuple((str(r.key), str(r.value)) for r in headers.get(str(row.name), []) if r.key and r.value),
+            enable_security=bool(row.enable_security), timeout=int(row.timeout or 5) or 5,
+            queue=str(row.background_jobs_queue or "default"),
+        )  # fmt: skip
+        index.setdefault((hook.doctype, hook.event), []).append(hook)
+    return {key: tuple(value) for key, value in index.items()}
+
+
+def _read(ctx: Context) -> Index:
+    """Read the index in a savepoint, so a site not migrated yet (no Webhook table) keeps working."""
+    try:
+        with ctx.conn.begin_nested():
+            return _load(ctx)
+    except SQLAlchemyError:
+        log.warning("could not read the Webhook table (run `docframe migrate`?)", exc_info=True)
+        return {}
+
+
+def webhooks_for(ctx: Context, doctype: str, event: str) -> tuple[WebhookDef, ...]:
+    """The enabled webhooks of ``doctype`` for ``event`` (from the cache)."""
+    site = ctx.site
+    index: Index | None = site.cache.get(_KEY)
+    if index is None:
+        _listen(site)
+        index = _read(ctx)
+        site.cache[_KEY] = index
+    return index.get((doctype, event), ())

@@ -1,0 +1,1 @@
+"""A tiny app for scheduler tests: its hooks declare scheduler_events."""
