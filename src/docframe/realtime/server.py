@@ -84,6 +84,9 @@ class RealtimeServer:
             logger=False,
             engineio_logger=False,
             max_http_buffer_size=64 * 1024,
+            # One socket's events are handled in the order sent (a subscribe, then an unsubscribe,
+            # must end unsubscribed); other sockets are not held up.
+            async_handlers=False,
         )
         self.asgi = socketio.ASGIApp(self.sio, socketio_path=path)
         self.sockets: dict[tuple[str, str], SocketState] = {}
