@@ -26,7 +26,6 @@ import asyncio
 import base64
 import gc
 import os
-import secrets
 import shutil
 import socket
 import statistics
@@ -328,7 +327,9 @@ async def main_async(args: argparse.Namespace, server: Server) -> dict[str, obje
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sockets", type=int, default=1000)
     parser.add_argument("--updates", type=int, default=300)
     parser.add_argument("--duration", type=float, default=8.0)
