@@ -1,6 +1,8 @@
 """App: ``create_app(sites_path) -> DocframeApp`` — the ASGI application for a sites folder.
 
-A request is dispatched on its path alone: ``/files/...`` and ``/private/files/...`` go to a small
+A request is dispatched on its path alone: ``/socket.io`` (HTTP and WebSocket, and anything on a
+Socket.IO-only port) goes to :class:`~docframe.realtime.server.RealtimeServer`; ``/files/...`` and
+``/private/files/...`` go to a small
 Starlette router holding :class:`~docframe.files.serve.FileServer`'s endpoints; every other request
 goes straight to :class:`~docframe.http.pipeline.Pipeline`, with no middleware or router layer in
 front of it (each would cost every API request its own scope copies and calls). The app answers the

@@ -73,7 +73,14 @@ class Hub:
 
     def deliver_locally(self, envelope: Envelope) -> None:
         """Hand ``envelope`` to the realtime servers of this process (thread-safe)."""
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
         for receive, loop in list(self._receivers):
+            if loop is running:  # published on the server's own thread: no wake-up needed
+                loop.call_soon(receive, envelope)
+                continue
             try:
                 loop.call_soon_threadsafe(receive, envelope)
             except RuntimeError:  # that server's loop has closed
