@@ -485,3 +485,28 @@ def test_socket_refused_after_connection_error_keeps_server_healthy(rt: Realtime
         await sock.close()
 
     run(scenario())
+
+
+def test_disabling_a_user_disconnects_their_sockets(rt: RealtimeServer) -> None:
+    user = new_user(rt)
+    sid = login(rt.base, user, PASSWORD)
+
+    async def scenario() -> None:
+        sock = await connect(rt.socket_url, rt.namespace, sid=sid)
+        disabled = rt.admin.put(f"/api/resource/User/{user}", json={"enabled": 0})
+        assert disabled.status_code == 200, disabled.text
+        for _ in range(250):
+            if not sock.client.connected:
+                break
+            await asyncio.sleep(0.02)
+        assert not sock.client.connected
+        # Its session is gone: a new connection with it is a Guest's.
+        again = await connect(rt.socket_url, rt.namespace, sid=sid)
+        publish(rt.admin, "for_user", message={"x": 1}, user=user)
+        publish(rt.admin, "for_guest", message={"x": 2}, user="Guest")
+        assert await again.wait_for("for_guest") == {"x": 2}
+        await quiet(again)
+        assert again.got("for_user") == []
+        await again.close()
+
+    run(scenario())
