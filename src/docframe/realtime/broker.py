@@ -92,7 +92,7 @@ class Hub:
             with self._lock:
                 client = self._clients.get(url)
                 if client is None:
-                    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+                    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
                     self._clients[url] = client
         return client
 
