@@ -334,6 +334,12 @@ def test_other_users_documents_stay_private(rt: RealtimeServer, alice: str, bob:
             await quiet(b)
             assert len(b.got("doc_update")) == seen  # judged when delivered: already not his
             assert b.got("doc_viewers") == [] and g.got("doc_viewers") == []
+            # A deletion is judged on the deleted document's fields: Alice hears of it, Bob does not.
+            alice_http.delete(f"/api/resource/ToDo/{private}").raise_for_status()
+            await a.wait_for("list_update", lambda d: d["name"] == private and len(
+                [x for x in a.got("list_update") if x["name"] == private]) == 2)  # fmt: skip
+            await quiet(b, g)
+            assert private not in {d["name"] for d in b.got("list_update") + g.got("list_update")}
         for sock in (a, b, g):
             await sock.close()
 
