@@ -5,7 +5,6 @@ cookie or an ``Authorization: token`` header, the page's Origin)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import subprocess
 import sys
@@ -213,5 +212,5 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
-__all__ = ["PASSWORD", "SITE", "RealtimeServer", "Sock", "connect", "login", "new_user", "os", "refused", "run",
+__all__ = ["PASSWORD", "SITE", "RealtimeServer", "Sock", "connect", "login", "new_user", "refused", "run",
            "start_serve", "stop", "token_for"]  # fmt: skip
