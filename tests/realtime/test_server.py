@@ -527,3 +527,28 @@ def test_disabling_a_user_disconnects_their_sockets(rt: RealtimeServer) -> None:
         await again.close()
 
     run(scenario())
+
+
+def test_singles_get_doc_update_but_no_list_update(rt: RealtimeServer) -> None:
+    sid = login(rt.base, "Administrator", "admin-test-pw")
+
+    async def scenario() -> None:
+        sock = await connect(rt.socket_url, rt.namespace, sid=sid)
+        await sock.emit("doctype_subscribe", "System Settings")
+        await sock.emit("doc_subscribe", "System Settings", "System Settings")
+        await sock.settle()
+        saved = rt.admin.put(
+            "/api/resource/System Settings/System Settings", json={"session_expiry": "240:00:00"}
+        )
+        assert saved.status_code == 200, saved.text
+        got = await sock.wait_for("doc_update")
+        assert got == {
+            "doctype": "System Settings",
+            "name": "System Settings",
+            "modified": saved.json()["data"]["modified"],
+        }
+        await quiet(sock)
+        assert sock.got("list_update") == []
+        await sock.close()
+
+    run(scenario())
