@@ -1,6 +1,8 @@
 """App: ``create_app(sites_path) -> DocframeApp`` — the ASGI application for a sites folder.
 
-A request is dispatched on its path alone: ``/files/...`` and ``/private/files/...`` go to a small
+A request is dispatched on its path alone: ``/socket.io`` (HTTP and WebSocket, and anything on a
+Socket.IO-only port) goes to :class:`~docframe.realtime.server.RealtimeServer`; ``/files/...`` and
+``/private/files/...`` go to a small
 Starlette router holding :class:`~docframe.files.serve.FileServer`'s endpoints; every other request
 goes straight to :class:`~docframe.http.pipeline.Pipeline`, with no middleware or router layer in
 front of it (each would cost every API request its own scope copies and calls). The app answers the
@@ -23,6 +25,7 @@ from docframe.files.serve import FileServer
 from docframe.http.envelopes import dumps
 from docframe.http.pipeline import Pipeline
 from docframe.jobs.backends import shutdown_in_process
+from docframe.realtime.server import RealtimeServer
 from docframe.scheduler.service import Scheduler
 from docframe.sites import SiteRegistry
 
@@ -30,13 +33,18 @@ __all__ = ["DocframeApp", "create_app", "default_app"]
 
 log = logging.getLogger("docframe.http")
 _FILE_PREFIXES = ("/files/", "/private/files/")
+_SOCKETIO_PREFIX = "/socket.io"
 
 
 class DocframeApp:
     """The ASGI application: file routes, the API pipeline, and the lifespan."""
 
-    def __init__(self, sites: SiteRegistry) -> None:
+    def __init__(self, sites: SiteRegistry, socket_only_ports: frozenset[int] = frozenset()) -> None:
         self.sites = sites
+        #: Socket.IO (``/socket.io``) for every site; see docframe.realtime.
+        self.realtime = RealtimeServer(sites)
+        #: Ports that serve only Socket.IO (Frappe's ``socketio_port``); anything else there is a 404.
+        self.socket_only_ports = socket_only_ports
         #: ``app.state.sites``, as on a Starlette app.
         self.state = SimpleNamespace(sites=sites)
         self.pipeline = Pipeline(sites)
@@ -52,6 +60,11 @@ class DocframeApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
+        if kind in ("http", "websocket") and (
+            scope["path"].startswith(_SOCKETIO_PREFIX) or _port(scope) in self.socket_only_ports
+        ):
+            await self.realtime(scope, receive, send)
+            return
         if kind == "http":
             try:
                 if scope["path"].startswith(_FILE_PREFIXES):
@@ -78,10 +91,16 @@ class DocframeApp:
             elif message["type"] == "lifespan.shutdown":
                 if self.scheduler is not None:
                     self.scheduler.stop()
+                await self.realtime.close()
                 shutdown_in_process()
                 self.sites.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _port(scope: Scope) -> int | None:
+    server = scope.get("server")
+    return server[1] if server else None
 
 
 async def _server_error(send: Send) -> None:
@@ -96,13 +115,18 @@ async def _server_error(send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def create_app(sites_path: Path, default_site: str | None = None) -> DocframeApp:
+def create_app(
+    sites_path: Path, default_site: str | None = None, socket_only_ports: frozenset[int] = frozenset()
+) -> DocframeApp:
     """The ASGI app serving every site in ``sites_path``."""
-    return DocframeApp(SiteRegistry(sites_path, default_site))
+    return DocframeApp(SiteRegistry(sites_path, default_site), socket_only_ports)
 
 
 def default_app() -> DocframeApp:
     """The app for ``$DOCFRAME_SITES`` (default ``./sites``); used by ``uvicorn --factory``."""
+    socket_port = os.environ.get("DOCFRAME_SOCKETIO_PORT", "")
     return create_app(
-        Path(os.environ.get("DOCFRAME_SITES", "sites")), os.environ.get("DOCFRAME_SITE") or None
+        Path(os.environ.get("DOCFRAME_SITES", "sites")),
+        os.environ.get("DOCFRAME_SITE") or None,
+        frozenset({int(socket_port)}) if socket_port.isdigit() else frozenset(),
     )

@@ -212,18 +212,21 @@ def _uvicorn_logging(access_log: bool) -> dict[str, Any]:
     "--scheduler/--no-scheduler", default=True, show_default=True,
     help="Run the scheduler inside the server (one active per site across workers).",
 )  # fmt: skip
+@click.option(
+    "--socketio-port", type=int, default=None,
+    help="Also serve Socket.IO on this port (default: socketio_port of the common config, 9000).",
+)  # fmt: skip
+@click.option(
+    "--no-socketio-port", is_flag=True, envvar="DOCFRAME_NO_SOCKETIO_PORT",
+    help="Serve Socket.IO only at /socket.io of the main port (also: DOCFRAME_NO_SOCKETIO_PORT=1).",
+)  # fmt: skip
 @click.pass_context
 def serve(
-    ctx: click.Context,
-    host: str,
-    port: int,
-    workers: int,
-    site: str | None,
-    access_log: bool,
-    scheduler: bool,
-) -> None:
-    """Serve every site of the sites folder over HTTP (uvicorn, uvloop, httptools)."""
-    import uvicorn
+    ctx: click.Context, host: str, port: int, workers: int, site: str | None, access_log: bool,
+    scheduler: bool, socketio_port: int | None, no_socketio_port: bool,
+) -> None:  # fmt: skip
+    """Serve every site of the sites folder over HTTP (uvicorn, uvloop, httptools) and Socket.IO."""
+    from docframe.realtime import cli as realtime_cli
 
     if not SiteRegistry(_sites_path(ctx)).names():
         raise UserError(f"There are no sites in {_sites_path(ctx)}: create one with `docframe new-site NAME`")
@@ -234,13 +237,17 @@ def serve(
     if site:
         os.environ["DOCFRAME_SITE"] = site
     console.print(f"docframe serving {_sites_path(ctx)} on http://{host}:{port} ({workers} worker(s))")
-    uvicorn.run(
-        "docframe.app:default_app", factory=True, host=host, port=port, workers=workers,
-        loop="uvloop", http="httptools", access_log=access_log, log_config=_uvicorn_logging(access_log),
-        log_level=None, timeout_graceful_shutdown=10,
-        # X-Forwarded-For is read by docframe itself, from the site's trusted_proxies only.
-        proxy_headers=False, server_header=False,
-    )  # fmt: skip
+    extra = None
+    if not no_socketio_port:
+        wanted = socketio_port or realtime_cli.socketio_port_of(_sites_path(ctx))
+        extra = realtime_cli.bind_extra(host, wanted) if wanted != port else None
+        if extra is not None:
+            os.environ["DOCFRAME_SOCKETIO_PORT"] = str(wanted)
+            console.print(f"Socket.IO also on http://{host}:{wanted}")
+    # X-Forwarded-For is read by docframe itself, from the site's trusted_proxies only (no proxy_headers).
+    realtime_cli.run(
+        "docframe.app:default_app", host, port, workers, access_log, extra, _uvicorn_logging(access_log)
+    )
 
 
 cli.add_command(__import__("docframe.cli.worker", fromlist=["worker"]).worker)
@@ -251,6 +258,7 @@ cli.add_command(__import__("docframe.cli.data", fromlist=["export_data"]).export
 cli.add_command(__import__("docframe.cli.apps", fromlist=["new_app"]).new_app)
 cli.add_command(__import__("docframe.cli.apps", fromlist=["install_app"]).install_app)
 cli.add_command(__import__("docframe.cli.scheduler", fromlist=["scheduler"]).scheduler)
+cli.add_command(__import__("docframe.realtime.cli", fromlist=["realtime"]).realtime)
 
 
 def main() -> None:

@@ -65,6 +65,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "docframe.methods.files",
     "docframe.methods.jobs",
     "docframe.methods.bulk",
+    "docframe.realtime.api",
 )
 _registered: list[str] = []
 _loaded: set[str] = set()
