@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from docframe.auth.users import User
 from docframe.scheduler.lock import SchedulerLock
@@ -42,13 +43,24 @@ def _serve(sites_root: Path, site: Site, *flags: str) -> tuple[subprocess.Popen[
     raise RuntimeError("docframe serve did not start")
 
 
+@pytest.fixture()
+def own_root(tmp_path: Path) -> Path:
+    """A sites folder of the test's own: the session's ``server`` fixture runs an embedded scheduler
+    over every site of the shared folder, which would take these sites' lease and deliveries."""
+    root = tmp_path / "sites"
+    root.mkdir()
+    (root / "common_site_config.json").write_text("{}")
+    return root
+
+
 def _rows(site: Site) -> list[dict[str, object]]:
     with site.unit_of_work(User.administrator(), write=False) as ctx:
         table = site.tables.get(ctx.meta("Webhook Request Log"))
         return [dict(r) for r in ctx.conn.execute(table.select()).mappings()]
 
 
-def test_a_delivery_survives_kill_9_between_commit_and_delivery(sites_root: Path) -> None:
+def test_a_delivery_survives_kill_9_between_commit_and_delivery(own_root: Path) -> None:
+    sites_root = own_root
     site = make_site(sites_root, "webhook-crash.test", "sqlite", CONFIG)
     token = api_key_for(site)
     receiver = Receiver(
@@ -86,7 +98,8 @@ def test_a_delivery_survives_kill_9_between_commit_and_delivery(sites_root: Path
         site.dispose()
 
 
-def test_serve_runs_the_scheduler_unless_told_not_to(sites_root: Path) -> None:
+def test_serve_runs_the_scheduler_unless_told_not_to(own_root: Path) -> None:
+    sites_root = own_root
     site = make_site(sites_root, "scheduler-flag.test", "sqlite", CONFIG)
     lock = SchedulerLock(site, "observer", 2)
     try:

@@ -75,7 +75,8 @@ def can_read_doctype(site: Site, user_name: str, doctype: str) -> bool:
         if user is None or not ctx.meta_exists(doctype):
             return False
         meta = ctx.meta(doctype)
-        return rules.has_permission(user, meta, "read", include_shares=True)
+        ctx.user = user  # the checks judge the context's user
+        return rules.has_permission(ctx, meta, "read", include_shares=True)
 
 
 def can_read_doc(site: Site, user_name: str, doctype: str, name: str) -> bool:
@@ -89,7 +90,8 @@ def can_read_doc(site: Site, user_name: str, doctype: str, name: str) -> bool:
             doc = persistence.load_doc(ctx, meta, name)
         except (errors.DoesNotExistError, errors.ValidationError):
             return False
-        return rules.has_permission(user, meta, "read", doc)
+        ctx.user = user  # the checks judge the context's user
+        return rules.has_permission(ctx, meta, "read", doc)
 
 
 def _needs_document(ctx: Context, meta: Any, user: User) -> bool:
@@ -121,7 +123,8 @@ def unreadable_by(
                 continue
             if not loaded:
                 doc, loaded = _document(ctx, meta, name, snapshot), True
-            if doc is None or not rules.has_permission(user, meta, "read", doc):
+            ctx.user = user  # the checks judge the context's user
+            if doc is None or not rules.has_permission(ctx, meta, "read", doc):
                 denied.add(user_name)
     return denied
 
