@@ -1,0 +1,188 @@
+"""Spec: the OpenAPI 3.1 document of the API as one caller may use it, cached per role set.
+
+:func:`openapi_document` assembles it from the site's metadata and the caller's rights: the DocTypes
+the caller may read (with only the operations their rights allow), the whitelisted methods they may
+call (a Guest: only guest methods and login), one schema per DocType without the fields the caller may
+not read, and the security schemes. The result is cached per (site, metadata version, role set): a
+DocType created or changed at run time raises the metadata version, so the next fetch has it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from docframe import __version__
+from docframe.db.versions import read_version
+from docframe.openapi.components import SECURITY, shared_components
+from docframe.openapi.methods import doctype_methods, whitelisted_methods
+from docframe.openapi.paths import doctype_paths, filters_schema, login_paths, method_paths
+from docframe.openapi.schemas import SchemaNames, doctype_schemas
+from docframe.permissions.docperms import custom_perm_cache
+from docframe.permissions.fields import level_access
+from docframe.permissions.rules import role_rights
+
+if TYPE_CHECKING:
+    from docframe.auth.users import User
+    from docframe.context import Context
+    from docframe.meta.schema import Meta
+    from docframe.sites import Site
+
+__all__ = ["SpecCache", "build_document", "openapi_bytes", "openapi_document", "spec_cache"]
+
+log = logging.getLogger("docframe.openapi")
+Document = dict[str, Any]
+_CREATE_LOCK = threading.Lock()
+_RIGHTS = ("read", "write", "create", "delete", "submit", "cancel")
+
+
+def _rights(ctx: Context, meta: Meta, user: User) -> frozenset[str]:
+    granted = role_rights(ctx, meta, user).doctype_level
+    rights = {r for r in _RIGHTS if r in granted}
+    if not meta.is_submittable:
+        rights -= {"submit", "cancel"}
+    if "select" in granted:
+        rights.add("read")
+    return frozenset(rights)
+
+
+def _readable_levels(ctx: Context, meta: Meta, user: User) -> frozenset[int] | None:
+    if user.is_admin:
+        return None
+    return level_access(ctx, meta, user).read | {0}
+
+
+def _add_doctype(ctx: Context, meta: Meta, user: User, names: SchemaNames, doc: Document) -> None:
+    rights = frozenset() if meta.istable else _rights(ctx, meta, user)
+    schemas = doc["components"]["schemas"]
+    for child in {f.options for f in meta.fields if f.is_table and f.options}:
+        child_name = names(child)
+        if child_name not in schemas:
+            child_meta = ctx.meta(child)
+            schemas.update(doctype_schemas(child_meta, names, _readable_levels(ctx, child_meta, user)))
+    if meta.istable or "read" not in rights:
+        return
+    component = names(meta.name)
+    schemas.update(doctype_schemas(meta, names, _readable_levels(ctx, meta, user)))
+    filters = component + "Filters"
+    schemas[filters] = filters_schema(meta)
+    try:
+        methods = doctype_methods(ctx.site.controllers.get(meta), meta)
+    except Exception:  # a controller that fails to import: its methods are left out, the rest stays
+        log.warning("openapi: controller of %s could not be loaded", meta.name, exc_info=True)
+        methods = []
+    doc["paths"].update(doctype_paths(meta, rights, component, filters, methods))
+    doc["tags"].append({"name": meta.name, "description": f"{meta.name} documents ({meta.module})"})
+
+
+def build_document(ctx: Context, server_url: str = "/") -> Document:
+    """The OpenAPI document for ``ctx.user`` (not cached; see :func:`openapi_document`)."""
+    user = ctx.user
+    doc: Document = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": f"{ctx.site.name} API",
+            "version": __version__,
+            "description": "The Frappe-compatible REST API of this site, as the requesting user may use it "
+            "(generated from the DocType metadata and the whitelisted methods).",
+        },
+        "servers": [{"url": server_url}],
+        "security": SECURITY,
+        "tags": [{"name": "Auth"}, {"name": "Methods", "description": "Whitelisted methods"}],
+        "paths": {},
+        "components": shared_components(),
+    }
+    doc["paths"].update(login_paths())
+    names = SchemaNames()
+    for doctype in ctx.site.metas.all_names(ctx.conn):
+        try:
+            _add_doctype(ctx, ctx.meta(doctype), user, names, doc)
+        except Exception:  # one odd DocType never breaks the document
+            log.warning("openapi: DocType %s left out of the document", doctype, exc_info=True)
+    for info in whitelisted_methods():
+        if user.is_guest and not info.allow_guest:
+            continue
+        doc["paths"].update(method_paths(info))
+    return doc
+
+
+class SpecCache:
+    """Documents (and their JSON) by (metadata version, permission rows, role set) for one site."""
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._items: dict[tuple[Any, ...], tuple[Document, bytes]] = {}
+        self._lock = threading.Lock()
+        #: Raised whenever this process forgets cached metadata.
+        self.local_generation = 0
+
+    def get(self, key: tuple[Any, ...]) -> tuple[Document, bytes] | None:
+        """The cached document of ``key`` and its JSON."""
+        return self._items.get(key)
+
+    def put(self, key: tuple[Any, ...], value: tuple[Document, bytes]) -> None:
+        """Remember ``value`` (the oldest entry goes when full)."""
+        with self._lock:
+            if len(self._items) >= self.size:
+                self._items.pop(next(iter(self._items)))
+            self._items[key] = value
+
+    def forget(self, _doctype: str | None = None) -> None:
+        """Drop everything (metadata changed in this process)."""
+        with self._lock:
+            self._items.clear()
+            self.local_generation += 1
+
+
+def spec_cache(site: Site) -> SpecCache:
+    """The site's document cache (built on first use; cleared whenever metadata is forgotten)."""
+    cache = site.cache.get("openapi")
+    if cache is None:
+        with _CREATE_LOCK:
+            cache = site.cache.get("openapi")
+            if cache is None:
+                cache = site.cache["openapi"] = SpecCache()
+                site.on_metadata_forgotten(cache.forget)
+    return cache
+
+
+def _key(ctx: Context, cache: SpecCache, server_url: str) -> tuple[Any, ...]:
+    site, user = ctx.site, ctx.user
+    version = read_version(ctx.conn, site.tables.framework.versions)
+    perms = custom_perm_cache(site)
+    perms.rows(lambda: ctx.conn, "")  # reloads Custom DocPerm rows when they are stale
+    # The rows are replaced (a new dict) whenever they are reloaded: their identity is their version.
+    perm_rows = id(getattr(perms, "_rows", None))
+    return (
+        version,
+        cache.local_generation,
+        site.metas.version,
+        perm_rows,
+        user.is_admin,
+        user.roles,
+        server_url,
+    )
+
+
+def _cached(ctx: Context, server_url: str) -> tuple[Document, bytes]:
+    cache = spec_cache(ctx.site)
+    key = _key(ctx, cache, server_url)
+    found = cache.get(key)
+    if found is None:
+        document = build_document(ctx, server_url)
+        found = (document, orjson.dumps(document))
+        cache.put(key, found)
+    return found
+
+
+def openapi_document(ctx: Context, server_url: str = "/") -> Document:
+    """The caller's OpenAPI document, from the cache when metadata and roles are unchanged."""
+    return _cached(ctx, server_url)[0]
+
+
+def openapi_bytes(ctx: Context, server_url: str = "/") -> bytes:
+    """The caller's OpenAPI document as JSON (encoded once per cached document)."""
+    return _cached(ctx, server_url)[1]
