@@ -145,11 +145,22 @@ def whitelisted_methods() -> list[MethodInfo]:
 
 
 def _hints(func: Callable[..., Any]) -> dict[str, Any]:
+    """Evaluated annotations; one that names a type-checking-only import stays a string (any value)."""
     target = getattr(func, "__func__", func)
     try:
         return typing.get_type_hints(target)
-    except Exception:  # unresolvable forward references: fall back to the raw annotations
-        return dict(getattr(target, "__annotations__", {}) or {})
+    except Exception:  # e.g. ``ctx: Context`` imported under TYPE_CHECKING: evaluate one by one
+        pass
+    scope = dict(getattr(target, "__globals__", {}))
+    out: dict[str, Any] = {}
+    for name, annotation in (getattr(target, "__annotations__", {}) or {}).items():
+        if isinstance(annotation, str):
+            try:
+                annotation = eval(annotation, scope)  # annotations are code of the function's own module
+            except Exception:
+                pass
+        out[name] = annotation
+    return out
 
 
 def annotation_schema(annotation: Any) -> Schema:
