@@ -40,6 +40,8 @@
     url: specUrl,
     dom_id: "#swagger-ui",
     deepLinking: true,
+    docExpansion: "none",
+    filter: true,
     validatorUrl: null,
     withCredentials: true,
     persistAuthorization: true,
