@@ -8,6 +8,7 @@ are allowed, ``exception`` and ``exc``). v2 puts every result under ``data``, me
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 __all__ = [
@@ -69,6 +70,11 @@ _MESSAGE: Schema = {
 }
 
 
+#: Shared (never mutated) property schemas of the envelopes' message lists.
+_V1_MESSAGES: Schema = {"type": "string", "description": "A JSON list of JSON messages"}
+_V2_MESSAGES: Schema = {"type": "array", "items": {"$ref": "#/components/schemas/ServerMessage"}}
+
+
 def _components() -> dict[str, Schema]:
     return {
         "ServerMessage": _MESSAGE,
@@ -121,8 +127,9 @@ def shared_components() -> dict[str, Any]:
     return {"schemas": _components(), "responses": responses, "securitySchemes": SECURITY_SCHEMES}
 
 
+@functools.lru_cache(maxsize=64)
 def error_responses(version: int, statuses: tuple[int, ...]) -> dict[str, Schema]:
-    """``responses`` entries for ``statuses`` in ``version``'s error format."""
+    """``responses`` entries for ``statuses`` in ``version``'s error format (shared: do not mutate)."""
     return {str(s): {"$ref": f"#/components/responses/V{version}Error{s}"} for s in statuses}
 
 
@@ -138,10 +145,11 @@ def success(
     """A success response: ``result`` under ``key`` in ``version``'s envelope."""
     props: Schema = {key: result}
     if version == 1:
-        props["_server_messages"] = {"type": "string", "description": "A JSON list of JSON messages"}
+        props["_server_messages"] = _V1_MESSAGES
     else:
-        props["messages"] = {"type": "array", "items": {"$ref": "#/components/schemas/ServerMessage"}}
-    props.update(extra or {})
+        props["messages"] = _V2_MESSAGES
+    if extra:
+        props.update(extra)
     body: Schema = {"type": "object", "properties": props}
     if required:
         body["required"] = [key]

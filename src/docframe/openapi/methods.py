@@ -239,6 +239,7 @@ def parameter_schemas(func: Callable[..., Any], doc_function: bool = False) -> t
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=2048)
 def return_schema(func: Callable[..., Any]) -> Schema:
     """The JSON Schema of what ``func`` returns (``{}`` when not annotated)."""
     return annotation_schema(_hints(func).get("return", inspect.Parameter.empty))
@@ -250,6 +251,13 @@ def doctype_methods(cls: type, meta: Meta) -> list[tuple[str, Callable[..., Any]
     Controller methods marked ``@whitelist`` first, then the standard ones that apply to the DocType
     (``submit``/``cancel`` only when it is submittable, ``rename`` only when renaming is allowed).
     """
+    return list(_doctype_methods(cls, meta.is_submittable, meta.allow_rename))
+
+
+@functools.lru_cache(maxsize=1024)
+def _doctype_methods(
+    cls: type, submittable: bool, allow_rename: bool
+) -> tuple[tuple[str, Callable[..., Any], bool], ...]:
     load_method_modules()
     found: dict[str, tuple[Callable[..., Any], bool]] = {}
     for klass in reversed(inspect.getmro(cls)):
@@ -260,12 +268,12 @@ def doctype_methods(cls: type, meta: Meta) -> list[tuple[str, Callable[..., Any]
     for name, func in _STANDARD_DOC_METHODS.items():
         if name in found:
             continue
-        if name in ("submit", "cancel") and not meta.is_submittable:
+        if name in ("submit", "cancel") and not submittable:
             continue
-        if name == "rename" and not meta.allow_rename:
+        if name == "rename" and not allow_rename:
             continue
         found[name] = (func, True)
-    return [(name, func, standard) for name, (func, standard) in sorted(found.items())]
+    return tuple((name, func, standard) for name, (func, standard) in sorted(found.items()))
 
 
 def docstring_parts(func: Callable[..., Any]) -> tuple[str | None, str | None]:

@@ -8,6 +8,7 @@ and ``bulk_insert`` need ``create``; update and ``bulk_update`` need ``write``; 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -26,8 +27,13 @@ PathItems = dict[str, dict[str, Any]]
 _HTTP = ("get", "post", "put", "patch", "delete")
 
 
+@functools.lru_cache(maxsize=8192)
+def _id_part(part: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", part).strip("_")
+
+
 def _op_id(*parts: str) -> str:
-    return "_".join(re.sub(r"[^A-Za-z0-9]+", "_", p).strip("_") for p in parts if p)
+    return "_".join(_id_part(p) for p in parts if p)
 
 
 def _json_param(name: str, schema: Schema, description: str, required: bool = False) -> Schema:
@@ -61,7 +67,7 @@ def _filters_schema(columns: list[str]) -> Schema:
 
 
 def _list_params(meta: Meta, version: int, filters_ref: Schema) -> list[Schema]:
-    columns = list(meta_columns(meta))
+    columns = meta_columns(meta)
     params = [
         _json_param(
             "fields",
@@ -112,8 +118,15 @@ def _list_params(meta: Meta, version: int, filters_ref: Schema) -> list[Schema]:
 
 
 def meta_columns(meta: Meta) -> tuple[str, ...]:
-    """The columns of ``meta`` clients may name in filters and ordering."""
-    return tuple(dict.fromkeys((*DEFAULT_FIELDS, *(f.fieldname for f in meta.fields if f.has_column))))
+    """The columns of ``meta`` clients may name in filters and ordering (computed once per Meta)."""
+    found = meta.__dict__.get(_COLUMNS_KEY)
+    if found is None:
+        found = tuple(dict.fromkeys((*DEFAULT_FIELDS, *(f.fieldname for f in meta.fields if f.has_column))))
+        meta.__dict__[_COLUMNS_KEY] = found
+    return found  # type: ignore[no-any-return]
+
+
+_COLUMNS_KEY = "_docframe_openapi_columns"
 
 
 _ROW: Schema = {"type": "object", "description": "The requested fields of one document"}

@@ -145,9 +145,9 @@ def field_schema(field: DocFieldDef, child_ref: Callable[[str], Schema] | None =
 def _properties(
     meta: Meta, readable: frozenset[int] | None, child_ref: Callable[[str], Schema]
 ) -> tuple[Schema, list[str]]:
-    props: Schema = {key: dict(value) for key, value in _STANDARD.items()}
+    props: Schema = dict(_STANDARD)  # shared, never mutated
     if meta.istable:
-        props.update({key: dict(value) for key, value in _CHILD.items()})
+        props.update(_CHILD)
     required: list[str] = []
     for field in meta.fields:
         if readable is not None and field.permlevel not in readable:
