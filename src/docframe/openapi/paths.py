@@ -123,7 +123,7 @@ def meta_columns(meta: Meta) -> tuple[str, ...]:
     if found is None:
         found = tuple(dict.fromkeys((*DEFAULT_FIELDS, *(f.fieldname for f in meta.fields if f.has_column))))
         meta.__dict__[_COLUMNS_KEY] = found
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 _COLUMNS_KEY = "_docframe_openapi_columns"
