@@ -57,15 +57,19 @@ def _readable_levels(ctx: Context, meta: Meta, user: User) -> frozenset[int] | N
 
 
 def _add_doctype(ctx: Context, meta: Meta, user: User, names: SchemaNames, doc: Document) -> None:
-    rights = frozenset() if meta.istable else _rights(ctx, meta, user)
+    if meta.istable:
+        return  # described only as part of a readable parent
+    rights = _rights(ctx, meta, user)
+    if "read" not in rights:
+        return  # nothing about a DocType the caller cannot read, not even its child tables
     schemas = doc["components"]["schemas"]
-    for child in {f.options for f in meta.fields if f.is_table and f.options}:
-        child_name = names(child)
-        if child_name not in schemas:
-            child_meta = ctx.meta(child)
-            schemas.update(doctype_schemas(child_meta, names, _readable_levels(ctx, child_meta, user)))
-    if meta.istable or "read" not in rights:
-        return
+    readable = _readable_levels(ctx, meta, user)
+    for field in meta.fields:
+        if not field.is_table or not field.options or names(field.options) in schemas:
+            continue
+        if readable is None or field.permlevel in readable:
+            # Child rows are read with their parent's levels (as permissions.fields masks them).
+            schemas.update(doctype_schemas(ctx.meta(field.options), names, readable))
     component = names(meta.name)
     schemas.update(doctype_schemas(meta, names, _readable_levels(ctx, meta, user)))
     filters = component + "Filters"

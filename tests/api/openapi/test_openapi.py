@@ -172,6 +172,9 @@ def test_guest_sees_only_guest_methods_and_login(guest_client: SiteClient) -> No
     assert not any(p.startswith(("/api/resource", "/api/v2/document")) for p in paths)
     assert "/api/method/frappe.client.get_list" not in paths
     assert "/api/v2/method/frappe.client.insert" not in paths
+    # Nothing about DocTypes a Guest cannot read, not even their child tables' fields.
+    assert set(spec["components"]["schemas"]) == {"ServerMessage", "V1Error", "V2Error"}
+    assert set(spec["tags"][i]["name"] for i in range(len(spec["tags"]))) == {"Auth", "Methods"}
 
 
 def test_a_doctype_created_at_run_time_is_in_the_next_fetch(admin_client: SiteClient) -> None:
