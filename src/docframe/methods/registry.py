@@ -41,11 +41,13 @@ __all__ = [
     "alias",
     "doc_method_spec",
     "installed",
+    "method_modules",
     "not_whitelisted",
     "parameters",
     "register_module",
     "resolve",
     "standard_doc_method",
+    "standard_doc_methods",
     "whitelist",
     "whitelist_mark",
 ]
@@ -164,6 +166,18 @@ def _load_modules() -> None:
             if exc.name != path:
                 raise
         _loaded.add(path)
+
+
+def method_modules() -> tuple[str, ...]:
+    """Every module of whitelisted methods (docframe's and the apps'), imported."""
+    _load_modules()
+    return (*BUILTIN_MODULES, *_registered)
+
+
+def standard_doc_methods() -> dict[str, Callable[..., Any]]:
+    """The standard document methods by name (a copy)."""
+    _load_modules()
+    return dict(_STANDARD_DOC_METHODS)
 
 
 def not_whitelisted(path: str) -> errors.PermissionError:

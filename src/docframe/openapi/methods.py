@@ -22,15 +22,13 @@ from typing import Any
 from docframe.meta.schema import Meta
 from docframe.methods.call import INJECTED
 from docframe.methods.registry import (
-    _STANDARD_DOC_METHODS,
     ALIASES,
-    BUILTIN_MODULES,
     MethodSpec,
+    method_modules,
     parameters,
+    standard_doc_methods,
     whitelist_mark,
 )
-from docframe.methods.registry import _load_modules as load_method_modules
-from docframe.methods.registry import _registered as registered_modules
 
 __all__ = [
     "MethodInfo",
@@ -118,12 +116,12 @@ def _module_functions(module_name: str) -> list[tuple[str, Callable[..., Any]]]:
 
 def whitelisted_methods() -> list[MethodInfo]:
     """Every whitelisted function, sorted by public name."""
-    load_method_modules()
+    modules = method_modules()
     by_target: dict[str, list[str]] = {}
     for name, target in ALIASES.items():
         by_target.setdefault(target, []).append(name)
     funcs: dict[str, Callable[..., Any]] = {}
-    for module_name in (*BUILTIN_MODULES, *registered_modules):
+    for module_name in modules:
         funcs.update(_module_functions(module_name))
     for target in by_target:
         if target not in funcs:
@@ -258,14 +256,13 @@ def doctype_methods(cls: type, meta: Meta) -> list[tuple[str, Callable[..., Any]
 def _doctype_methods(
     cls: type, submittable: bool, allow_rename: bool
 ) -> tuple[tuple[str, Callable[..., Any], bool], ...]:
-    load_method_modules()
     found: dict[str, tuple[Callable[..., Any], bool]] = {}
     for klass in reversed(inspect.getmro(cls)):
         for name, attr in vars(klass).items():
             func = attr.__func__ if isinstance(attr, staticmethod | classmethod) else attr
             if callable(func) and not name.startswith("_") and whitelist_mark(func):
                 found[name] = (func, False)
-    for name, func in _STANDARD_DOC_METHODS.items():
+    for name, func in standard_doc_methods().items():
         if name in found:
             continue
         if name in ("submit", "cancel") and not submittable:
