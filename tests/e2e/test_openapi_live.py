@@ -202,3 +202,43 @@ def test_the_docs_page_shows_todo_operations_and_runs_one_with_the_session(
         assert all(url.startswith(server) for url in requests), requests
     finally:
         driver.quit()
+
+
+def test_a_guest_logs_in_from_the_docs_page_and_gets_the_users_operations(server: str) -> None:
+    _require("/usr/bin/chromium", "Debian's chromium")
+    _require("/usr/bin/chromedriver", "Debian's chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1400,2000",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        wait = WebDriverWait(driver, 60)
+        driver.get(f"{server}/api/docs")
+        wait.until(ec.element_to_be_clickable((By.ID, "operations-tag-Auth"))).click()
+        assert not driver.find_elements(By.ID, "operations-tag-ToDo"), "a Guest sees no DocType"
+        login = wait.until(ec.presence_of_element_located((By.ID, "operations-Auth-login")))
+        login.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
+        wait.until(lambda d: login.find_elements(By.CSS_SELECTOR, ".try-out__btn"))
+        login.find_element(By.CSS_SELECTOR, ".try-out__btn").click()
+        body = wait.until(lambda d: login.find_element(By.CSS_SELECTOR, "textarea.body-param__text"))
+        body.clear()
+        body.send_keys(json.dumps({"usr": "Administrator", "pwd": ADMIN_PASSWORD}))
+        login.find_element(By.CSS_SELECTOR, ".execute").click()
+        # The page fetches the spec again for the logged-in user: ToDo appears.
+        wait.until(ec.presence_of_element_located((By.ID, "operations-tag-ToDo")))
+        assert any(c["name"] == "sid" for c in driver.get_cookies())
+    finally:
+        driver.quit()

@@ -284,3 +284,10 @@ def test_cli_exports_the_spec(sqlite_site: Site, sites_root: Path, tmp_path: Pat
     )  # fmt: skip
     assert as_guest.returncode == 0, as_guest.stderr
     assert "/api/resource/ToDo" not in json.loads(as_guest.stdout)["paths"]
+
+
+def test_the_spec_on_every_backend(admin: SiteClient, backend: str) -> None:
+    spec = spec_of(admin)
+    validate(spec)
+    assert set(spec["paths"]["/api/v2/document/ToDo"]) == {"get", "post"}
+    assert spec["info"]["title"] == f"{admin.site.name} API"
