@@ -15,7 +15,7 @@ from typing import Any
 
 from docframe.meta.fieldtypes import DEFAULT_FIELDS
 from docframe.meta.schema import Meta
-from docframe.openapi.components import READ_STATUSES, WRITE_STATUSES, error_responses, success
+from docframe.openapi.components import READ_STATUSES, SECURITY, WRITE_STATUSES, error_responses, success
 from docframe.openapi.methods import MethodInfo, ParamInfo, docstring_parts, parameter_schemas, return_schema
 from docframe.openapi.schemas import ref
 from docframe.query.operators import OPERATOR_TABLE
@@ -408,16 +408,10 @@ def method_paths(info: MethodInfo) -> PathItems:
                 "Methods", {"200": success(version, result, key=key, required=False)}, version, statuses, **extra,
             )  # fmt: skip
             if info.allow_guest:
-                item[method.lower()]["security"] = [{}, *_security()]
+                item[method.lower()]["security"] = [{}, *SECURITY]  # anonymous, or any scheme
         if item:
             out[prefix + info.path] = item
     return out
-
-
-def _security() -> list[dict[str, list[str]]]:
-    from docframe.openapi.components import SECURITY
-
-    return SECURITY
 
 
 def _upload_body(params: tuple[ParamInfo, ...]) -> Schema:
