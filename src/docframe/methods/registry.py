@@ -241,7 +241,8 @@ def _resolve(path: str, overrides: dict[str, str] | None, *, apps: Iterable[str]
     target = ALIASES.get(path, path)
     func = _import_target(target, path, tuple(apps), v2)
     mark = whitelist_mark(func)
-    if mark is None or not callable(func):
+    # Standard document methods take the document from the route, never from a plain call.
+    if mark is None or not callable(func) or func in _STANDARD_DOC_METHODS.values():
         raise not_whitelisted(target)
     return MethodSpec(target, func, mark.allow_guest, mark.methods)
 

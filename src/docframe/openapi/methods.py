@@ -123,6 +123,8 @@ def whitelisted_methods() -> list[MethodInfo]:
     funcs: dict[str, Callable[..., Any]] = {}
     for module_name in modules:
         funcs.update(_module_functions(module_name))
+    for func in standard_doc_methods().values():  # reached through documents only
+        funcs.pop(f"{func.__module__}.{func.__name__}", None)
     for target in by_target:
         if target not in funcs:
             module_name, _, attr = target.rpartition(".")
