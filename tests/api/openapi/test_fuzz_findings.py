@@ -58,3 +58,26 @@ def test_no_user_is_renamed_into_a_standard_user(admin_client: SiteClient) -> No
     )
     assert response.status_code == 417
     assert admin_client.get("/api/resource/User/renamer@example.com").status_code == 200
+
+
+def test_a_stored_doctype_keeps_its_table_kind(admin_client: SiteClient) -> None:
+    child = {"name": "Fuzz Part", "module": "Custom", "custom": 1, "istable": 1, "permissions": [],
+             "fields": [{"fieldname": "part", "fieldtype": "Data", "label": "Part"}]}  # fmt: skip
+    assert admin_client.post("/api/resource/DocType", json=child).status_code == 200
+    parent = {"name": "Fuzz Box", "module": "Custom", "custom": 1, "autoname": "hash",
+              "permissions": [{"role": "System Manager", "read": 1, "write": 1, "create": 1}],
+              "fields": [{"fieldname": "parts", "fieldtype": "Table", "options": "Fuzz Part", "label": "Parts"}]}  # fmt: skip
+    assert admin_client.post("/api/resource/DocType", json=parent).status_code == 200
+    box = admin_client.post("/api/v2/document/Fuzz Box", json={"parts": [{"part": "x"}]}).json()["data"][
+        "name"
+    ]
+    flip = admin_client.put("/api/v2/document/DocType/Fuzz Part", json={"istable": 0})
+    assert flip.status_code == 417
+    assert (
+        flip.json()["errors"][0]["message"]
+        == "Cannot change Is Child Table of the existing DocType Fuzz Part"
+    )
+    single = admin_client.put("/api/v2/document/DocType/Fuzz Box", json={"issingle": 1})
+    assert single.status_code == 417
+    read = admin_client.get(f"/api/v2/document/Fuzz Box/{box}")
+    assert read.status_code == 200 and read.json()["data"]["parts"][0]["part"] == "x"
