@@ -177,6 +177,10 @@ def doctype_schemas(meta: Meta, names: SchemaNames, readable: frozenset[int] | N
         return ref(names(doctype))
 
     props, required = _properties(meta, readable, child_ref)
+    if meta.issingle:
+        # A Single's values (standard ones included) are null until it is first saved.
+        props = {k: _nullable(dict(v)) if k != "doctype" else v for k, v in props.items()}
+        required = []
     title = meta.name
     doc: Schema = {"type": "object", "title": title, "properties": props}
     if required:

@@ -88,3 +88,14 @@ def test_parameters_skip_ctx_and_carry_defaults() -> None:
     assert set(params) == {"doctype", "limit"}
     assert params["doctype"].required and params["doctype"].schema == {"type": "string"}
     assert params["limit"].schema == {"type": "integer", "default": 20}
+
+
+def test_a_single_has_nullable_values_and_nothing_required() -> None:
+    meta = load_meta({
+        "name": "Gadget Settings", "module": "Custom", "custom": 1, "issingle": 1,
+        "fields": [{"fieldname": "mode", "fieldtype": "Data", "reqd": 1}],
+    })  # fmt: skip
+    doc = doctype_schemas(meta, SchemaNames(), None)["Gadget_Settings"]
+    assert "required" not in doc
+    assert doc["properties"]["creation"]["type"] == ["string", "null"]
+    assert doc["properties"]["mode"]["type"] == ["string", "null"]
