@@ -123,14 +123,14 @@ def whitelisted_methods() -> list[MethodInfo]:
     funcs: dict[str, Callable[..., Any]] = {}
     for module_name in modules:
         funcs.update(_module_functions(module_name))
-    for func in standard_doc_methods().values():  # reached through documents only
-        funcs.pop(f"{func.__module__}.{func.__name__}", None)
+    for standard in standard_doc_methods().values():  # reached through documents only
+        funcs.pop(f"{standard.__module__}.{standard.__name__}", None)
     for target in by_target:
         if target not in funcs:
             module_name, _, attr = target.rpartition(".")
-            func = getattr(sys.modules.get(module_name), attr, None)
-            if callable(func) and whitelist_mark(func):
-                funcs[target] = func
+            found = getattr(sys.modules.get(module_name), attr, None)
+            if callable(found) and whitelist_mark(found):
+                funcs[target] = found
     out: list[MethodInfo] = []
     for target, func in funcs.items():
         mark = whitelist_mark(func)
