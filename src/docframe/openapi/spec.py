@@ -1,6 +1,6 @@
 """Spec: the OpenAPI 3.1 document of the API as one caller may use it, cached per role set.
 
-:func:`openapi_document` assembles it from the site's metadata and the caller's rights: the DocTypes
+:func:`build_document` assembles it from the site's metadata and the caller's rights: the DocTypes
 the caller may read (with only the operations their rights allow), the whitelisted methods they may
 call (a Guest: only guest methods and login), one schema per DocType without the fields the caller may
 not read, and the security schemes. The result is cached per (site, metadata version, role set): a
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from docframe.meta.schema import Meta
     from docframe.sites import Site
 
-__all__ = ["SpecCache", "build_document", "openapi_bytes", "openapi_document", "spec_cache"]
+__all__ = ["SpecCache", "build_document", "openapi_bytes", "spec_cache"]
 
 log = logging.getLogger("docframe.openapi")
 Document = dict[str, Any]
@@ -84,7 +84,7 @@ def _add_doctype(ctx: Context, meta: Meta, user: User, names: SchemaNames, doc: 
 
 
 def build_document(ctx: Context, server_url: str = "/") -> Document:
-    """The OpenAPI document for ``ctx.user`` (not cached; see :func:`openapi_document`)."""
+    """The OpenAPI document for ``ctx.user`` (not cached; see :func:`openapi_bytes`)."""
     user = ctx.user
     doc: Document = {
         "openapi": "3.1.0",
@@ -122,20 +122,24 @@ def build_document(ctx: Context, server_url: str = "/") -> Document:
 
 
 class SpecCache:
-    """Documents (and their JSON) by (metadata version, permission rows, role set) for one site."""
+    """Encoded documents by (metadata version, permission rows, role set) for one site.
 
-    def __init__(self, size: int = 32) -> None:
+    Only the JSON is kept (a large site's document is megabytes; its Python objects would be ten times
+    that), and only the most recent ``size`` role sets.
+    """
+
+    def __init__(self, size: int = 16) -> None:
         self.size = size
-        self._items: dict[tuple[Any, ...], tuple[Document, bytes]] = {}
+        self._items: dict[tuple[Any, ...], bytes] = {}
         self._lock = threading.Lock()
         #: Raised whenever this process forgets cached metadata.
         self.local_generation = 0
 
-    def get(self, key: tuple[Any, ...]) -> tuple[Document, bytes] | None:
-        """The cached document of ``key`` and its JSON."""
+    def get(self, key: tuple[Any, ...]) -> bytes | None:
+        """The cached document of ``key``, as JSON."""
         return self._items.get(key)
 
-    def put(self, key: tuple[Any, ...], value: tuple[Document, bytes]) -> None:
+    def put(self, key: tuple[Any, ...], value: bytes) -> None:
         """Remember ``value`` (the oldest entry goes when full)."""
         with self._lock:
             if len(self._items) >= self.size:
@@ -179,22 +183,12 @@ def _key(ctx: Context, cache: SpecCache, server_url: str) -> tuple[Any, ...]:
     )
 
 
-def _cached(ctx: Context, server_url: str) -> tuple[Document, bytes]:
+def openapi_bytes(ctx: Context, server_url: str = "/") -> bytes:
+    """The caller's OpenAPI document as JSON, from the cache when metadata and roles are unchanged."""
     cache = spec_cache(ctx.site)
     key = _key(ctx, cache, server_url)
     found = cache.get(key)
     if found is None:
-        document = build_document(ctx, server_url)
-        found = (document, orjson.dumps(document))
+        found = orjson.dumps(build_document(ctx, server_url))
         cache.put(key, found)
     return found
-
-
-def openapi_document(ctx: Context, server_url: str = "/") -> Document:
-    """The caller's OpenAPI document, from the cache when metadata and roles are unchanged."""
-    return _cached(ctx, server_url)[0]
-
-
-def openapi_bytes(ctx: Context, server_url: str = "/") -> bytes:
-    """The caller's OpenAPI document as JSON (encoded once per cached document)."""
-    return _cached(ctx, server_url)[1]
