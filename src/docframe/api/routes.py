@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from docframe.api import actions, rpc, search, v1, v2
+from docframe.api import actions, discovery, openapi, rpc, search, v1, v2
 from docframe.http.envelopes import Reply
 
 __all__ = ["ROUTES", "ApiRoute", "RouteMatch", "match_route"]
@@ -64,6 +64,22 @@ def _v1_routes(prefix: str) -> list[ApiRoute]:
     ]
 
 
+def _docs_routes() -> list[ApiRoute]:
+    """The OpenAPI document, the docs page and Frappe develop's discovery API."""
+    get = {"GET", "HEAD"}
+    return [
+        _route("/api/openapi.json", get, openapi.openapi_json, 1),
+        _route("/api/docs", get, openapi.docs, 1),
+        _route("/api/docs/assets/{asset}", get, openapi.docs_asset, 1),
+        _route("/api/v2/discovery", get, discovery.root, 2),
+        _route("/api/v2/discovery/search", get, discovery.search, 2),
+        _route("/api/v2/discovery/method", get, discovery.methods, 2),
+        _route("/api/v2/discovery/method/{method}", get, discovery.method, 2),
+        _route("/api/v2/discovery/doctype/{doctype}", get, discovery.doctype_methods, 2),
+        _route("/api/v2/discovery/doctype/{doctype}/method/{method}", get, discovery.doctype_method, 2),
+    ]
+
+
 ROUTES: tuple[ApiRoute, ...] = (
     _route("/api/v1/method/login", ANY, rpc.login_noop, 1, True),
     _route("/api/v2/method/login", ANY, rpc.login_noop, 2, True),
@@ -96,6 +112,7 @@ ROUTES: tuple[ApiRoute, ...] = (
     _route("/api/v2/doctype/{doctype}/search", {"GET", "HEAD"}, search.search, 2),
     *_v1_routes("/api/v1"),
     *_v1_routes("/api"),
+    *_docs_routes(),
 )
 
 

@@ -267,6 +267,7 @@ def main() -> None:
 
 
 ops.register(cli, _pick_site)
+__import__("docframe.cli.openapi", fromlist=["register"]).register(cli, _pick_site)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,8 @@ class Reply:
     status: int = 200
     extra: dict[str, Any] = field(default_factory=dict)
     result_key: str | None = None
+    #: A body sent as it is, without an envelope (the OpenAPI document, the docs page and its assets).
+    raw: bytes | None = None
 
 
 def _v1_messages(messages: list[Message]) -> str:

@@ -254,8 +254,11 @@ class Pipeline:
                 queued = (ctx.response_headers, req.response_headers)
             if state.session_expired:
                 reply.extra["session_expired"] = 1
-            body = success_body(target.version, reply, messages, rpc=target.rpc)
-            response = JSONBody(dumps(body), reply.status, _headers(*queued))
+            if reply.raw is not None:
+                encoded = reply.raw
+            else:
+                encoded = dumps(success_body(target.version, reply, messages, rpc=target.rpc))
+            response = JSONBody(encoded, reply.status, _headers(*queued))
         except Exception as exc:  # every error is rendered in the version's format
             response = render_error(
                 exc,

@@ -133,6 +133,12 @@ def _convert(kind: type, value: Any) -> Any:
     raise ValueError(value)
 
 
+def _allows_none(annotation: Any) -> bool:
+    """Whether a parameter annotated so may be null (unannotated and unchecked ones may)."""
+    kinds = _annotation_kinds(annotation)
+    return kinds is None or type(None) in kinds
+
+
 def coerce_argument(name: str, path: str, annotation: Any, value: Any) -> Any:
     """``value`` checked (and converted) against ``annotation``; 417 FrappeTypeError when it does not fit."""
     kinds = _annotation_kinds(annotation)
@@ -197,7 +203,12 @@ def bind_arguments(
     kwargs: dict[str, Any] = {}
     for name, annotation, required in binding.named:
         if name in form and name not in _ALWAYS_DROPPED:
-            kwargs[name] = coerce_argument(name, path, annotation, form[name])
+            value = form[name]
+            if value is None and required and not _allows_none(annotation):
+                raise errors.FrappeTypeError(
+                    f"Argument '{name}' in '{path}' may not be null", title="Invalid Argument"
+                )
+            kwargs[name] = coerce_argument(name, path, annotation, value)
         elif required:
             raise errors.FrappeTypeError(
                 f"{path}() missing required argument: '{name}'", title="Missing Argument"

@@ -41,11 +41,13 @@ __all__ = [
     "alias",
     "doc_method_spec",
     "installed",
+    "method_modules",
     "not_whitelisted",
     "parameters",
     "register_module",
     "resolve",
     "standard_doc_method",
+    "standard_doc_methods",
     "whitelist",
     "whitelist_mark",
 ]
@@ -167,6 +169,18 @@ def _load_modules() -> None:
         _loaded.add(path)
 
 
+def method_modules() -> tuple[str, ...]:
+    """Every module of whitelisted methods (docframe's and the apps'), imported."""
+    _load_modules()
+    return (*BUILTIN_MODULES, *_registered)
+
+
+def standard_doc_methods() -> dict[str, Callable[..., Any]]:
+    """The standard document methods by name (a copy)."""
+    _load_modules()
+    return dict(_STANDARD_DOC_METHODS)
+
+
 def not_whitelisted(path: str) -> errors.PermissionError:
     """Frappe's 403 for a function that is not whitelisted (or not for Guest)."""
     return errors.PermissionError(
@@ -228,7 +242,8 @@ def _resolve(path: str, overrides: dict[str, str] | None, *, apps: Iterable[str]
     target = ALIASES.get(path, path)
     func = _import_target(target, path, tuple(apps), v2)
     mark = whitelist_mark(func)
-    if mark is None or not callable(func):
+    # Standard document methods take the document from the route, never from a plain call.
+    if mark is None or not callable(func) or func in _STANDARD_DOC_METHODS.values():
         raise not_whitelisted(target)
     return MethodSpec(target, func, mark.allow_guest, mark.methods)
 

@@ -36,7 +36,7 @@ PROTECTED_KEYS = frozenset({"flags", "doctype", "__islocal", "__unsaved"})
 def read_meta(ctx: Context, doctype: str) -> Meta:
     """The meta of ``doctype``; a 404 becomes a 403 for users who may not read DocTypes."""
     try:
-        if "\x00" in doctype:  # no DocType is named so, and some databases refuse to compare it
+        if not isinstance(doctype, str) or "\x00" in doctype:  # no DocType is named so (or is not text)
             raise errors.DoesNotExistError(f"DocType {doctype} not found", doctype="DocType")
         return ctx.meta(doctype)
     except errors.DoesNotExistError:

@@ -17,6 +17,7 @@ import orjson
 from sqlalchemy import and_, select, update
 
 from docframe import errors
+from docframe.auth.users import STANDARD_USERS
 from docframe.meta.registry import LinkRef
 from docframe.meta.schema import Meta
 from docframe.model import lifecycle, persistence
@@ -198,6 +199,9 @@ def rename_doc(
     if meta.name == "DocType":
         raise errors.ValidationError("DocTypes cannot be renamed through the API")
     old, new = _name_value(meta, old), _name_value(meta, new)
+    if meta.name == "User" and (old in STANDARD_USERS or new in STANDARD_USERS):
+        # The standard users keep their names, and no user becomes (or merges into) one of them.
+        raise errors.ValidationError(f"User {old if old in STANDARD_USERS else new} cannot be renamed")
     _doc, new = _validate(
         ctx, meta, old, new, merge=merge, force=force, ignore_permissions=ignore_permissions
     )

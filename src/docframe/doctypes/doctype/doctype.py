@@ -83,6 +83,7 @@ class DocType(Document):
         _default_in_list_view(fields)
         rules.check_autoname(self._data, fields)
         self._check_series_prefix()
+        self._check_table_kind_switch()
         self._check_autoincrement_switch()
         rules.check_fields(self._data, fields, self._lookup)
         rules.check_properties(self._data, fields)
@@ -158,6 +159,18 @@ class DocType(Document):
         if meta is None or not meta.has_table:
             return None
         return self.ctx.site.tables.get(meta)
+
+    def _check_table_kind_switch(self) -> None:
+        """A stored DocType stays a child table, a Single or an ordinary DocType (its table depends on it)."""
+        current = self._current_meta()
+        if current is None:
+            return
+        for key, label, was in (
+            ("istable", "Is Child Table", current.istable),
+            ("issingle", "Is Single", current.issingle),
+        ):
+            if bool(was) != (str(self.get(key) or 0) not in ("0", "", "False", "false")):
+                raise errors.ValidationError(f"Cannot change {label} of the existing DocType {current.name}")
 
     def _check_autoincrement_switch(self) -> None:
         current = self._current_meta()

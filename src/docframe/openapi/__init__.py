@@ -1,0 +1,1 @@
+"""OpenAPI: the API described for each caller, the docs page, and Frappe's discovery documents."""
