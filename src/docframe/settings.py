@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from docframe.concurrency import DEFAULT_REQUEST_THREADS
+
 __all__ = ["Settings", "load_settings", "read_json_file"]
 
 log = logging.getLogger("docframe.settings")
@@ -55,6 +57,8 @@ class Settings:
     logging: bool = False
     #: Seconds between two checks whether another process changed DocType definitions.
     meta_check_interval: float = 1.0
+    #: Threads (and database connections) per process that run this site's requests.
+    request_threads: int = DEFAULT_REQUEST_THREADS
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -136,5 +140,8 @@ def load_settings(site_path: Path) -> Settings:
         apps=_as_tuple(merged.get("apps")),
         logging=bool(merged.get("logging")),
         meta_check_interval=_seconds(merged.get("meta_check_interval"), 1.0),
+        request_threads=_positive_whole(
+            "request_threads", merged.get("request_threads"), DEFAULT_REQUEST_THREADS
+        ),
         raw=merged,
     )

@@ -23,6 +23,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 import docframe
 from docframe import errors
 from docframe.auth.users import User
+from docframe.concurrency import RequestThreads
 from docframe.context import Context, current
 from docframe.db.connections import ConnectionCache, Held
 from docframe.db.engine import Database, open_engine
@@ -62,9 +63,11 @@ class Site:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.name = settings.site_name
-        self.db: Database = open_engine(settings.db_url)
+        self.db: Database = open_engine(settings.db_url, pool_size=settings.request_threads)
         #: Driver connections kept between units of work (see docframe.db.connections).
-        self.connections = ConnectionCache(self.db.engine)
+        self.connections = ConnectionCache(self.db.engine, size=settings.request_threads)
+        #: The threads requests of this site run in (see docframe.concurrency).
+        self.threads = RequestThreads(settings.request_threads, self.name)
         self.tables = TableRegistry()
         self.metas = MetaRegistry.from_folders(_app_packages(settings.apps))
         loader, lister = custom_doctype_source(self.db.engine.connect, self._doctype_table)
@@ -167,6 +170,7 @@ class Site:
         writer = self.cache.get("request_log")
         if writer is not None:
             writer.close()
+        self.threads.close()
         self.connections.close()
         self.db.engine.dispose()
 
@@ -356,7 +360,7 @@ class SiteRegistry:
         return site
 
     def resolve(self, site_header: str | None, host_header: str | None) -> Site:
-        """The site a request is for."""
+        """The site a request is for (opened on first use, which reads files and the database)."""
         if site_header:
             return self.get(site_header.strip())
         if host_header:
@@ -369,6 +373,24 @@ class SiteRegistry:
         if self.default_site:
             return self.get(self.default_site)
         raise errors.DoesNotExistError("No site matches this request")
+
+    def resolve_open(self, site_header: str | None, host_header: str | None) -> Site | None:
+        """The site a request is for when it is already open (no file or database access), else None.
+
+        The event loop uses it; a request for a site not yet open resolves it with
+        :meth:`resolve` in a thread.
+        """
+        if site_header:
+            return self._sites.get(site_header.strip())
+        if host_header:
+            host = host_header.rsplit(":", 1)[0] if not host_header.endswith("]") else host_header
+            site = self._sites.get(host)
+            if site is not None:
+                return site
+            checked = self._missing_hosts.get(host)
+            if checked is None or time.monotonic() - checked >= 5.0:
+                return None  # not known to be a miss: resolve() checks the folder (and remembers)
+        return self._sites.get(self.default_site) if self.default_site else None
 
     def _host_is_site(self, host: str) -> bool:
         """Whether a site folder is named ``host`` (misses are remembered for a few seconds)."""
