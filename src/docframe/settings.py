@@ -44,6 +44,10 @@ class Settings:
     site_path: Path
     db_url: str
     encryption_key: str = ""
+    #: Former keys, newest first, kept to read values sealed before ``docframe rotate-encryption-key``.
+    previous_encryption_keys: tuple[str, ...] = ()
+    #: The key of docframe's former cipher, set by ``docframe migrate`` until every value is re-sealed.
+    legacy_encryption_key: str = ""
     redis_url: str | None = None
     max_body_size: int = DEFAULT_MAX_BODY
     developer_mode: bool = False
@@ -126,7 +130,9 @@ def load_settings(site_path: Path) -> Settings:
         site_name=site_path.name,
         site_path=site_path,
         db_url=str(db_url),
-        encryption_key=str(merged.get("encryption_key", "")),
+        encryption_key=str(merged.get("encryption_key") or ""),
+        previous_encryption_keys=_as_tuple(merged.get("previous_encryption_keys")),
+        legacy_encryption_key=str(merged.get("docframe_legacy_encryption_key") or ""),
         redis_url=merged.get("redis_url") or None,
         max_body_size=int(merged.get("max_file_size") or DEFAULT_MAX_BODY),
         developer_mode=str(merged.get("developer_mode", "0")).lower() in ("1", "true", "yes"),

@@ -22,6 +22,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 import docframe
 from docframe import errors
+from docframe.auth.secret_box import SecretBox
 from docframe.auth.users import User
 from docframe.concurrency import RequestThreads
 from docframe.context import Context, current
@@ -63,6 +64,13 @@ class Site:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.name = settings.site_name
+        #: Seals Password-field values; an empty or malformed ``encryption_key`` stops the load here.
+        self.secrets = SecretBox(
+            settings.encryption_key,
+            settings.previous_encryption_keys,
+            legacy_key=settings.legacy_encryption_key,
+            site=settings.site_name,
+        )
         self.db: Database = open_engine(settings.db_url, pool_size=settings.request_threads)
         #: Driver connections kept between units of work (see docframe.db.connections).
         self.connections = ConnectionCache(self.db.engine, size=settings.request_threads)

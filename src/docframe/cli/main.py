@@ -12,6 +12,14 @@ import click
 from rich.console import Console
 from rich.progress import Progress
 
+from docframe.auth.keys import (
+    advance_key,
+    forget_legacy_key,
+    forget_previous_keys,
+    reseal_all,
+    upgrade_key_config,
+)
+from docframe.auth.secret_box import InvalidEncryptionKey, generate_key
 from docframe.auth.users import User
 from docframe.cli import ops
 from docframe.db.provision import ensure_database
@@ -25,12 +33,24 @@ def _sites_path(ctx: click.Context) -> Path:
     return Path(ctx.obj["sites"]).resolve()
 
 
-def _pick_site(ctx: click.Context, site: str | None) -> Site:
+def _site_name(ctx: click.Context, site: str | None) -> str:
     registry = SiteRegistry(_sites_path(ctx))
     name = site or os.environ.get("DOCFRAME_SITE") or registry.default_site
     if not name:
         raise click.UsageError("Several sites exist: pass --site NAME")
-    return Site.open(registry.sites_path / name)
+    return str(name)
+
+
+def _open_site(path: Path) -> Site:
+    """Open the site in ``path``; a bad ``encryption_key`` is a clear error, not a traceback."""
+    try:
+        return Site.open(path)
+    except InvalidEncryptionKey as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _pick_site(ctx: click.Context, site: str | None) -> Site:
+    return _open_site(_sites_path(ctx) / _site_name(ctx, site))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,7 +99,7 @@ def new_site(
     url = db_url or f"sqlite:///{path / 'db' / 'site.db'}"
     if ensure_database(url):
         console.print(f"created database for {name}")
-    config = {"db_url": url, "encryption_key": secrets.token_urlsafe(32)}
+    config = {"db_url": url, "encryption_key": generate_key()}
     if redis_url:
         config["redis_url"] = redis_url
     (path / "site_config.json").write_text(json.dumps(config, indent=1) + "\n")
@@ -110,15 +130,62 @@ def migrate(ctx: click.Context, site: str | None, all_sites: bool) -> None:
     from docframe.migrate.sync import migrate_site
 
     registry = SiteRegistry(_sites_path(ctx))
-    names = registry.names() if all_sites else [_pick_site(ctx, site).name]
+    names = registry.names() if all_sites else [_site_name(ctx, site)]
     for name in names:
-        s = Site.open(registry.sites_path / name)
+        path = registry.sites_path / name
+        converted = upgrade_key_config(path)
+        s = _open_site(path)
         done = migrate_site(s)
+        if converted:
+            done.append(converted)
+        if s.secrets.rotating or converted:
+            sealed = reseal_all(s)
+            if sealed.resealed:
+                done.append(f"re-sealed {sealed.resealed} Password value(s) with the current encryption_key")
+            if sealed.unreadable:
+                done.append(f"notice: {sealed.unreadable} Password value(s) could not be read with any key")
+            elif forget_legacy_key(path):
+                done.append("notice: every Password value uses the current key; the former key was removed")
         s.dispose()
         changes = [d for d in done if not d.startswith("notice")]
         console.print(f"{name}: {len(changes)} change(s)")
         for line in done:
             click.echo(f"  {line}")
+
+
+@cli.command("rotate-encryption-key")
+@click.option("--site", help="Site (default: the default site).")
+@click.option(
+    "--forget-old",
+    is_flag=True,
+    help="Re-seal once more and drop previous_encryption_keys (after every server restarted).",
+)
+@click.pass_context
+def rotate_encryption_key(ctx: click.Context, site: str | None, forget_old: bool) -> None:
+    """Make a new encryption_key and re-seal every Password value with it.
+
+    The old key is kept in previous_encryption_keys so values stay readable (servers still running
+    seal with it until they restart); run again with --forget-old once they have restarted.
+    """
+    path = _sites_path(ctx) / _site_name(ctx, site)
+    _open_site(path).dispose()  # refuse to rotate away from a key that does not load
+    if not forget_old:
+        advance_key(path)
+    opened = _open_site(path)
+    try:
+        done = reseal_all(opened)
+    finally:
+        opened.dispose()
+    console.print(f"{path.name}: re-sealed {done.resealed} Password value(s) with the current key")
+    if done.unreadable:
+        raise click.ClickException(
+            f"{done.unreadable} Password value(s) could not be read with any key; previous keys were kept"
+        )
+    if forget_old:
+        dropped = forget_previous_keys(path)
+        console.print("previous keys removed" if dropped else "no previous keys to remove")
+    else:
+        console.print("the previous key is kept for reading; after restarting servers run with --forget-old")
 
 
 @cli.command("set-admin-password")
