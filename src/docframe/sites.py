@@ -240,6 +240,7 @@ class UnitOfWork:
         held = site.connections.acquire()
         dbapi_connection = held.fairy.dbapi_connection
         try:
+            site.db.dialect.maintain(held.fairy)
             site.db.dialect.begin_raw(dbapi_connection, write=self.write)
             self._held = held
             if self.write:

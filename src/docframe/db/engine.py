@@ -53,6 +53,14 @@ class Database:
         """``sqlite``, ``postgresql`` or ``mariadb``."""
         return str(self.dialect.name)
 
+    def analyze(self, tables: list[str] | None = None) -> None:
+        """Renew the planner statistics of ``tables`` (default: every table) on a connection of its own."""
+        fairy = self.engine.raw_connection()
+        try:
+            self.dialect.analyze(fairy, tables)
+        finally:
+            fairy.close()
+
 
 def open_engine(url: str, *, pool_size: int = 8) -> Database:
     """Create the engine for ``url`` with the backend's connection hooks installed.
