@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import sys
 from pathlib import Path
 
 import click
@@ -285,4 +284,4 @@ ops.register(cli, _pick_site)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -105,8 +105,9 @@ class ConnectionCache:
     def _alive(self, held: Held) -> bool:
         if not self._ping or time.monotonic() - held.idle_since < self.ping_after:
             return True
+        dbapi_connection = held.fairy.dbapi_connection
         try:
-            if self.engine.dialect.do_ping(held.fairy.dbapi_connection):
+            if dbapi_connection is not None and self.engine.dialect.do_ping(dbapi_connection):
                 return True
         except Exception:
             log.info("a cached database connection was lost; using a new one")

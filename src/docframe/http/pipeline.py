@@ -264,7 +264,7 @@ class Pipeline:
             if state.session_expired:
                 reply.extra["session_expired"] = 1
             body = success_body(target.version, reply, messages, rpc=target.rpc)
-            response = JSONBody(dumps(body), reply.status, _headers(*queued))
+            response: Response = JSONBody(dumps(body), reply.status, _headers(*queued))
         except Exception as exc:  # every error is rendered in the version's format
             response = render_error(
                 exc,
@@ -366,7 +366,7 @@ def site_limiter(site: Site) -> SiteLimiter:
     limiter = site.cache.get("site_limiter")
     if limiter is None:
         limiter = site.cache.setdefault("site_limiter", SiteLimiter(site.settings))
-    return limiter  # type: ignore[no-any-return]
+    return limiter
 
 
 def trusted_proxies(site: Site) -> TrustedProxies:
@@ -376,7 +376,7 @@ def trusted_proxies(site: Site) -> TrustedProxies:
         proxies = site.cache.setdefault(
             "trusted_proxies", TrustedProxies(site.settings.raw.get("trusted_proxies") or ())
         )
-    return proxies  # type: ignore[no-any-return]
+    return proxies
 
 
 def _wants_json(path: str, headers: Any) -> bool:

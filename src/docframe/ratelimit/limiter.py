@@ -110,9 +110,9 @@ class SiteLimiter:
             used += self._pending_for(key)
         state = LimitState(self.limit_us, used, int(self.window - now % self.window) or self.window)
         if used > self.limit_us:
-            exc = errors.TooManyRequestsError(text="Too Many Requests")
-            exc.headers = state.headers(rejected=True)
-            raise exc
+            rejected = errors.TooManyRequestsError(text="Too Many Requests")
+            rejected.headers = state.headers(rejected=True)
+            raise rejected
         return state
 
     def _pending_for(self, key: str) -> int:
