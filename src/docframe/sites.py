@@ -37,6 +37,9 @@ from docframe.settings import Settings, load_settings, read_json_file
 
 __all__ = ["Site", "SiteRegistry"]
 
+#: Longest a write unit of work waits for this process's other SQLite writers before going ahead.
+WRITER_WAIT_SECONDS = 30.0
+
 
 def _zone(name: str | None) -> ZoneInfo | None:
     if not name:
@@ -76,6 +79,9 @@ class Site:
         self.connections = ConnectionCache(self.db.engine, size=settings.request_threads)
         #: The threads requests of this site run in (see docframe.concurrency).
         self.threads = RequestThreads(settings.request_threads, self.name)
+        #: SQLite has one writer at a time: this process's write transactions queue on this lock
+        #: (a wake-up on release) instead of in SQLite's busy handler (sleeps of up to 100 ms).
+        self.writer: threading.RLock | None = threading.RLock() if self.db.backend == "sqlite" else None
         self.tables = TableRegistry()
         self.metas = MetaRegistry.from_folders(_app_packages(settings.apps))
         loader, lister = custom_doctype_source(self.db.engine.connect, self._doctype_table)
@@ -219,13 +225,14 @@ class UnitOfWork:
     field; a read checks at most once per ``settings.meta_check_interval``.
     """
 
-    __slots__ = ("_held", "_token", "_trans", "ctx", "site", "write")
+    __slots__ = ("_held", "_token", "_trans", "_writing", "ctx", "site", "write")
 
     def __init__(self, site: Site, user: User, write: bool, form: dict[str, Any] | None) -> None:
         self.site = site
         self.write = write
         self._held: Held | None = None
         self._trans: Any = None
+        self._writing = False
         self.ctx = Context(
             site=site,
             user=user,
@@ -241,6 +248,9 @@ class UnitOfWork:
         dbapi_connection = held.fairy.dbapi_connection
         try:
             site.db.dialect.maintain(held.fairy)
+            if self.write and site.writer is not None:
+                # Past the wait, SQLite's own busy timeout takes over (another process may write).
+                self._writing = site.writer.acquire(timeout=WRITER_WAIT_SECONDS)
             site.db.dialect.begin_raw(dbapi_connection, write=self.write)
             self._held = held
             if self.write:
@@ -249,8 +259,14 @@ class UnitOfWork:
             self._held = None
             _quietly(dbapi_connection.rollback)  # type: ignore[union-attr]
             site.connections.release(held, reusable=False)
+            self._release_writer()
             raise
         return held.fairy
+
+    def _release_writer(self) -> None:
+        if self._writing:
+            self._writing = False
+            self.site.writer.release()  # type: ignore[union-attr]
 
     def _open_connection(self) -> Connection:
         self.ctx.raw  # noqa: B018 - the driver connection and its transaction come first
@@ -330,6 +346,7 @@ class UnitOfWork:
         finally:
             self._held = None
             self.site.connections.release(held, reusable=reusable)
+            self._release_writer()
 
 
 class SiteRegistry:
