@@ -89,7 +89,9 @@ class RawApp:
         if not header.startswith("token ") or ":" not in header:
             raise HttpError(401, "missing token")
         key, secret = header[6:].split(":", 1)
-        row = self.db.execute("SELECT name, api_secret_hash FROM tabUser WHERE api_key = ?", (key,)).fetchone()
+        row = self.db.execute(
+            "SELECT name, api_secret_hash FROM tabUser WHERE api_key = ?", (key,)
+        ).fetchone()
         digest = hashlib.sha256(secret.encode()).hexdigest()
         if row is None or not hmac.compare_digest(row[1], digest):
             raise HttpError(401, "invalid token")
@@ -161,7 +163,10 @@ class RawApp:
         columns = ", ".join(f'"{c}"' for c in values)
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            self.db.execute(f"INSERT INTO tabToDo ({columns}) VALUES ({', '.join('?' * len(values))})", list(values.values()))
+            self.db.execute(
+                f"INSERT INTO tabToDo ({columns}) VALUES ({', '.join('?' * len(values))})",
+                list(values.values()),
+            )
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -169,8 +174,12 @@ class RawApp:
         return self.get(values["name"])
 
     def update(self, name: str, doc: dict[str, Any], user: str) -> dict[str, Any]:
-        values = {k: v for k, v in doc.items() if k in self.allowed and k not in ("name", "creation", "owner")}
-        values.update(modified=dt.datetime.now().isoformat(sep=" ", timespec="microseconds"), modified_by=user)
+        values = {
+            k: v for k, v in doc.items() if k in self.allowed and k not in ("name", "creation", "owner")
+        }
+        values.update(
+            modified=dt.datetime.now().isoformat(sep=" ", timespec="microseconds"), modified_by=user
+        )
         self.db.execute("BEGIN IMMEDIATE")
         try:
             if self.db.execute("SELECT 1 FROM tabToDo WHERE name = ?", (name,)).fetchone() is None:

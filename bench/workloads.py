@@ -112,13 +112,18 @@ def build_raw_db(path: Path, rows: list[tuple[Any, ...]]) -> None:
         "reference_type VARCHAR(140), reference_name VARCHAR(140), role VARCHAR(140), assigned_by VARCHAR(140), "
         "assigned_by_full_name VARCHAR(140), sender VARCHAR(140), assignment_rule VARCHAR(140), color VARCHAR(140))"
     )
-    conn.execute("CREATE TABLE tabUser (name VARCHAR(140) PRIMARY KEY, api_key VARCHAR(140), api_secret_hash TEXT)")
+    conn.execute(
+        "CREATE TABLE tabUser (name VARCHAR(140) PRIMARY KEY, api_key VARCHAR(140), api_secret_hash TEXT)"
+    )
     conn.execute("CREATE UNIQUE INDEX user_api_key ON tabUser (api_key)")
     conn.execute(
-        "INSERT INTO tabUser VALUES (?, ?, ?)", ("Administrator", KEY, hashlib.sha256(SECRET.encode()).hexdigest())
+        "INSERT INTO tabUser VALUES (?, ?, ?)",
+        ("Administrator", KEY, hashlib.sha256(SECRET.encode()).hexdigest()),
     )
     conn.execute("BEGIN")
-    conn.executemany(f"INSERT INTO tabToDo ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+    conn.executemany(
+        f"INSERT INTO tabToDo ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", rows
+    )
     conn.execute("COMMIT")
     conn.execute('CREATE INDEX "tabToDo_modified_index" ON tabToDo (modified)')
     conn.execute('CREATE INDEX "tabToDo_status_index" ON tabToDo (status)')
@@ -130,7 +135,9 @@ def build_raw_db(path: Path, rows: list[tuple[Any, ...]]) -> None:
 def build_docframe_site(sites: Path, raw_db: Path) -> None:
     """``docframe new-site``, then the reference's rows and indexes copied into its file, and the key."""
     sites.mkdir(parents=True)
-    made = subprocess_run([*docframe_command(), "--sites", str(sites), "new-site", SITE, "--admin-password", "x"])
+    made = subprocess_run(
+        [*docframe_command(), "--sites", str(sites), "new-site", SITE, "--admin-password", "x"]
+    )
     if made.returncode != 0:
         raise HarnessError(f"docframe new-site failed:\n{made.stdout}{made.stderr}")
     conn = sqlite3.connect(sites / SITE / "db" / "site.db", isolation_level=None)
@@ -199,7 +206,7 @@ BODIES = {
     ),
     "W4": (
         'return wrk.format("PUT", "/api/resource/ToDo/" .. name, nil, '
-        '\'{{"description": "bench updated \' .. n .. \'"}}\')'
+        "'{{\"description\": \"bench updated ' .. n .. '\"}}')"
     ),
     "W5": 'return wrk.format("GET", {count_path})',
 }
@@ -225,7 +232,9 @@ def script_for(workload: str, rows: int) -> str:
             "Authorization": AUTH, "Accept": "application/json", "Content-Type": "application/json"}.items()),
         mark=lua_string(JSON_MARK),
     )  # fmt: skip
-    body = BODIES[workload.split("+")[0]].format(list_path=lua_string(list_path()), count_path=lua_string(count_path()))
+    body = BODIES[workload.split("+")[0]].format(
+        list_path=lua_string(list_path()), count_path=lua_string(count_path())
+    )
     return base + REQUEST_LUA.format(seed=7, rows=rows, body=body)
 
 
@@ -233,7 +242,9 @@ def check(base: str, rows: int) -> list[str]:
     """One request of each read shape, compared across servers by the caller."""
     out = []
     for path in (f"/api/resource/ToDo/TD-{rows // 2:06d}", list_path() + "&limit_start=500", count_path()):
-        req = urllib.request.Request(base + path, headers={"Authorization": AUTH, "Accept": "application/json"})
+        req = urllib.request.Request(
+            base + path, headers={"Authorization": AUTH, "Accept": "application/json"}
+        )
         with OPENER.open(req, timeout=30) as reply:
             payload = json.loads(reply.read())
         data = payload.get("data", payload.get("message"))
@@ -282,7 +293,9 @@ class Row:
     slow_ms: float | None = None
 
 
-def measure(label: str, spec: ServerSpec, workloads: list[str], args: argparse.Namespace, work: Path, rep: int) -> list[Row]:
+def measure(
+    label: str, spec: ServerSpec, workloads: list[str], args: argparse.Namespace, work: Path, rep: int
+) -> list[Row]:
     out: list[Row] = []
     opts = WrkOptions(args.duration, args.warmup, args.connections, 1, None if args.no_pin else 1)
     port = int(spec.argv[spec.argv.index("--port") + 1])
@@ -303,20 +316,34 @@ def measure(label: str, spec: ServerSpec, workloads: list[str], args: argparse.N
             finally:
                 if slow:
                     slow.__exit__()
-            per = round((used - cpu) * 1e6 / result.requests, 1) if cpu is not None and used is not None and result.requests else None
+            per = (
+                round((used - cpu) * 1e6 / result.requests, 1)
+                if cpu is not None and used is not None and result.requests
+                else None
+            )
             row = Row(label, workload, rep, result.rps, result.latency_ms.get("p50", 0.0), result.latency_ms.get("p99", 0.0),
                       per, result.problems(), round(statistics.median(slow.latencies), 1) if slow and slow.latencies else None)  # fmt: skip
-            print(f"  {label:<10} {workload:<8} {row.rps:>9.1f} req/s  p50 {row.p50_ms:.2f}  p99 {row.p99_ms:.2f} ms  {row.problems}", file=sys.stderr)
+            print(
+                f"  {label:<10} {workload:<8} {row.rps:>9.1f} req/s  p50 {row.p50_ms:.2f}  p99 {row.p99_ms:.2f} ms  {row.problems}",
+                file=sys.stderr,
+            )
             out.append(row)
     return out
 
 
 def table(rows: list[Row], servers: list[str], workloads: list[str]) -> str:
     def med(server: str, workload: str, attr: str) -> float | None:
-        values = [getattr(r, attr) for r in rows if r.server == server and r.workload == workload and getattr(r, attr) is not None]
+        values = [
+            getattr(r, attr)
+            for r in rows
+            if r.server == server and r.workload == workload and getattr(r, attr) is not None
+        ]
         return statistics.median(values) if values else None
 
-    lines = ["| server | workload | req/s (median) | p50 ms | p99 ms | CPU µs/req | / raw req/s |", "|---|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| server | workload | req/s (median) | p50 ms | p99 ms | CPU µs/req | / raw req/s |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
     for workload in workloads:
         ref = med("raw", workload, "rps")
         for server in servers:
@@ -340,7 +367,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--reps", type=int, default=1)
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
-    parser.add_argument("--variant", action="append", default=[], help="LABEL=SRC: docframe from another src tree")
+    parser.add_argument(
+        "--variant", action="append", default=[], help="LABEL=SRC: docframe from another src tree"
+    )
     parser.add_argument("--no-pin", action="store_true")
     parser.add_argument("--label", default="workloads")
     args = parser.parse_args(argv)
@@ -360,7 +389,9 @@ def main(argv: list[str] | None = None) -> int:
         for rep in range(1, args.reps + 1):
             copy = work / f"raw-{rep}.db"
             shutil.copy(raw_db, copy)
-            rows += measure("raw", raw_spec(copy, free_port()), [w for w in workloads if "+" not in w], args, work, rep)
+            rows += measure(
+                "raw", raw_spec(copy, free_port()), [w for w in workloads if "+" not in w], args, work, rep
+            )
             for label, src in variants:
                 sites = work / f"sites-{label}-{rep}"
                 shutil.copytree(work / "pristine-sites", sites)
