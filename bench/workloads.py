@@ -163,6 +163,17 @@ def build_docframe_site(sites: Path, raw_db: Path) -> None:
     conn.close()
 
 
+def copy_site(pristine: Path, target: Path, extra: dict[str, Any] | None = None) -> None:
+    """A copy of the pristine sites folder whose site uses its own database file (the config holds
+    the absolute path of the pristine one), with ``extra`` site config keys."""
+    shutil.copytree(pristine, target)
+    config_path = target / SITE / "site_config.json"
+    config = json.loads(config_path.read_text())
+    config["db_url"] = f"sqlite:///{target / SITE / 'db' / 'site.db'}"
+    config.update(extra or {})
+    config_path.write_text(json.dumps(config))
+
+
 def subprocess_run(argv: list[str], env: dict[str, str] | None = None) -> Any:
     import subprocess
 
@@ -370,6 +381,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--variant", action="append", default=[], help="LABEL=SRC: docframe from another src tree"
     )
+    parser.add_argument(
+        "--config", action="append", default=[], help="LABEL:KEY=VALUE: a site config key for one variant"
+    )
     parser.add_argument("--no-pin", action="store_true")
     parser.add_argument("--label", default="workloads")
     args = parser.parse_args(argv)
@@ -378,7 +392,12 @@ def main(argv: list[str] | None = None) -> int:
         print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
         return 2
     workloads = [w for w in args.workloads.split(",") if w in WORKLOADS]
-    variants = [("docframe", None), *(tuple(v.split("=", 1)) for v in args.variant)]
+    variants = [("docframe", None), *((v.split("=", 1)[0], v.split("=", 1)[1] or None) for v in args.variant)]
+    configs: dict[str, dict[str, Any]] = {}
+    for item in args.config:
+        label, setting = item.split(":", 1)
+        key, value = setting.split("=", 1)
+        configs.setdefault(label, {})[key] = json.loads(value)
     with tempfile.TemporaryDirectory(prefix="df-workloads-") as tmp:
         work = Path(tmp)
         raw_db = work / "raw.db"
@@ -394,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             for label, src in variants:
                 sites = work / f"sites-{label}-{rep}"
-                shutil.copytree(work / "pristine-sites", sites)
+                copy_site(work / "pristine-sites", sites, configs.get(label))
                 rows += measure(label, docframe_spec(sites, free_port(), src), workloads, args, work, rep)
     servers = ["raw", *(label for label, _ in variants)]
     print(table(rows, servers, workloads))

@@ -2,7 +2,7 @@
 
 The event loop parses requests, routes them and writes responses; everything that may block (the
 database, password hashing, Redis calls of the rate limiter and sessions, file permission checks)
-runs in a :class:`RequestThreads` pool. Its size is the site's ``request_threads`` (default 8), and
+runs in a :class:`RequestThreads` pool. Its size is the site's ``request_threads`` (default 4), and
 the site's SQLAlchemy pool and kept connections are sized to match, so a thread never waits for a
 connection that another thread of the same pool holds. Requests beyond the pool's size queue for a
 thread; the loop stays free to accept and answer connections meanwhile.
@@ -24,8 +24,9 @@ __all__ = ["DEFAULT_REQUEST_THREADS", "RequestThreads"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
-#: Threads per site and process unless the site config sets ``request_threads``.
-DEFAULT_REQUEST_THREADS = 8
+#: Threads per site and process unless the site config sets ``request_threads`` (4 measured faster
+#: than 2 or 8 on one core with SQLite; see bench/README.md).
+DEFAULT_REQUEST_THREADS = 4
 
 
 class RequestThreads:
