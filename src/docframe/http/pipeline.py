@@ -130,7 +130,9 @@ class Pipeline:
                 exc, version, [], user=User.guest(), wants_json=_wants_json(scope["path"], headers), site=None
             )
             add_headers(response, exc.headers)
-            site_limiter(site).record(int((time.perf_counter() - started) * 1_000_000))
+            limiter = site_limiter(site)
+            if limiter.enabled:  # charging may write to Redis: in a request thread too
+                await site.threads.run(limiter.record, int((time.perf_counter() - started) * 1_000_000))
             return response
         response = await site.threads.run(self._run, site, incoming, target, started)
         add_headers(response, edge)
