@@ -6,13 +6,23 @@ SITES ?= sites
 DEMO_SITE ?= demo
 PORT ?= 8000
 
-.PHONY: demo test venv lint typecheck bench clean
+.PHONY: demo test venv lint typecheck bench clean lock
 
-$(BIN)/docframe: pyproject.toml
+# The exact, tested dependency set comes from requirements.lock (regenerate it with `make lock`);
+# docframe itself is installed on top without resolving anything again.
+$(BIN)/docframe: pyproject.toml requirements.lock
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
 	@touch $@
+
+# Re-resolve requirements.lock from pyproject.toml (after changing a dependency or its range).
+lock:
+	$(PY) -m venv $(VENV)-tools
+	$(VENV)-tools/bin/pip install -q 'pip-tools>=7.6,<8'
+	$(VENV)-tools/bin/pip-compile -q --extra test --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file requirements.lock pyproject.toml
 
 venv: $(BIN)/docframe
 
@@ -33,4 +43,4 @@ bench: venv
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) $(VENV)-tools .pytest_cache .ruff_cache .mypy_cache

@@ -34,6 +34,7 @@ from sqlalchemy import insert, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from docframe.auth.secret_box import generate_key  # noqa: E402
 from docframe.auth.users import User  # noqa: E402
 from docframe.db.provision import drop_database, ensure_database  # noqa: E402
 from docframe.migrate.sync import install_site  # noqa: E402
@@ -60,7 +61,7 @@ def bench_site(backend: str, root: Path) -> Iterator[Site]:
         url = template.format(db=f"dfbench_{secrets.token_hex(4)}")
         drop_database(url)
         ensure_database(url)
-    (path / "site_config.json").write_text(json.dumps({"db_url": url, "encryption_key": "bench"}))
+    (path / "site_config.json").write_text(json.dumps({"db_url": url, "encryption_key": generate_key()}))
     site = Site.open(path)
     install_site(site, "bench-admin")
     try:

@@ -33,6 +33,9 @@ ADMIN_PASSWORD = "admin-test-pw"
 # Test servers leave Frappe's Socket.IO port (9000) alone, so that no test finds another test's server
 # there; tests of that port start their server without this variable (tests/realtime/conftest.py).
 os.environ.setdefault("DOCFRAME_NO_SOCKETIO_PORT", "1")
+
+#: The sites' Fernet ``encryption_key`` (32 bytes, url-safe base64): fixed, so failures reproduce.
+ENCRYPTION_KEY = "ZG9jZnJhbWUgdGVzdHM6IG5vdCBhIHNlY3JldCBrZXk="
 BACKEND_URLS = {
     "postgresql": os.environ.get("DOCFRAME_TEST_PG", "postgresql://postgres@127.0.0.1:5432/{db}"),
     "mariadb": os.environ.get("DOCFRAME_TEST_MARIADB", "mariadb://root@127.0.0.1:3306/{db}"),
@@ -75,7 +78,7 @@ def make_site(root: Path, name: str, backend: str, extra_config: dict[str, Any] 
         url = BACKEND_URLS[backend].format(db=db)
         drop_database(url)
         ensure_database(url)
-    config = {"db_url": url, "encryption_key": "test-key", **(extra_config or {})}
+    config = {"db_url": url, "encryption_key": ENCRYPTION_KEY, **(extra_config or {})}
     (path / "site_config.json").write_text(json.dumps(config))
     site = Site.open(path)
     install_site(site, ADMIN_PASSWORD)

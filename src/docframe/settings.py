@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from docframe.concurrency import DEFAULT_REQUEST_THREADS
+
 __all__ = ["Settings", "load_settings", "read_json_file", "resolve_sqlite_url"]
 
 log = logging.getLogger("docframe.settings")
@@ -42,6 +44,10 @@ class Settings:
     site_path: Path
     db_url: str
     encryption_key: str = ""
+    #: Former keys, newest first, kept to read values sealed before ``docframe rotate-encryption-key``.
+    previous_encryption_keys: tuple[str, ...] = ()
+    #: The key of docframe's former cipher, set by ``docframe migrate`` until every value is re-sealed.
+    legacy_encryption_key: str = ""
     redis_url: str | None = None
     max_body_size: int = DEFAULT_MAX_BODY
     developer_mode: bool = False
@@ -55,6 +61,8 @@ class Settings:
     logging: bool = False
     #: Seconds between two checks whether another process changed DocType definitions.
     meta_check_interval: float = 1.0
+    #: Threads (and database connections) per process that run this site's requests.
+    request_threads: int = DEFAULT_REQUEST_THREADS
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -137,7 +145,9 @@ def load_settings(site_path: Path) -> Settings:
         site_name=site_path.name,
         site_path=site_path,
         db_url=resolve_sqlite_url(str(db_url), site_path),
-        encryption_key=str(merged.get("encryption_key", "")),
+        encryption_key=str(merged.get("encryption_key") or ""),
+        previous_encryption_keys=_as_tuple(merged.get("previous_encryption_keys")),
+        legacy_encryption_key=str(merged.get("docframe_legacy_encryption_key") or ""),
         redis_url=merged.get("redis_url") or None,
         max_body_size=int(merged.get("max_file_size") or DEFAULT_MAX_BODY),
         developer_mode=str(merged.get("developer_mode", "0")).lower() in ("1", "true", "yes"),
@@ -151,5 +161,8 @@ def load_settings(site_path: Path) -> Settings:
         apps=_as_tuple(merged.get("apps")),
         logging=bool(merged.get("logging")),
         meta_check_interval=_seconds(merged.get("meta_check_interval"), 1.0),
+        request_threads=_positive_whole(
+            "request_threads", merged.get("request_threads"), DEFAULT_REQUEST_THREADS
+        ),
         raw=merged,
     )

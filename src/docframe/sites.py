@@ -22,7 +22,9 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 import docframe
 from docframe import errors
+from docframe.auth.secret_box import SecretBox
 from docframe.auth.users import User
+from docframe.concurrency import RequestThreads
 from docframe.context import Context, current
 from docframe.db.connections import ConnectionCache, Held
 from docframe.db.engine import Database, open_engine
@@ -37,6 +39,8 @@ __all__ = ["Site", "SiteRegistry"]
 
 #: The longest site name (bytes): a folder name may be at most 255 bytes on common file systems.
 MAX_SITE_NAME = 255
+#: Longest a write unit of work waits for this process's other SQLite writers before going ahead.
+WRITER_WAIT_SECONDS = 30.0
 
 
 def _zone(name: str | None) -> ZoneInfo | None:
@@ -65,9 +69,21 @@ class Site:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.name = settings.site_name
-        self.db: Database = open_engine(settings.db_url)
+        #: Seals Password-field values; an empty or malformed ``encryption_key`` stops the load here.
+        self.secrets = SecretBox(
+            settings.encryption_key,
+            settings.previous_encryption_keys,
+            legacy_key=settings.legacy_encryption_key,
+            site=settings.site_name,
+        )
+        self.db: Database = open_engine(settings.db_url, pool_size=settings.request_threads)
         #: Driver connections kept between units of work (see docframe.db.connections).
-        self.connections = ConnectionCache(self.db.engine)
+        self.connections = ConnectionCache(self.db.engine, size=settings.request_threads)
+        #: The threads requests of this site run in (see docframe.concurrency).
+        self.threads = RequestThreads(settings.request_threads, self.name)
+        #: SQLite has one writer at a time: this process's write transactions queue on this lock
+        #: (a wake-up on release) instead of in SQLite's busy handler (sleeps of up to 100 ms).
+        self.writer: threading.RLock | None = threading.RLock() if self.db.backend == "sqlite" else None
         self.tables = TableRegistry()
         self.metas = MetaRegistry.from_folders(_app_packages(settings.apps))
         loader, lister = custom_doctype_source(self.db.engine.connect, self._doctype_table)
@@ -170,6 +186,7 @@ class Site:
         writer = self.cache.get("request_log")
         if writer is not None:
             writer.close()
+        self.threads.close()
         self.connections.close()
         self.db.engine.dispose()
 
@@ -218,13 +235,14 @@ class UnitOfWork:
     field; a read checks at most once per ``settings.meta_check_interval``.
     """
 
-    __slots__ = ("_held", "_token", "_trans", "ctx", "site", "write")
+    __slots__ = ("_held", "_token", "_trans", "_writing", "ctx", "site", "write")
 
     def __init__(self, site: Site, user: User, write: bool, form: dict[str, Any] | None) -> None:
         self.site = site
         self.write = write
         self._held: Held | None = None
         self._trans: Any = None
+        self._writing = False
         self.ctx = Context(
             site=site,
             user=user,
@@ -239,6 +257,10 @@ class UnitOfWork:
         held = site.connections.acquire()
         dbapi_connection = held.fairy.dbapi_connection
         try:
+            site.db.dialect.maintain(held.fairy)
+            if self.write and site.writer is not None:
+                # Past the wait, SQLite's own busy timeout takes over (another process may write).
+                self._writing = site.writer.acquire(timeout=WRITER_WAIT_SECONDS)
             site.db.dialect.begin_raw(dbapi_connection, write=self.write)
             self._held = held
             if self.write:
@@ -247,8 +269,14 @@ class UnitOfWork:
             self._held = None
             _quietly(dbapi_connection.rollback)  # type: ignore[union-attr]
             site.connections.release(held, reusable=False)
+            self._release_writer()
             raise
         return held.fairy
+
+    def _release_writer(self) -> None:
+        if self._writing:
+            self._writing = False
+            self.site.writer.release()  # type: ignore[union-attr]
 
     def _open_connection(self) -> Connection:
         self.ctx.raw  # noqa: B018 - the driver connection and its transaction come first
@@ -338,6 +366,7 @@ class UnitOfWork:
         finally:
             self._held = None
             self.site.connections.release(held, reusable=reusable)
+            self._release_writer()
 
 
 class SiteRegistry:
@@ -377,7 +406,7 @@ class SiteRegistry:
         return site
 
     def resolve(self, site_header: str | None, host_header: str | None) -> Site:
-        """The site a request is for."""
+        """The site a request is for (opened on first use, which reads files and the database)."""
         if site_header:
             return self.get(site_header.strip())
         if host_header:
@@ -390,6 +419,24 @@ class SiteRegistry:
         if self.default_site:
             return self.get(self.default_site)
         raise errors.DoesNotExistError("No site matches this request")
+
+    def resolve_open(self, site_header: str | None, host_header: str | None) -> Site | None:
+        """The site a request is for when it is already open (no file or database access), else None.
+
+        The event loop uses it; a request for a site not yet open resolves it with
+        :meth:`resolve` in a thread.
+        """
+        if site_header:
+            return self._sites.get(site_header.strip())
+        if host_header:
+            host = host_header.rsplit(":", 1)[0] if not host_header.endswith("]") else host_header
+            site = self._sites.get(host)
+            if site is not None:
+                return site
+            checked = self._missing_hosts.get(host)
+            if checked is None or time.monotonic() - checked >= 5.0:
+                return None  # not known to be a miss: resolve() checks the folder (and remembers)
+        return self._sites.get(self.default_site) if self.default_site else None
 
     def _host_is_site(self, host: str) -> bool:
         """Whether a site folder is named ``host`` (misses are remembered for a few seconds)."""

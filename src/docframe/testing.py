@@ -17,7 +17,6 @@ The site is an SQLite site in a temporary folder, removed afterwards. ``site_cli
 from __future__ import annotations
 
 import json
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -25,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from docframe.auth.secret_box import generate_key
 from docframe.auth.users import User
 from docframe.sites import Site
 
@@ -45,7 +45,7 @@ def temporary_site(
         path = root / "sites" / name
         for sub in ("public/files", "private/files", "db"):
             (path / sub).mkdir(parents=True, exist_ok=True)
-        settings = {"encryption_key": secrets.token_urlsafe(32), "apps": list(apps), **(config or {})}
+        settings = {"encryption_key": generate_key(), "apps": list(apps), **(config or {})}
         (path / "site_config.json").write_text(json.dumps(settings))
         site = Site.open(path)
         try:

@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import and_, delete, insert, select
 
-from docframe.auth import secret_box
+from docframe.auth.secret_box import SecretBoxError
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -100,7 +100,7 @@ def set_secret(ctx: Context, doctype: str, name: str, fieldname: str, value: str
         doctype,
         name,
         fieldname,
-        secret_box.encrypt(ctx.site.settings.encryption_key, value),
+        ctx.site.secrets.seal(value),
         encrypted=1,
     )
 
@@ -111,8 +111,8 @@ def get_secret(ctx: Context, doctype: str, name: str, fieldname: str) -> str | N
     if stored is None:
         return None
     try:
-        return secret_box.decrypt(ctx.site.settings.encryption_key, stored)
-    except secret_box.SecretBoxError:
+        return ctx.site.secrets.open(stored)
+    except SecretBoxError:
         return None
 
 

@@ -9,7 +9,6 @@ database and the tables; if any step fails, whatever it made is removed again.
 from __future__ import annotations
 
 import json
-import secrets
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
+from docframe.auth.secret_box import generate_key
 from docframe.cli.common import UserError
 from docframe.db.engine import normalise_url
 from docframe.db.provision import drop_database, ensure_database
@@ -183,7 +183,7 @@ def create_site(
             (path / sub).mkdir(parents=True, exist_ok=True)
         if backend != "sqlite":
             made_database = ensure_database(url)
-        config: dict[str, object] = {"db_url": url, "encryption_key": secrets.token_urlsafe(32)}
+        config: dict[str, object] = {"db_url": url, "encryption_key": generate_key()}
         if redis_url:
             config["redis_url"] = redis_url
         (path / "site_config.json").write_text(json.dumps(config, indent=1) + "\n")

@@ -6,13 +6,20 @@ import copy
 import functools
 import os
 import secrets
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 import docframe
+from docframe.auth.keys import (
+    advance_key,
+    forget_legacy_key,
+    forget_previous_keys,
+    reseal_all,
+    upgrade_key_config,
+)
+from docframe.auth.secret_box import InvalidEncryptionKey
 from docframe.auth.users import User
 from docframe.cli import ops
 from docframe.cli.common import UserError, console, pick_site, progress_bar, require_site, site_name
@@ -24,8 +31,19 @@ def _sites_path(ctx: click.Context) -> Path:
     return Path(ctx.find_root().obj["sites"]).resolve()
 
 
+def _open_site(path: Path) -> Site:
+    """Open the site in ``path``; a bad ``encryption_key`` is a clear error, not a traceback."""
+    try:
+        return Site.open(path)
+    except InvalidEncryptionKey as exc:
+        raise UserError(str(exc)) from None
+
+
 def _pick_site(ctx: click.Context, site: str | None) -> Site:
-    return pick_site(ctx, site)
+    try:
+        return pick_site(ctx, site)
+    except InvalidEncryptionKey as exc:
+        raise UserError(str(exc)) from None
 
 
 def _advance(progress: Any, task: Any, _name: str) -> None:
@@ -118,15 +136,62 @@ def migrate(ctx: click.Context, site: str | None, all_sites: bool) -> None:
             f"There are no sites in {registry.sites_path}: create one with `docframe new-site NAME`"
         )
     for name in names:
-        s = Site.open(registry.sites_path / name)
+        path = registry.sites_path / name
+        converted = upgrade_key_config(path)
+        s = _open_site(path)
         with progress_bar() as progress:
             task = progress.add_task(f"Migrating {name}", total=len(s.metas.standard_names))
             done = migrate_site(s, progress=functools.partial(_advance, progress, task))
+        if converted:
+            done.append(converted)
+        if s.secrets.rotating or converted:
+            sealed = reseal_all(s)
+            if sealed.resealed:
+                done.append(f"re-sealed {sealed.resealed} Password value(s) with the current encryption_key")
+            if sealed.unreadable:
+                done.append(f"notice: {sealed.unreadable} Password value(s) could not be read with any key")
+            elif forget_legacy_key(path):
+                done.append("notice: every Password value uses the current key; the former key was removed")
         s.dispose()
         changes = [d for d in done if not d.startswith("notice")]
         console.print(f"{name}: {len(changes)} change(s)")
         for line in done:
             click.echo(f"  {line}")
+
+
+@cli.command("rotate-encryption-key")
+@click.option("--site", help="Site (default: the default site).")
+@click.option(
+    "--forget-old",
+    is_flag=True,
+    help="Re-seal once more and drop previous_encryption_keys (after every server restarted).",
+)
+@click.pass_context
+def rotate_encryption_key(ctx: click.Context, site: str | None, forget_old: bool) -> None:
+    """Make a new encryption_key and re-seal every Password value with it.
+
+    The old key is kept in previous_encryption_keys so values stay readable (servers still running
+    seal with it until they restart); run again with --forget-old once they have restarted.
+    """
+    path = _sites_path(ctx) / site_name(ctx, site)
+    _open_site(path).dispose()  # refuse to rotate away from a key that does not load
+    if not forget_old:
+        advance_key(path)
+    opened = _open_site(path)
+    try:
+        done = reseal_all(opened)
+    finally:
+        opened.dispose()
+    console.print(f"{path.name}: re-sealed {done.resealed} Password value(s) with the current key")
+    if done.unreadable:
+        raise click.ClickException(
+            f"{done.unreadable} Password value(s) could not be read with any key; previous keys were kept"
+        )
+    if forget_old:
+        dropped = forget_previous_keys(path)
+        console.print("previous keys removed" if dropped else "no previous keys to remove")
+    else:
+        console.print("the previous key is kept for reading; after restarting servers run with --forget-old")
 
 
 @cli.command("set-admin-password")
@@ -271,4 +336,4 @@ __import__("docframe.cli.openapi", fromlist=["register"]).register(cli, _pick_si
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

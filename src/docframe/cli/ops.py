@@ -285,6 +285,7 @@ def restore(site: Site, source: Path, progress: Callable[[int], Tick] | None = N
                 counts[name] = _load_table(ctx.conn, by_name[name], data[name])
         _extract_files(archive, site)
     site.metas.invalidate()
+    site.db.analyze([name for name in counts if counts[name]])  # a bulk load: renew planner statistics
     return counts
 
 

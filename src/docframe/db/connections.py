@@ -12,12 +12,18 @@ SQLAlchemy's ``pool_pre_ping`` only runs at pool checkout, so a server connectio
 this cache for more than ``ping_after`` seconds is pinged before it is used again; a dead one is
 invalidated and replaced. Units of work always end their own transaction (commit or roll back)
 before releasing, so a cached connection never carries an open transaction.
+
+Units of work run in the site's request threads (:mod:`docframe.concurrency`), so the cache is shared
+by threads: a lock guards its list, and a connection is only ever used by the one unit of work that
+acquired it (never by two threads at once). The cache holds as many connections as there are request
+threads, so each thread finds one.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass
 
@@ -69,15 +75,16 @@ class ConnectionCache:
         #: The parent's connections, kept referenced (and untouched) in a forked child.
         self._abandoned: list[Held] = []
         self._pid = os.getpid()
+        self._lock = threading.Lock()
 
     def acquire(self) -> Held:
         """A connection between transactions: a cached one, or a fresh one from the pool."""
-        if self._pid != os.getpid():
-            self._forked()
         while True:
-            try:
-                held = self._idle.pop()
-            except IndexError:
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._forked()
+                held = self._idle.pop() if self._idle else None
+            if held is None:
                 return Held(self.engine.raw_connection(), pid=self._pid)
             if held.usable and self._alive(held):
                 return held
@@ -98,8 +105,9 @@ class ConnectionCache:
     def _alive(self, held: Held) -> bool:
         if not self._ping or time.monotonic() - held.idle_since < self.ping_after:
             return True
+        dbapi_connection = held.fairy.dbapi_connection
         try:
-            if self.engine.dialect.do_ping(held.fairy.dbapi_connection):
+            if dbapi_connection is not None and self.engine.dialect.do_ping(dbapi_connection):
                 return True
         except Exception:
             log.info("a cached database connection was lost; using a new one")
@@ -108,19 +116,22 @@ class ConnectionCache:
 
     def release(self, held: Held, *, reusable: bool = True) -> None:
         """Keep ``held`` for the next unit of work, or give it back to SQLAlchemy's pool."""
-        if self._pid != os.getpid():
-            self._forked()
-        if held.pid != self._pid:  # checked out by the parent before a fork: leave it alone
-            self._abandoned.append(held)
-            return
-        if reusable and len(self._idle) < self.size and held.usable:
-            held.idle_since = time.monotonic()
-            self._idle.append(held)
-        else:
+        with self._lock:
+            if self._pid != os.getpid():
+                self._forked()
+            if held.pid != self._pid:  # checked out by the parent before a fork: leave it alone
+                self._abandoned.append(held)
+                return
+            keep = reusable and len(self._idle) < self.size and held.usable
+            if keep:
+                held.idle_since = time.monotonic()
+                self._idle.append(held)
+        if not keep:
             held.close()
 
     def close(self) -> None:
         """Give every cached connection back to SQLAlchemy's pool (before the engine is disposed)."""
-        idle, self._idle = self._idle, []
+        with self._lock:
+            idle, self._idle = self._idle, []
         for held in idle:
             held.close()

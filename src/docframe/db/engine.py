@@ -53,9 +53,21 @@ class Database:
         """``sqlite``, ``postgresql`` or ``mariadb``."""
         return str(self.dialect.name)
 
+    def analyze(self, tables: list[str] | None = None) -> None:
+        """Renew the planner statistics of ``tables`` (default: every table) on a connection of its own."""
+        fairy = self.engine.raw_connection()
+        try:
+            self.dialect.analyze(fairy, tables)
+        finally:
+            fairy.close()
 
-def open_engine(url: str) -> Database:
-    """Create the engine for ``url`` with the backend's connection hooks installed."""
+
+def open_engine(url: str, *, pool_size: int = 8) -> Database:
+    """Create the engine for ``url`` with the backend's connection hooks installed.
+
+    ``pool_size`` connections are kept open (one per request thread); up to 16 more may open for
+    background work (jobs, the request log) and are closed when returned.
+    """
     full = normalise_url(url)
     parsed = make_url(full)
     backend = parsed.get_backend_name()
@@ -63,10 +75,17 @@ def open_engine(url: str) -> Database:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            full, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8, max_overflow=16
+            # Each connection is used by one thread at a time (the unit of work holding it), but not
+            # always the thread that opened it: pysqlite's same-thread check is turned off for that.
+            full,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            max_overflow=16,
         )
     else:
-        engine = create_engine(full, pool_size=8, max_overflow=16, pool_pre_ping=True, pool_recycle=3600)
+        engine = create_engine(
+            full, pool_size=pool_size, max_overflow=16, pool_pre_ping=True, pool_recycle=3600
+        )
     module = _DIALECTS[backend]
     module.prepare(engine)
     return Database(engine=engine, dialect=module)

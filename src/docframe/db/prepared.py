@@ -18,14 +18,16 @@ that builds one, never at run time. A parameter without a value is refused as SQ
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.pool import PoolProxiedConnection
-from sqlalchemy.sql import Executable, Select
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import ClauseElement
 
 __all__ = ["Handle", "Prepared", "prepared"]
 
@@ -50,8 +52,13 @@ class Prepared:
         "sql",
     )
 
-    def __init__(self, stmt: Executable, dialect: Dialect, column_keys: Sequence[str] | None = None) -> None:
-        compiled = stmt.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None)
+    def __init__(
+        self, stmt: ClauseElement, dialect: Dialect, column_keys: Sequence[str] | None = None
+    ) -> None:
+        # A statement compiles to its dialect's SQLCompiler, whose binds and positions are read here.
+        compiled = cast(
+            SQLCompiler, stmt.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None)
+        )
         binds = compiled.binds
         if any(b.expanding for b in binds.values()):
             raise ValueError("docframe: a prepared statement cannot hold an expanding IN parameter")
@@ -120,7 +127,7 @@ class Prepared:
                 cursor.execute(self.sql, params)
         except self.dialect.loaded_dbapi.Error as exc:
             cursor.close()
-            lost = self.dialect.is_disconnect(exc, dbapi_conn, cursor)  # type: ignore[arg-type]
+            lost = self.dialect.is_disconnect(exc, dbapi_conn, cursor)
             if lost:
                 conn.invalidate(exc)
             raise DBAPIError.instance(
@@ -197,7 +204,7 @@ class Prepared:
 def prepared(
     table: Table,
     key: Any,
-    build: Callable[[], Executable],
+    build: Callable[[], ClauseElement],
     dialect: Dialect,
     column_keys: Sequence[str] | None = None,
 ) -> Prepared:

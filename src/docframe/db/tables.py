@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Index, MetaData, SmallInteger, String, Table, Text, select
 from sqlalchemy.engine import Connection
@@ -38,7 +39,7 @@ from docframe.meta.schema import DocFieldDef, Meta
 
 __all__ = ["MYSQL_TABLE_ARGS", "FrameworkTables", "TableRegistry", "build_table", "data_column", "index_name"]
 
-MYSQL_TABLE_ARGS = {
+MYSQL_TABLE_ARGS: dict[str, Any] = {
     f"{prefix}_{key}": value
     for prefix in ("mysql", "mariadb")
     for key, value in (
@@ -64,14 +65,14 @@ def index_name(table: str, column: str, kind: str) -> str:
     return f"{head}_{digest}"
 
 
-def _name_column(meta: Meta) -> Column[object]:
+def _name_column(meta: Meta) -> Column[Any]:
     if meta.naming_rule == "autoincrement":
         return Column("name", BigInteger(), primary_key=True, autoincrement=False)
     return Column("name", NAME_TYPE, primary_key=True)
 
 
-def _standard_columns(meta: Meta) -> list[Column[object]]:
-    cols: list[Column[object]] = [
+def _standard_columns(meta: Meta) -> list[Column[Any]]:
+    cols: list[Column[Any]] = [
         _name_column(meta),
         Column("creation", DATETIME6),
         Column("modified", DATETIME6),
@@ -110,7 +111,7 @@ def _literal_default(f: DocFieldDef) -> str | None:
     return None
 
 
-def data_column(f: DocFieldDef) -> Column[object]:
+def data_column(f: DocFieldDef) -> Column[Any]:
     """The column of one data field, with Frappe's nullability and default.
 
     Check, Int, Float, Currency and Percent are ``NOT NULL DEFAULT <number>``; other numeric fields

@@ -13,6 +13,8 @@ decimals). JSON is stored as (long) text on every backend so values round-trip a
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     REAL,
     BigInteger,
@@ -52,25 +54,25 @@ NOT_NULL_TYPES: frozenset[str] = frozenset({"Check", "Int", "Currency", "Float",
 #: Types that are never indexed (Frappe refuses ``search_index`` and ``unique`` on them).
 _UNINDEXABLE = TEXT_TYPES | LONG_TEXT_TYPES
 
-DATETIME6: TypeEngine[object] = (
+DATETIME6: TypeEngine[Any] = (
     DateTime()
     .with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
     .with_variant(postgresql.TIMESTAMP(precision=6), "postgresql")
 )
-TIME6: TypeEngine[object] = (
+TIME6: TypeEngine[Any] = (
     Time()
     .with_variant(mysql.TIME(fsp=6), "mysql", "mariadb")
     .with_variant(postgresql.TIME(precision=6), "postgresql")
 )
-LONGTEXT: TypeEngine[object] = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
-NAME_TYPE: TypeEngine[object] = String(VARCHAR_LEN)
+LONGTEXT: TypeEngine[Any] = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+NAME_TYPE: TypeEngine[Any] = String(VARCHAR_LEN)
 #: Check and ``docstatus``: ``tinyint`` on MariaDB, ``smallint`` elsewhere.
-CHECK_TYPE: TypeEngine[object] = SmallInteger().with_variant(mysql.TINYINT(), "mysql", "mariadb")
+CHECK_TYPE: TypeEngine[Any] = SmallInteger().with_variant(mysql.TINYINT(), "mysql", "mariadb")
 #: ``idx``: ``int`` on MariaDB and SQLite, ``bigint`` on PostgreSQL.
-IDX_TYPE: TypeEngine[object] = Integer().with_variant(BigInteger(), "postgresql")
+IDX_TYPE: TypeEngine[Any] = Integer().with_variant(BigInteger(), "postgresql")
 
 
-def _decimal(precision: int, scale: int) -> TypeEngine[object]:
+def _decimal(precision: int, scale: int) -> TypeEngine[Any]:
     return Numeric(precision, scale, asdecimal=False).with_variant(REAL(), "sqlite")
 
 
@@ -79,7 +81,7 @@ def varchar_length(field: DocFieldDef) -> int:
     return field.length if 0 < field.length <= MAX_VARCHAR_LEN else VARCHAR_LEN
 
 
-def column_type(field: DocFieldDef) -> TypeEngine[object]:
+def column_type(field: DocFieldDef) -> TypeEngine[Any]:
     """The SQLAlchemy type of the column that stores ``field``."""
     ft = field.fieldtype
     if ft in VARCHAR_TYPES:

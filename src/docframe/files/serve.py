@@ -48,15 +48,19 @@ class FileServer:
     def __init__(self, sites: SiteRegistry) -> None:
         self.sites = sites
 
-    def _site(self, request: Request) -> Site | None:
-        try:
-            return self.sites.resolve(request.headers.get("x-frappe-site-name"), request.headers.get("host"))
+    async def _site(self, request: Request) -> Site | None:
+        site_header, host = request.headers.get("x-frappe-site-name"), request.headers.get("host")
+        site = self.sites.resolve_open(site_header, host)
+        if site is not None:
+            return site
+        try:  # opening a site reads its files and database: not on the event loop
+            return await run_in_threadpool(self.sites.resolve, site_header, host)
         except errors.DoesNotExistError:
             return None
 
     async def public(self, request: Request) -> Response:
         """``GET /files/{path}``."""
-        site = self._site(request)
+        site = await self._site(request)
         if site is None:
             return _page(404, "Not Found")
         url = PUBLIC_PREFIX + request.path_params["path"]
@@ -70,7 +74,7 @@ class FileServer:
 
     async def private(self, request: Request) -> Response:
         """``GET /private/files/{path}`` (File read permission needed)."""
-        site = self._site(request)
+        site = await self._site(request)
         if site is None:
             return _page(404, "Not Found")
         url = PRIVATE_PREFIX + request.path_params["path"]
@@ -78,7 +82,7 @@ class FileServer:
             sid=request.query_params.get("sid") or request.cookies.get("sid"),
             authorization=request.headers.get("authorization"),
         )
-        status = await run_in_threadpool(self._allowed, site, url, creds)
+        status = await site.threads.run(self._allowed, site, url, creds)
         if status != 200:
             return _page(status, "Not Found" if status == 404 else "Not Permitted")
         return _file_response(str(site_storage(site).path(url)), url)

@@ -7,9 +7,13 @@ authenticate, call the endpoint, and render the envelope — commit only for POS
 
 Around every request: CORS headers (:mod:`docframe.http.cors`), an ``X-Frappe-Request-Id``, the
 site-wide rate-limit budget (checked before, charged with the request's duration after, reported in
-``X-RateLimit-*``), and the API Request Log when System Settings ``log_api_requests`` is on. The
-endpoint runs on the server's own thread (like Frappe's sync workers) unless the site config sets
-``threaded_requests``.
+``X-RateLimit-*``), and the API Request Log when System Settings ``log_api_requests`` is on.
+
+Threads: the event loop only reads the request, parses the form, picks the target and writes the
+response. Everything that may block (the rate-limit store, opening a site, the unit of work with its
+database work, authentication and password hashing, rendering the envelope) runs in the site's
+bounded :class:`~docframe.concurrency.RequestThreads`, one hop per request, so a slow request never
+holds up the others.
 
 It works on the ASGI scope directly: headers are read into a dict once, the body straight from
 ``receive``; Starlette's ``Request`` is built only to parse form and multipart bodies.
@@ -23,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request, cookie_parser
 from starlette.responses import Response
@@ -38,6 +41,7 @@ from docframe.auth.backends import AuthState, RequestCredentials, authenticate
 from docframe.auth.csrf import check_csrf
 from docframe.auth.identity import identity_cache
 from docframe.auth.users import User
+from docframe.concurrency import RequestThreads
 from docframe.context import Context
 from docframe.http import cookies
 from docframe.http.client_ip import TrustedProxies, client_ip
@@ -90,6 +94,8 @@ class Pipeline:
     def __init__(self, sites: SiteRegistry, routes: tuple[ApiRoute, ...] = ROUTES) -> None:
         self.sites = sites
         self.routes = routes
+        #: Threads that open sites (their first request only; requests then run in the site's threads).
+        self.opener = RequestThreads(2, "open-site")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self.handle(scope, receive)
@@ -105,32 +111,18 @@ class Pipeline:
         method: str = scope["method"]
         version = 2 if path.startswith("/api/v2") else 1
         headers = request_headers(scope)
-        try:
-            site = self.sites.resolve(headers.get("x-frappe-site-name"), headers.get("host"))
-        except errors.DoesNotExistError as exc:
-            return render_error(exc, version, [], user=User.guest(), wants_json=True, site=None)
+        site_header, host = headers.get("x-frappe-site-name"), headers.get("host")
+        site = self.sites.resolve_open(site_header, host)
+        if site is None:
+            try:  # opening a site reads its files and database: not on the event loop
+                site = await self.opener.run(self.sites.resolve, site_header, host)
+            except errors.DoesNotExistError as exc:
+                return render_error(exc, version, [], user=User.guest(), wants_json=True, site=None)
         edge = cors_headers(site.settings, headers, preflight=method == "OPTIONS")
         edge["x-frappe-request-id"] = request_id
         if method == "OPTIONS":
             return Response(status_code=200, headers={**JSON_HEADERS, **edge})
-        limiter = site_limiter(site)
-        response = await self._respond(scope, receive, headers, site, version, limiter, request_id)
-        add_headers(response, edge)
-        limiter.record(int((time.perf_counter() - started) * 1_000_000))
-        return response
-
-    async def _respond(
-        self,
-        scope: Scope,
-        receive: Receive,
-        headers: dict[str, str],
-        site: Site,
-        version: int,
-        limiter: SiteLimiter,
-        request_id: str,
-    ) -> Response:
         try:
-            budget = limiter.check()
             incoming = await self._read(scope, receive, headers, site)
             incoming.request_id = request_id
             target = self._target(incoming, version)
@@ -139,15 +131,35 @@ class Pipeline:
                 exc, version, [], user=User.guest(), wants_json=_wants_json(scope["path"], headers), site=None
             )
             add_headers(response, exc.headers)
+            limiter = site_limiter(site)
+            if limiter.enabled:  # charging may write to Redis: in a request thread too
+                await site.threads.run(limiter.record, int((time.perf_counter() - started) * 1_000_000))
             return response
-        if site.settings.raw.get("threaded_requests"):
-            response = await run_in_threadpool(self._execute, site, incoming, target)
-        else:
-            # Like Frappe's sync workers: a request runs to completion on the worker's own thread,
-            # with no thread hop and no lock contention between requests of one process.
-            response = self._execute(site, incoming, target)
+        response = await site.threads.run(self._run, site, incoming, target, started)
+        add_headers(response, edge)
+        return response
+
+    def _run(self, site: Site, incoming: Incoming, target: Target, started: float) -> Response:
+        """In a request thread: check the site-wide budget, run the unit of work, charge its time."""
+        limiter = site_limiter(site)
+        try:
+            budget = limiter.check()
+        except errors.FrappeError as exc:
+            response = render_error(
+                exc,
+                target.version,
+                [],
+                user=User.guest(),
+                wants_json=_wants_json(incoming.path, incoming.headers),
+                site=None,
+            )
+            add_headers(response, exc.headers)
+            limiter.record(int((time.perf_counter() - started) * 1_000_000))
+            return response
+        response = self._execute(site, incoming, target)
         if budget is not None:
             add_headers(response, budget.headers())
+        limiter.record(int((time.perf_counter() - started) * 1_000_000))
         return response
 
     async def _read(self, scope: Scope, receive: Receive, headers: dict[str, str], site: Site) -> Incoming:
@@ -258,7 +270,7 @@ class Pipeline:
                 encoded = reply.raw
             else:
                 encoded = dumps(success_body(target.version, reply, messages, rpc=target.rpc))
-            response = JSONBody(encoded, reply.status, _headers(*queued))
+            response: Response = JSONBody(encoded, reply.status, _headers(*queued))
         except Exception as exc:  # every error is rendered in the version's format
             response = render_error(
                 exc,
@@ -360,7 +372,7 @@ def site_limiter(site: Site) -> SiteLimiter:
     limiter = site.cache.get("site_limiter")
     if limiter is None:
         limiter = site.cache.setdefault("site_limiter", SiteLimiter(site.settings, site_counters(site)))
-    return limiter  # type: ignore[no-any-return]
+    return limiter
 
 
 def trusted_proxies(site: Site) -> TrustedProxies:
@@ -370,7 +382,7 @@ def trusted_proxies(site: Site) -> TrustedProxies:
         proxies = site.cache.setdefault(
             "trusted_proxies", TrustedProxies(site.settings.raw.get("trusted_proxies") or ())
         )
-    return proxies  # type: ignore[no-any-return]
+    return proxies
 
 
 def _wants_json(path: str, headers: Any) -> bool:

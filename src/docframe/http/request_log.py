@@ -115,4 +115,4 @@ def request_log(site: Site) -> RequestLogWriter:
     writer = site.cache.get("request_log")
     if writer is None:
         writer = site.cache.setdefault("request_log", RequestLogWriter(site))
-    return writer  # type: ignore[no-any-return]
+    return writer

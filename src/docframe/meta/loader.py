@@ -67,7 +67,7 @@ def normalise_definition(definition: Mapping[str, Any]) -> dict[str, Any]:
     if _cint(data.get("is_tree")):
         parent_field = data.get("nsm_parent_field") or f"parent_{scrub(data['name'])}"
         data["nsm_parent_field"] = parent_field
-        extra = [
+        extra: list[dict[str, Any]] = [
             {"fieldname": "lft", "fieldtype": "Int", "label": "Left", "hidden": 1, "read_only": 1,
              "no_copy": 1, "search_index": 1},
             {"fieldname": "rgt", "fieldtype": "Int", "label": "Right", "hidden": 1, "read_only": 1,

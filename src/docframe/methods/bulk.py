@@ -190,7 +190,7 @@ def _run_writes(
         doc, error = _attempt(ctx, partial(action, ctx, doctype, item))
         if error is not None:
             keys = item if isinstance(item, dict) else {}
-            entry = {"index": index} if with_index else {}
+            entry: dict[str, Any] = {"index": index} if with_index else {}
             entry.update({"name": keys.get("name"), "error": error})
             failed.append(entry if doctype else {"doctype": keys.get("doctype"), **entry})
             continue

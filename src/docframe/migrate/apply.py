@@ -12,6 +12,7 @@ DDL inside the caller's transaction.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlalchemy import Column, Index, MetaData, String, Table, inspect
 from sqlalchemy.engine import Connection, Dialect
@@ -99,11 +100,11 @@ def apply(conn: Connection, ops: list[Operation]) -> list[str]:
     return done
 
 
-def _add_column(conn: Connection, table: Table, column: Column[object]) -> None:
+def _add_column(conn: Connection, table: Table, column: Column[Any]) -> None:
     # SQLAlchemy Core has no ADD COLUMN construct (that is Alembic's job); the dialect's own DDL
     # compiler renders the column specification and the identifier preparer quotes the table, so
     # only names checked against metadata reach the statement.
-    compiler = conn.dialect.ddl_compiler(conn.dialect, None)
+    compiler = conn.dialect.ddl_compiler(conn.dialect, None)  # type: ignore[arg-type]  # no statement: only its column rendering is used
     spec = compiler.get_column_specification(column)
     preparer = conn.dialect.identifier_preparer
     conn.exec_driver_sql(f"ALTER TABLE {preparer.format_table(table)} ADD COLUMN {spec}")

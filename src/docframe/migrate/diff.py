@@ -19,6 +19,7 @@ compared by :func:`column_kind`, a backend-neutral spelling such as ``varchar(14
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Column, Index, Table
 from sqlalchemy.engine import Dialect
@@ -71,7 +72,7 @@ class AddColumn:
     """Add ``column`` to ``table``."""
 
     table: Table
-    column: Column[object]
+    column: Column[Any]
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def _text_kind(t: String) -> str:
     return f"varchar({t.length})"
 
 
-def column_kind(t: TypeEngine[object]) -> str:
+def column_kind(t: TypeEngine[Any]) -> str:
     """A backend-neutral spelling of a column type, for comparing metadata with reflection."""
     if isinstance(t, Boolean):
         return "bool"
@@ -180,7 +181,7 @@ def column_kind(t: TypeEngine[object]) -> str:
     return type(t).__name__.lower()
 
 
-def _desired_kind(column: Column[object], dialect: Dialect | None) -> str:
+def _desired_kind(column: Column[Any], dialect: Dialect | None) -> str:
     ctype = column.type
     if dialect is not None:
         ctype = ctype.dialect_impl(dialect)

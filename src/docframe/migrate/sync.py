@@ -175,6 +175,9 @@ def migrate_site(site: Site, progress: Progress = _noop) -> list[str]:
                 done.append(f"synced DocType {name}")
         ensure_standard_records(ctx)
     site.metas.invalidate()
+    if site.db.backend == "sqlite":
+        # SQLite keeps no statistics on its own (PostgreSQL's autovacuum and InnoDB do).
+        site.db.analyze()
     return done
 
 

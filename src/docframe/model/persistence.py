@@ -234,10 +234,10 @@ def _sync_children(ctx: Context, doc: Document) -> None:
             table.c.parenttype == doc.doctype,
             table.c.parentfield == tf.fieldname,
         ]
-        stmt = delete(table).where(*cond)
+        removal = delete(table).where(*cond)
         if keep:
-            stmt = stmt.where(table.c.name.not_in(keep))
-        ctx.conn.execute(stmt)
+            removal = removal.where(table.c.name.not_in(keep))
+        ctx.conn.execute(removal)
         new_rows = [r for r in rows if r.is_new()]
         for r in rows:
             if r.is_new():

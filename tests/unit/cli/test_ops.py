@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from docframe.db.provision import drop_database
-from tests.conftest import require_backend
+from tests.conftest import ENCRYPTION_KEY, require_backend
 
 
 def _docframe(sites: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -60,7 +60,7 @@ def test_doctor_fails_when_the_database_is_unreachable(tmp_path: Path) -> None:
     sites = tmp_path / "sites"
     (sites / "broken").mkdir(parents=True)
     (sites / "broken" / "site_config.json").write_text(
-        json.dumps({"db_url": "postgresql://nobody@127.0.0.1:1/none"})
+        json.dumps({"db_url": "postgresql://nobody@127.0.0.1:1/none", "encryption_key": ENCRYPTION_KEY})
     )
     result = _docframe(sites, "doctor", "--site", "broken")
     assert result.returncode == 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import os
 import secrets
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -707,3 +708,42 @@ def test_a_failed_rollback_does_not_hide_the_error_and_drops_the_connection(site
             assert ctx.conn.execute(select(1)).scalar() == 1
     finally:
         own.dispose()
+
+
+def test_threads_sharing_the_cache_never_hold_the_same_connection(site: Site) -> None:
+    """Request threads share the cache: a connection is in one unit of work at a time, and at most
+    ``size`` stay kept. Every unit of work runs a query on its connection while others do too."""
+    cache = ConnectionCache(site.db.engine, size=4)
+    in_use: set[int] = set()
+    lock = threading.Lock()
+    clashes: list[int] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(25):
+                held = cache.acquire()
+                key = id(held.fairy.dbapi_connection)
+                with lock:
+                    if key in in_use:
+                        clashes.append(key)
+                    in_use.add(key)
+                cursor = held.fairy.dbapi_connection.cursor()  # type: ignore[union-attr]
+                cursor.execute("SELECT 1")
+                cursor.fetchall()
+                cursor.close()
+                held.fairy.dbapi_connection.rollback()  # type: ignore[union-attr]
+                with lock:
+                    in_use.discard(key)
+                cache.release(held)
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == [] and clashes == []
+    assert len(cache._idle) <= 4
+    cache.close()

@@ -29,5 +29,11 @@ class Dialect(Protocol):
     def begin_raw(self, dbapi_connection: Any, *, write: bool) -> None:
         """Open a transaction on a driver connection, if the driver does not open it implicitly."""
 
+    def maintain(self, fairy: Any) -> None:
+        """Between two units of work on a kept connection: periodic upkeep (planner statistics)."""
+
+    def analyze(self, fairy: Any, tables: list[str] | None = None) -> None:
+        """Renew the planner statistics of ``tables`` (default: all), outside a transaction."""
+
     def decode_integrity_error(self, message: str, orig: BaseException | None) -> IntegrityInfo:
         """Read which key an integrity error violated."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import PoolProxiedConnection
 
 from docframe.db.dialects import IntegrityInfo
 
@@ -26,6 +27,26 @@ def prepare(engine: Engine) -> None:
 
 def begin_raw(dbapi_connection: Any, *, write: bool) -> None:
     """Nothing to send: the driver's connection is not in autocommit, the first statement opens it."""
+
+
+def maintain(fairy: PoolProxiedConnection) -> None:
+    """Nothing to do: InnoDB recalculates its persistent statistics as tables change."""
+
+
+def analyze(fairy: PoolProxiedConnection, tables: list[str] | None = None) -> None:
+    """ANALYZE TABLE ``tables`` (default: every table of the database), e.g. after a bulk load."""
+    dbapi_connection: Any = fairy.dbapi_connection
+    cursor = dbapi_connection.cursor()
+    try:
+        if tables is None:
+            cursor.execute("SHOW TABLES")
+            tables = [str(row[0]) for row in cursor.fetchall()]
+        for table in tables:
+            cursor.execute("ANALYZE TABLE `{}`".format(table.replace("`", "``")))
+            cursor.fetchall()
+    finally:
+        cursor.close()
+    dbapi_connection.commit()
 
 
 def decode_integrity_error(message: str, orig: BaseException | None) -> IntegrityInfo:

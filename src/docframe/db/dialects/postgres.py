@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import PoolProxiedConnection
 
 from docframe.db.dialects import IntegrityInfo
 
@@ -17,6 +18,24 @@ def prepare(engine: Engine) -> None:
 
 def begin_raw(dbapi_connection: Any, *, write: bool) -> None:
     """Nothing to send: psycopg opens the transaction with the first statement."""
+
+
+def maintain(fairy: PoolProxiedConnection) -> None:
+    """Nothing to do: autovacuum keeps PostgreSQL's planner statistics."""
+
+
+def analyze(fairy: PoolProxiedConnection, tables: list[str] | None = None) -> None:
+    """ANALYZE ``tables`` (default: the whole database), e.g. after a bulk load, and commit."""
+    dbapi_connection: Any = fairy.dbapi_connection
+    cursor = dbapi_connection.cursor()
+    try:
+        if tables is None:
+            cursor.execute("ANALYZE")
+        for table in tables or ():
+            cursor.execute('ANALYZE "{}"'.format(table.replace('"', '""')))
+    finally:
+        cursor.close()
+    dbapi_connection.commit()
 
 
 def decode_integrity_error(message: str, orig: BaseException | None) -> IntegrityInfo:
