@@ -35,6 +35,7 @@ test: venv
 lint: venv
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
 
 typecheck: venv
 	$(BIN)/mypy
@@ -43,4 +44,4 @@ bench: venv
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) $(VENV)-tools .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) $(VENV)-tools .pytest_cache .ruff_cache .mypy_cache .import_linter_cache

@@ -8,4 +8,6 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) || echo "could not install chromium"
 fi
 .venv/bin/ruff check src tests bench
+# The layer contracts in pyproject.toml ([tool.importlinter], docs/architecture.md "Layers").
+.venv/bin/lint-imports
 exec .venv/bin/pytest -n 2 -q "$@"

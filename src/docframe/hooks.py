@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["HookRegistry", "resolve_dotted"]
+__all__ = ["HookRegistry", "installed", "resolve_dotted"]
 
 DocEventHandler = Callable[[Any, str], None]
 
@@ -21,6 +21,11 @@ DocEventHandler = Callable[[Any, str], None]
 #: Declared here by dotted path and resolved when a registry is built. A listener must never
 #: raise for a problem of its own (it would fail the user's write).
 FRAMEWORK_DOC_LISTENERS: tuple[str, ...] = ("docframe.webhooks.triggers.on_doc_event",)
+
+
+def installed(path: str, apps: Iterable[str]) -> bool:
+    """Whether dotted ``path`` lies in docframe or in one of the installed ``apps`` packages."""
+    return any(path.startswith(app + ".") for app in ("docframe", *apps))
 
 
 def resolve_dotted(path: str) -> Any:

@@ -62,7 +62,7 @@ def site_client(site: Site, user: str = "Administrator") -> Any:
     from starlette.testclient import TestClient
 
     from docframe.app import create_app
-    from docframe.auth.api import generate_keys
+    from docframe.methods.auth import generate_keys
 
     with site.unit_of_work(User.administrator()) as ctx:
         keys = generate_keys(ctx, user)

@@ -74,7 +74,7 @@ def test_soak_connects_and_disconnects_leave_nothing_behind(rt: RealtimeServer) 
     ]["name"]
 
     def stats() -> dict[str, int]:
-        return dict(rt.admin.get("/api/method/docframe.realtime.api.stats").json()["message"])
+        return dict(rt.admin.get("/api/method/docframe.methods.realtime.stats").json()["message"])
 
     async def cycle(count: int, batch: int = 50) -> None:
         for start in range(0, count, batch):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from docframe.api.request import ApiRequest
 from docframe.http.envelopes import Reply
-from docframe.http.forms import get_json
 from docframe.methods.client_read import link_search
+from docframe.methods.params import get_json
 
 __all__ = ["search"]
 

@@ -9,10 +9,9 @@ from typing import Any
 
 import orjson
 
-from docframe.api.params import list_args_v1, truthy
 from docframe.api.request import ApiRequest
 from docframe.http.envelopes import Reply
-from docframe.http.forms import get_json
+from docframe.methods.params import get_json, list_args_v1, truthy
 from docframe.model import operations
 from docframe.permissions.fields import mask_for_read
 from docframe.query.listing import run_list

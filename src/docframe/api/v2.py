@@ -9,11 +9,10 @@ from dataclasses import replace
 from typing import Any
 
 from docframe import errors
-from docframe.api.params import count_args, include_parts, list_args_v2, truthy
 from docframe.api.request import ApiRequest
 from docframe.http.envelopes import Reply
-from docframe.http.forms import get_int, get_json
 from docframe.methods.documents import v2_doc_dict
+from docframe.methods.params import count_args, get_int, get_json, include_parts, list_args_v2, truthy
 from docframe.model import operations
 from docframe.permissions.fields import mask_for_read
 from docframe.query.expand import expand_links, link_fields_to_expand

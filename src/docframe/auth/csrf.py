@@ -1,7 +1,7 @@
 """CSRF: Frappe's v15/v16 rule for cookie sessions on unsafe methods (``X-Frappe-CSRF-Token``).
 
 The token is minted lazily: a session has none until something asks for it (the desk boot, or
-``frappe.sessions.get_csrf_token`` — see :mod:`docframe.auth.api`). An unsafe request (POST, PUT,
+``frappe.sessions.get_csrf_token`` — see :mod:`docframe.methods.auth`). An unsafe request (POST, PUT,
 DELETE, PATCH) passes when any of these holds:
 
 * the site config has ``ignore_csrf``;

@@ -20,7 +20,7 @@ def generate_keys(ctx: click.Context, user: str, site: str | None) -> None:
     Only a digest of the secret is stored: a lost secret cannot be shown again, run this again to
     replace it (the old secret stops working). Clients send ``Authorization: token KEY:SECRET``.
     """
-    from docframe.auth.api import generate_keys as rotate
+    from docframe.methods.auth import generate_keys as rotate
 
     s = pick_site(ctx, site)
     try:

@@ -5,7 +5,7 @@
 authenticate, call the endpoint, and render the envelope — commit only for POST/PUT/DELETE/PATCH;
 5. any error is rendered by :mod:`docframe.http.exception_handlers` in the version's format.
 
-Around every request: CORS headers (:mod:`docframe.http.cors`), an ``X-Frappe-Request-Id``, the
+Around every request: CORS headers (:mod:`docframe.cors`), an ``X-Frappe-Request-Id``, the
 site-wide rate-limit budget (checked before, charged with the request's duration after, reported in
 ``X-RateLimit-*``), and the API Request Log when System Settings ``log_api_requests`` is on.
 
@@ -43,9 +43,9 @@ from docframe.auth.identity import identity_cache
 from docframe.auth.users import User
 from docframe.concurrency import RequestThreads
 from docframe.context import Context
+from docframe.cors import cors_headers
 from docframe.http import cookies
 from docframe.http.client_ip import TrustedProxies, client_ip
-from docframe.http.cors import cors_headers
 from docframe.http.envelopes import Reply, dumps, success_body
 from docframe.http.exception_handlers import render_error
 from docframe.http.forms import form_from_parts, is_json_content

@@ -19,8 +19,8 @@ from typing import Any
 from docframe import errors
 from docframe.auth.identity import identity_cache
 from docframe.auth.users import User
+from docframe.hooks import installed
 from docframe.jobs.records import JobSpec, mark, now_for
-from docframe.methods.registry import installed
 from docframe.realtime.publish import task_scope
 from docframe.sites import Site
 

@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from docframe import errors
-from docframe.api.params import count_args, fields_value, list_args_v1, truthy
-from docframe.http.forms import get_int
 from docframe.meta.fieldtypes import NUMERIC_TYPES
 from docframe.methods.call import call_method
+from docframe.methods.params import count_args, fields_value, get_int, list_args_v1, truthy
 from docframe.methods.registry import alias, resolve, whitelist
 from docframe.model import operations
 from docframe.permissions.rules import has_permission

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from docframe import errors
+from docframe.hooks import installed
 
 if TYPE_CHECKING:
     from docframe.model.document import Document
@@ -40,7 +41,6 @@ __all__ = [
     "Whitelisted",
     "alias",
     "doc_method_spec",
-    "installed",
     "method_modules",
     "not_whitelisted",
     "parameters",
@@ -62,12 +62,12 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "docframe.methods.builtin",
     "docframe.methods.client_read",
     "docframe.methods.client_write",
-    "docframe.auth.api",
+    "docframe.methods.auth",
     "docframe.methods.documents",
     "docframe.methods.files",
     "docframe.methods.jobs",
     "docframe.methods.bulk",
-    "docframe.realtime.api",
+    "docframe.methods.realtime",
 )
 _registered: list[str] = []
 _loaded: set[str] = set()
@@ -193,11 +193,6 @@ def not_whitelisted(path: str) -> errors.PermissionError:
 def _not_found(path: str, reason: str, v2: bool) -> errors.ValidationError:
     head = f"Failed to get method {path}" if v2 else f"Failed to get method for command {path}"
     return errors.ValidationError(f"{head} with {reason}")
-
-
-def installed(path: str, apps: Iterable[str]) -> bool:
-    """Whether dotted ``path`` lies in docframe or in one of the installed ``apps`` packages."""
-    return any(path.startswith(app + ".") for app in ("docframe", *apps))
 
 
 def _import_target(target: str, path: str, apps: tuple[str, ...], v2: bool) -> Any:

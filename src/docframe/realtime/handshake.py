@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 
-from docframe.http.cors import origin_allowed
+from docframe.cors import origin_allowed
 from docframe.settings import Settings
 
 __all__ = [

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from docframe import errors
-from docframe.http.forms import form_from_parts, get_int, get_json, is_json_content, sbool
+from docframe.http.forms import form_from_parts, is_json_content
+from docframe.methods.params import get_int, get_json, sbool
 
 
 def test_json_object_body_replaces_the_query_string() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docframe.http.cors import cors_headers, origin_allowed
+from docframe.cors import cors_headers, origin_allowed
 from docframe.settings import Settings
 
 

@@ -14,20 +14,69 @@ from typing import Any
 import orjson
 
 from docframe import errors
-from docframe.http.forms import FormDict, get_int, get_json, sbool
 from docframe.query.builder import DEFAULT_ORDER, ListArgs
 from docframe.query.filters import check_depth
 
 __all__ = [
+    "FormDict",
     "count_args",
     "fields_value",
+    "get_int",
+    "get_json",
     "include_parts",
     "list_args_v1",
     "list_args_v2",
     "page_length",
     "parse_fields",
+    "sbool",
     "truthy",
 ]
+
+
+FormDict = dict[str, Any]
+
+
+def sbool(value: Any) -> Any:
+    """Frappe's ``sbool``: ``"true"``/``"1"`` -> True, ``"false"``/``"0"`` -> False, else unchanged."""
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in ("true", "1"):
+            return True
+        if low in ("false", "0"):
+            return False
+    return value
+
+
+def get_int(form: FormDict, key: str, default: int | None = None, *, minimum: int | None = 0) -> int | None:
+    """An integer parameter; a value that is not a whole number is a 417 (not Frappe's silent 0)."""
+    value = form.get(key)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise errors.DataError(f"Parameter {key} must be a whole number")
+    try:
+        number = int(value) if isinstance(value, int) else int(float(str(value).strip()))
+    except (TypeError, ValueError, OverflowError):
+        raise errors.DataError(f"Parameter {key} must be a whole number, got {str(value)[:40]!r}") from None
+    if minimum is not None and number < minimum:
+        raise errors.DataError(f"Parameter {key} must not be below {minimum}")
+    return number
+
+
+def get_json(form: FormDict, key: str, default: Any = None) -> Any:
+    """A parameter that may arrive as a JSON string (query strings) or already parsed (JSON bodies)."""
+    value = form.get(key)
+    if value is None or value == "":
+        return default
+    if isinstance(value, str):
+        text = value.strip()
+        if text[:1] in ("[", "{", '"') or text in ("null", "true", "false"):
+            try:
+                return orjson.loads(text)
+            except orjson.JSONDecodeError:
+                raise errors.DataError(f"Parameter {key} is not valid JSON") from None
+        return value
+    return value
 
 
 def fields_value(raw: Any) -> tuple[Any, ...]:

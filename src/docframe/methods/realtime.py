@@ -5,7 +5,7 @@
 * ``frappe.realtime.has_permission`` (``doctype``, ``name``): ``true``, or a 403 when the user may
   not read that document (or, without a name, that DocType); also under the older names
   ``can_subscribe_doc`` / ``can_subscribe_doctype``;
-* ``docframe.realtime.api.stats`` (System Manager): this worker's sockets, rooms and queue.
+* ``docframe.methods.realtime.stats`` (System Manager): this worker's sockets, rooms and queue.
 """
 
 from __future__ import annotations

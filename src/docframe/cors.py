@@ -1,4 +1,4 @@
-"""CORS: Frappe's rules for the ``allow_cors`` site setting and ``OPTIONS`` preflight.
+"""CORS: Frappe's rules for the ``allow_cors`` site setting and ``OPTIONS`` preflight (HTTP and Socket.IO).
 
 ``allow_cors`` is ``"*"``, one origin, or a list of origins (exact match). An allowed request gets
 ``Access-Control-Allow-Origin: <its Origin>`` (never a literal ``*``), ``Access-Control-Allow-Credentials:

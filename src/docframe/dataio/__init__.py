@@ -1,0 +1,1 @@
+"""docframe.dataio (see docs/architecture.md)."""

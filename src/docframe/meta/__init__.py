@@ -1,0 +1,1 @@
+"""docframe.meta (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""docframe.model (see docs/architecture.md)."""
