@@ -4,7 +4,7 @@ A request is dispatched on its path alone: ``/socket.io`` (HTTP and WebSocket, a
 Socket.IO-only port) goes to :class:`~docframe.realtime.server.RealtimeServer`; ``/files/...`` and
 ``/private/files/...`` go to a small
 Starlette router holding :class:`~docframe.files.serve.FileServer`'s endpoints; every other request
-goes straight to :class:`~docframe.http.pipeline.Pipeline`, with no middleware or router layer in
+goes straight to :class:`~docframe.pipeline.Pipeline`, with no middleware or router layer in
 front of it (each would cost every API request its own scope copies and calls). The app answers the
 ASGI lifespan itself: on start-up the embedded scheduler starts (when ``docframe serve`` asks for
 it), on shutdown it stops, in-process background jobs are let finish and sites closed. An
@@ -23,8 +23,8 @@ from starlette.types import Receive, Scope, Send
 
 from docframe.files.serve import FileServer
 from docframe.http.envelopes import dumps
-from docframe.http.pipeline import Pipeline
 from docframe.jobs.backends import shutdown_in_process
+from docframe.pipeline import Pipeline
 from docframe.realtime.server import RealtimeServer
 from docframe.scheduler.service import Scheduler
 from docframe.sites import SiteRegistry

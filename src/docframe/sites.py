@@ -20,7 +20,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import PoolProxiedConnection
 
-import docframe
 from docframe import errors
 from docframe.auth.secret_box import SecretBox
 from docframe.auth.users import User
@@ -55,7 +54,7 @@ def _zone(name: str | None) -> ZoneInfo | None:
 def _app_packages(apps: tuple[str, ...]) -> list[tuple[str, Path, Path]]:
     import importlib
 
-    packages = [("docframe", Path(docframe.__file__).parent, builtin_doctype_root())]
+    packages = [("docframe", Path(__file__).parent, builtin_doctype_root())]
     for app in apps:
         module = importlib.import_module(app)
         root = Path(module.__file__ or "").parent
