@@ -33,7 +33,7 @@ def build_spec() -> dict[str, Any]:
         path = Path(tmp) / "reference.local"
         (path / "db").mkdir(parents=True)
         (path / "site_config.json").write_text(
-            '{"db_url": "sqlite:///%s", "encryption_key": "cmVmZXJlbmNlLXJlZmVyZW5jZS1yZWZlcmVuY2UtMDA="}' % (path / "db" / "site.db")
+            '{"db_url": "sqlite:///%s", "encryption_key": "reference"}' % (path / "db" / "site.db")
         )
         site = Site.open(path)
         try:
