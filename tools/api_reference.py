@@ -11,6 +11,7 @@ whitelisted method with its HTTP methods, parameters (from type hints) and descr
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -24,6 +25,7 @@ _VERBS = ("get", "post", "put", "patch", "delete")
 def build_spec() -> dict[str, Any]:
     """The Administrator's OpenAPI document of a fresh SQLite site."""
     sys.path.insert(0, str(ROOT / "src"))
+    from docframe.auth.secret_box import generate_key
     from docframe.auth.users import User
     from docframe.migrate.sync import install_site
     from docframe.openapi.spec import build_document
@@ -32,9 +34,8 @@ def build_spec() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "reference.local"
         (path / "db").mkdir(parents=True)
-        (path / "site_config.json").write_text(
-            '{"db_url": "sqlite:///%s", "encryption_key": "reference"}' % (path / "db" / "site.db")
-        )
+        config = {"db_url": f"sqlite:///{path / 'db' / 'site.db'}", "encryption_key": generate_key()}
+        (path / "site_config.json").write_text(json.dumps(config))
         site = Site.open(path)
         try:
             install_site(site, "reference-only")

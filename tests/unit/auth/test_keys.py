@@ -73,7 +73,7 @@ def test_a_site_with_an_empty_or_malformed_key_does_not_load(keyed_site: tuple[P
         with pytest.raises(InvalidEncryptionKey, match="encryption_key"):
             Site.open(path)
         result = _docframe(sites, "doctor", "--site", path.name)
-        assert result.returncode == 1
+        assert result.returncode == 2  # a mistake the user can fix: one line, exit 2
         assert f"Site {path.name}: encryption_key" in result.stderr and "Traceback" not in result.stderr
 
 
