@@ -127,7 +127,7 @@ def api_key_for(site: Site, user: str = "Administrator") -> str:
         users = site.tables.get(site.metas.get("User", ctx.conn))
         ctx.conn.execute(users.update().where(users.c.name == user).values(api_key=key))
         set_auth_value(ctx, "User", user, "api_secret", digest_secret(secret))
-    cache = site.cache.get("identity")
+    cache = site.services.identity.peek()
     if cache is not None:
         cache.clear()
     return f"token {key}:{secret}"

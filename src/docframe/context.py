@@ -41,7 +41,7 @@ class Context:
     #: Run just before a write unit of work commits, inside its transaction (e.g. the webhook
     #: outbox writes its rows here); an error raised here rolls the unit of work back.
     before_commit: list[Callable[[], None]] = field(default_factory=list)
-    #: Per-unit-of-work state other modules own, keyed by owner name (like ``Site.cache``).
+    #: Per-unit-of-work state other modules own, keyed by owner name (today only the webhook outbox).
     state: dict[str, Any] = field(default_factory=dict)
     in_install: bool = False
     #: The client's address (see docframe.http.client_ip); "127.0.0.1" outside requests.

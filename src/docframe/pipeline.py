@@ -369,20 +369,12 @@ def _log_request(site: Site, incoming: Incoming, user: str, ctx: Any) -> None:
 
 def site_limiter(site: Site) -> SiteLimiter:
     """The site's site-wide rate limiter (built on first use)."""
-    limiter = site.cache.get("site_limiter")
-    if limiter is None:
-        limiter = site.cache.setdefault("site_limiter", SiteLimiter(site.settings, site_counters(site)))
-    return limiter
+    return site.services.site_limiter.get(lambda: SiteLimiter(site.settings, site_counters(site)))
 
 
 def trusted_proxies(site: Site) -> TrustedProxies:
     """The site's ``trusted_proxies`` (parsed once)."""
-    proxies = site.cache.get("trusted_proxies")
-    if proxies is None:
-        proxies = site.cache.setdefault(
-            "trusted_proxies", TrustedProxies(site.settings.raw.get("trusted_proxies") or ())
-        )
-    return proxies
+    return site.services.trusted_proxies.get(lambda: TrustedProxies(site.settings.trusted_proxies))
 
 
 def _wants_json(path: str, headers: Any) -> bool:

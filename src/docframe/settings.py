@@ -24,6 +24,7 @@ log = logging.getLogger("docframe.settings")
 DEFAULT_MAX_BODY = 25 * 1024 * 1024
 #: Frappe's cap on ``frappe.client.insert_many``; ``insert_many_limit`` in the site config changes it.
 DEFAULT_INSERT_MANY_LIMIT = 200
+DEFAULT_RETENTION_DAYS = 30.0
 
 
 def read_json_file(path: Path) -> dict[str, Any]:
@@ -63,6 +64,35 @@ class Settings:
     meta_check_interval: float = 1.0
     #: Threads (and database connections) per process that run this site's requests.
     request_threads: int = DEFAULT_REQUEST_THREADS
+    #: Refuse unknown fields in document bodies (``strict_document_fields``) instead of ignoring them.
+    strict_document_fields: bool = False
+    #: Site-wide server-time budget (``rate_limit: {"limit": seconds, "window": seconds}``); 0 = none.
+    rate_limit_seconds: float = 0.0
+    rate_limit_window: int = 0
+    #: Referrer/Origin prefixes accepted in place of a CSRF token (``allowed_referrers``).
+    allowed_referrers: tuple[str, ...] = ()
+    #: Networks whose ``X-Forwarded-For`` is believed (``trusted_proxies``).
+    trusted_proxies: tuple[str, ...] = ()
+    #: Log out a user's other sessions at login (``deny_multiple_sessions``, also a System Setting).
+    deny_multiple_sessions: bool = False
+    #: Scheduler: seconds between ticks, between "all" events, and of its lock's lease; paused.
+    scheduler_tick: float = 10.0
+    scheduler_interval: float = 60.0
+    scheduler_lock_lease: float = 60.0
+    pause_scheduler: bool = False
+    #: Days request, job and webhook logs are kept (``log_retention_days``).
+    log_retention_days: float = DEFAULT_RETENTION_DAYS
+    #: Redis pub/sub channel of realtime events (``realtime_channel``; Frappe's ``events``).
+    realtime_channel: str = "events"
+    #: Webhooks: seconds between delivery attempts (``None`` = the default schedule), the grace
+    #: before the scheduler sends a queued delivery, characters of a response kept in the log, and
+    #: seconds added to a delivery's timeout for a sender's lease.
+    webhook_retry_schedule: tuple[float, ...] | None = None
+    webhook_outbox_grace: float = 30.0
+    webhook_response_excerpt: int = 4096
+    webhook_claim_margin: float = 60.0
+    #: The merged config as read, for keys of installed apps; docframe itself reads only the
+    #: typed fields above.
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -90,6 +120,59 @@ def _seconds(value: Any, default: float) -> float:
     except (TypeError, ValueError):
         return default
     return number if number >= 0 else default
+
+
+def _positive(value: Any, default: float) -> float:
+    """``value`` as a number above 0, else ``default``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number > 0 else default
+
+
+def _flag(value: Any) -> bool:
+    """A config flag read as Frappe's ``cint``: ``1``, ``"1"``, ``true`` are set; else not."""
+    try:
+        return int(float(value or 0)) != 0
+    except (TypeError, ValueError):
+        return False
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    """A string or a list's non-empty string entries."""
+    if isinstance(value, str):
+        return (value,) if value else ()
+    if isinstance(value, list | tuple):
+        return tuple(v for v in value if isinstance(v, str) and v)
+    return ()
+
+
+def _rate_limit(value: Any) -> tuple[float, int]:
+    """``rate_limit: {"limit": seconds, "window": seconds}`` as (limit, window); (0, 0) = none."""
+    if not isinstance(value, dict) or not value.get("limit") or not value.get("window"):
+        return 0.0, 0
+    try:
+        return float(value["limit"]), int(value["window"])
+    except (TypeError, ValueError):
+        log.warning("site config rate_limit=%r is not {limit, window} in seconds; not limiting", value)
+        return 0.0, 0
+
+
+def _delays(key: str, value: Any) -> tuple[float, ...] | None:
+    """A list of seconds (``None`` when absent or malformed: the caller's default, with a warning)."""
+    if value is None:
+        return None
+    try:
+        delays = tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        delays = ()
+    if isinstance(value, str | bytes) or any(d < 0 for d in delays):
+        delays = ()
+    if not delays and value != []:
+        log.warning("site config %s=%r is not a list of seconds; using the default", key, value)
+        return None
+    return delays
 
 
 def _positive_whole(key: str, value: Any, default: int) -> int:
@@ -141,6 +224,8 @@ def load_settings(site_path: Path) -> Settings:
             merged[conf_key] = os.environ[env_key]
     db_url = merged.get("db_url") or f"sqlite:///{site_path / 'db' / 'site.db'}"
     threshold = merged.get("bulk_operation_async_threshold", 20)
+    rate_limit_seconds, rate_limit_window = _rate_limit(merged.get("rate_limit"))
+    channel = merged.get("realtime_channel")
     return Settings(
         site_name=site_path.name,
         site_path=site_path,
@@ -164,5 +249,21 @@ def load_settings(site_path: Path) -> Settings:
         request_threads=_positive_whole(
             "request_threads", merged.get("request_threads"), DEFAULT_REQUEST_THREADS
         ),
+        strict_document_fields=bool(merged.get("strict_document_fields")),
+        rate_limit_seconds=rate_limit_seconds,
+        rate_limit_window=rate_limit_window,
+        allowed_referrers=_strings(merged.get("allowed_referrers")),
+        trusted_proxies=_as_tuple(merged.get("trusted_proxies")),
+        deny_multiple_sessions=_flag(merged.get("deny_multiple_sessions")),
+        scheduler_tick=_positive(merged.get("scheduler_tick"), 10.0),
+        scheduler_interval=_positive(merged.get("scheduler_interval"), 60.0),
+        scheduler_lock_lease=_positive(merged.get("scheduler_lock_lease"), 60.0),
+        pause_scheduler=bool(merged.get("pause_scheduler")),
+        log_retention_days=_positive(merged.get("log_retention_days"), DEFAULT_RETENTION_DAYS),
+        realtime_channel=channel if isinstance(channel, str) and channel else "events",
+        webhook_retry_schedule=_delays("webhook_retry_schedule", merged.get("webhook_retry_schedule")),
+        webhook_outbox_grace=_seconds(merged.get("webhook_outbox_grace"), 30.0),
+        webhook_response_excerpt=int(_seconds(merged.get("webhook_response_excerpt"), 4096)),
+        webhook_claim_margin=_seconds(merged.get("webhook_claim_margin"), 60.0),
         raw=merged,
     )

@@ -32,6 +32,7 @@ from docframe.db.versions import bump_version, read_version
 from docframe.hooks import HookRegistry
 from docframe.meta.registry import MetaRegistry, builtin_doctype_root, custom_doctype_source
 from docframe.model.controllers import ControllerRegistry
+from docframe.services import SiteServices
 from docframe.settings import Settings, load_settings, read_json_file
 
 __all__ = ["Site", "SiteRegistry"]
@@ -90,8 +91,8 @@ class Site:
         self.controllers = ControllerRegistry(self.metas)
         self.hooks = HookRegistry(settings.apps)
         self.time_zone = _zone(settings.time_zone)
-        #: Small per-process caches other modules own (keyed by owner name).
-        self.cache: dict[str, Any] = {}
+        #: The site's other registries, caches and stores, each built on first use by its owner.
+        self.services = SiteServices()
         self._meta_lock = threading.Lock()
         self._meta_listeners: list[Callable[[str | None], None]] = []
         self._meta_seen: int | None = None
@@ -182,7 +183,7 @@ class Site:
 
     def dispose(self) -> None:
         """Write what is still queued (request log) and close every pooled connection."""
-        writer = self.cache.get("request_log")
+        writer = self.services.request_log.peek()
         if writer is not None:
             writer.close()
         self.threads.close()

@@ -37,14 +37,8 @@ def _same(given: Any, expected: str) -> bool:
 
 
 def _allowed_referrer(ctx: Context, headers: dict[str, str]) -> bool:
-    allowed = ctx.site.settings.raw.get("allowed_referrers") or []
-    if isinstance(allowed, str):
-        allowed = [allowed]
     referer, origin = headers.get("referer") or "", headers.get("origin") or ""
-    for entry in allowed:
-        if isinstance(entry, str) and entry and (referer.startswith(entry) or origin == entry):
-            return True
-    return False
+    return any(referer.startswith(entry) or origin == entry for entry in ctx.site.settings.allowed_referrers)
 
 
 def check_csrf(

@@ -122,7 +122,4 @@ class IdentityCache:
 
 def identity_cache(site: Site) -> IdentityCache:
     """The site's identity cache (created on first use)."""
-    cache = site.cache.get("identity")
-    if cache is None:
-        cache = site.cache.setdefault("identity", IdentityCache(site))
-    return cache
+    return site.services.identity.get(lambda: IdentityCache(site))

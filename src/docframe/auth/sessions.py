@@ -154,7 +154,4 @@ def _hhmmss(duration: timedelta) -> str:
 
 def session_manager(site: Site) -> SessionManager:
     """The site's session manager (created on first use)."""
-    manager = site.cache.get("sessions")
-    if manager is None:
-        manager = site.cache.setdefault("sessions", SessionManager(site))
-    return manager
+    return site.services.sessions.get(lambda: SessionManager(site))

@@ -67,7 +67,7 @@ class AuthSettings:
 
     @classmethod
     def from_values(
-        cls, values: dict[str, Any], defaults: dict[str, Any], site_config: dict[str, Any]
+        cls, values: dict[str, Any], defaults: dict[str, Any], deny_multiple_sessions: bool = False
     ) -> AuthSettings:
         """Build from stored values, falling back to the DocType defaults."""
 
@@ -79,8 +79,7 @@ class AuthSettings:
             session_expiry=parse_expiry(values.get("session_expiry")),
             allow_consecutive_login_attempts=_cint(value("allow_consecutive_login_attempts")),
             allow_login_after_fail=_cint(value("allow_login_after_fail")),
-            deny_multiple_sessions=bool(_cint(value("deny_multiple_sessions")))
-            or bool(_cint(site_config.get("deny_multiple_sessions"))),
+            deny_multiple_sessions=bool(_cint(value("deny_multiple_sessions"))) or deny_multiple_sessions,
             disable_user_pass_login=bool(_cint(value("disable_user_pass_login"))),
             allow_login_using_user_name=bool(_cint(value("allow_login_using_user_name"))),
             allow_login_using_mobile_number=bool(_cint(value("allow_login_using_mobile_number"))),
@@ -89,7 +88,7 @@ class AuthSettings:
         )
 
 
-class _Snapshot:
+class SettingsSnapshot:
     def __init__(self) -> None:
         self.at = -MAX_AGE
         self.value = AuthSettings()
@@ -109,14 +108,12 @@ def _read(site: Site, conn: Connection) -> AuthSettings:
         singles.c.doctype == "System Settings", singles.c.field.in_(_FIELDS)
     )
     values = {row[0]: row[1] for row in conn.execute(stmt)}
-    return AuthSettings.from_values(values, _defaults(site), site.settings.raw)
+    return AuthSettings.from_values(values, _defaults(site), site.settings.deny_multiple_sessions)
 
 
 def auth_settings(site: Site, conn: Connection | None = None, *, fresh: bool = False) -> AuthSettings:
     """The current :class:`AuthSettings` (at most :data:`MAX_AGE` seconds old unless ``fresh``)."""
-    snap: _Snapshot | None = site.cache.get("auth_settings")
-    if snap is None:
-        snap = site.cache.setdefault("auth_settings", _Snapshot())
+    snap = site.services.auth_settings.get(SettingsSnapshot)
     if not fresh and time.monotonic() - snap.at < MAX_AGE:
         return snap.value
     if conn is not None:

@@ -228,11 +228,9 @@ def redis_client(site: Site) -> redis.Redis | None:
     url = site.settings.redis_url
     if not url:
         return None
-    client = site.cache.get("redis")
-    if client is None:
-        made = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
-        client = site.cache.setdefault("redis", made)
-    return client
+    return site.services.redis.get(
+        lambda: redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    )
 
 
 def session_store(site: Site) -> SessionStore:
@@ -291,8 +289,10 @@ class SharedEpoch:
 
 def shared_epoch(site: Site, name: str) -> SharedEpoch:
     """The site's shared change counter called ``name`` (created once)."""
-    key = f"epoch:{name}"
-    epoch = site.cache.get(key)
+    services = site.services
+    epoch = services.epochs.get(name)
     if epoch is None:
-        epoch = site.cache.setdefault(key, SharedEpoch(redis_client(site), f"{redis_prefix(site)}{key}"))
+        made = SharedEpoch(redis_client(site), f"{redis_prefix(site)}epoch:{name}")
+        with services.lock:
+            epoch = services.epochs.setdefault(name, made)
     return epoch

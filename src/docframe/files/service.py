@@ -72,10 +72,7 @@ class FolderNotEmpty(errors.ValidationError):
 
 def site_storage(site: Site) -> Storage:
     """The site's storage (built once per site)."""
-    found = site.cache.get("files.storage")
-    if found is None:
-        found = site.cache.setdefault("files.storage", storage_for(site.settings))
-    return found
+    return site.services.storage.get(lambda: storage_for(site.settings))
 
 
 def _system_settings(ctx: Context) -> Document:

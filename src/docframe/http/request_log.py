@@ -112,7 +112,4 @@ class RequestLogWriter:
 
 def request_log(site: Site) -> RequestLogWriter:
     """The site's request-log writer (created on first use)."""
-    writer = site.cache.get("request_log")
-    if writer is None:
-        writer = site.cache.setdefault("request_log", RequestLogWriter(site))
-    return writer
+    return site.services.request_log.get(lambda: RequestLogWriter(site))

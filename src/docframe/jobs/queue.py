@@ -27,17 +27,15 @@ if TYPE_CHECKING:
 
 __all__ = ["backend_for", "enqueue", "get_job"]
 
-_BACKEND_KEY = "jobs.backend"
-
 
 def backend_for(site: Site) -> Backend:
     """The site's job backend (created on first use)."""
-    backend = site.cache.get(_BACKEND_KEY)
-    if backend is None:
+
+    def make() -> Backend:
         redis_url = site.settings.redis_url
-        made: Backend = RQBackend(site, redis_url) if redis_url else InProcessBackend(site)
-        backend = site.cache.setdefault(_BACKEND_KEY, made)
-    return backend
+        return RQBackend(site, redis_url) if redis_url else InProcessBackend(site)
+
+    return site.services.jobs.get(make)
 
 
 def _dispatch(site: Site, job: JobSpec) -> None:

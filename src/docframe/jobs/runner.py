@@ -37,7 +37,7 @@ def job_function(method: str, apps: tuple[str, ...]) -> Callable[..., Any]:
     if not installed(method, apps):
         raise errors.ValidationError(f"Invalid job method {method!r}: app is not installed")
     try:
-        func = getattr(importlib.import_module(module_path), attr)
+        func: object = getattr(importlib.import_module(module_path), attr)
     except (ImportError, AttributeError) as exc:
         raise errors.ValidationError(f"Invalid job method {method!r}: {exc}") from None
     if not callable(func):

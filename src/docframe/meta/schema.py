@@ -14,6 +14,7 @@ from docframe.meta.fieldtypes import (
     CHILD_FIELDS,
     DATA_FIELD_TYPES,
     DEFAULT_FIELDS,
+    DISPLAY_TYPES,
     OPTIONAL_FIELDS,
     TABLE_TYPES,
 )
@@ -178,6 +179,28 @@ class Meta:
     def all_columns(self) -> frozenset[str]:
         """Every column of the table, including the underscore columns."""
         return frozenset(self.standard_columns) | {f.fieldname for f in self.data_fields}
+
+    @cached_property
+    def high_permlevel_fields(self) -> tuple[DocFieldDef, ...]:
+        """Fields above permlevel 0 that hold a value or rows (field-level permissions use them)."""
+        return tuple(
+            f for f in self.fields if f.permlevel > 0 and f.fieldname and f.fieldtype not in DISPLAY_TYPES
+        )
+
+    @cached_property
+    def fetch_from_map(self) -> dict[str, tuple[tuple[DocFieldDef, str], ...]]:
+        """``link fieldname -> ((field, source column), ...)`` of the ``fetch_from`` fields."""
+        found: dict[str, list[tuple[DocFieldDef, str]]] = {}
+        for f in self.data_fields:
+            source, dot, column = (f.fetch_from or "").partition(".")
+            if dot and source and column:
+                found.setdefault(source, []).append((f, column))
+        return {link: tuple(pairs) for link, pairs in found.items()}
+
+    @cached_property
+    def query_columns(self) -> tuple[str, ...]:
+        """Columns clients may name in filters and ordering: default fields, then fields with a column."""
+        return tuple(dict.fromkeys((*DEFAULT_FIELDS, *(f.fieldname for f in self.fields if f.has_column))))
 
     @cached_property
     def default_sort(self) -> tuple[tuple[str, str], ...]:

@@ -19,7 +19,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import orjson
 
@@ -242,6 +242,10 @@ def call_doc_method(ctx: Context, doc: Document, spec: MethodSpec, form: dict[st
     return spec.func(**bind_arguments(spec.func, form, path=spec.path))
 
 
+@overload
+def json_argument(name: str, value: Any, kind: type[dict[str, Any]]) -> dict[str, Any]: ...
+@overload
+def json_argument(name: str, value: Any, kind: type | tuple[type, ...]) -> Any: ...
 def json_argument(name: str, value: Any, kind: type | tuple[type, ...]) -> Any:
     """An argument that may arrive as a JSON string or already parsed; 417 when it is not a ``kind``."""
     if isinstance(value, str):

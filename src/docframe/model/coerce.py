@@ -259,4 +259,5 @@ def coerce(field: DocFieldDef, value: Any, *, tz: tzinfo | None = None) -> Any:
     """
     if field.fieldtype == "Datetime":
         return _to_datetime(field, value, tz)
-    return _COERCERS.get(field.fieldtype, _to_text)(field, value)
+    coercer = _COERCERS.get(field.fieldtype)
+    return _to_text(field, value) if coercer is None else coercer(field, value)

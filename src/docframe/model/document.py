@@ -74,6 +74,16 @@ class Document:
     unit of work through ``self.ctx``.
     """
 
+    # Set in __init__ with object.__setattr__ (fields live in _data, see __getattr__/__setattr__).
+    meta: Meta
+    _ctx: Context | None
+    parent_doc: Document | None
+    flags: DocFlags
+    _data: dict[str, Any]
+    _new: bool
+    _loaded_modified: Any
+    _extra: dict[str, Any]
+
     def __init__(
         self,
         meta: Meta,

@@ -126,7 +126,7 @@ def create_document(ctx: Context, doctype: str, values: Any, *, keep_name: bool 
 
 def _strict_update(ctx: Context, doc: Document, body: dict[str, Any]) -> None:
     unknown = doc.update(body)
-    if unknown and ctx.site.settings.raw.get("strict_document_fields"):
+    if unknown and ctx.site.settings.strict_document_fields:
         raise errors.DataError(f"Unknown field(s) for {doc.doctype}: {', '.join(sorted(unknown)[:10])}")
 
 

@@ -299,25 +299,13 @@ def _link_target(ctx: Context, row: Document, f: DocFieldDef) -> str:
     return target
 
 
-def _fetch_fields(row: Document, link: DocFieldDef) -> list[tuple[DocFieldDef, str]]:
-    return _fetch_map(row.meta).get(link.fieldname, [])
+def _fetch_fields(row: Document, link: DocFieldDef) -> tuple[tuple[DocFieldDef, str], ...]:
+    return _fetch_map(row.meta).get(link.fieldname, ())
 
 
-_FETCH_KEY = "_docframe_fetch_map"
-
-
-def _fetch_map(meta: Meta) -> dict[str, list[tuple[DocFieldDef, str]]]:
-    """``link fieldname -> [(field, source column)]`` of a meta's ``fetch_from`` fields (cached on
-    the Meta, as permissions/fields.py caches its field lists)."""
-    found: dict[str, list[tuple[DocFieldDef, str]]] | None = meta.__dict__.get(_FETCH_KEY)
-    if found is None:
-        found = {}
-        for f in meta.data_fields:
-            source, dot, column = (f.fetch_from or "").partition(".")
-            if dot and source and column:
-                found.setdefault(source, []).append((f, column))
-        meta.__dict__[_FETCH_KEY] = found
-    return found
+def _fetch_map(meta: Meta) -> dict[str, tuple[tuple[DocFieldDef, str], ...]]:
+    """``link fieldname -> ((field, source column), ...)`` of a meta's ``fetch_from`` fields."""
+    return meta.fetch_from_map
 
 
 def _link_label(row: Document, doc: Document, f: DocFieldDef, value: Any) -> str:
@@ -365,7 +353,7 @@ def _is_cancelled_link(
 
 
 def _lookup(
-    ctx: Context, target: str, value: str, fetch: list[tuple[DocFieldDef, str]]
+    ctx: Context, target: str, value: str, fetch: tuple[tuple[DocFieldDef, str], ...]
 ) -> dict[str, Any] | None:
     if not ctx.meta_exists(target):
         return None

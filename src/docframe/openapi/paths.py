@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from docframe.meta.fieldtypes import DEFAULT_FIELDS
 from docframe.meta.schema import Meta
 from docframe.openapi.components import READ_STATUSES, SECURITY, WRITE_STATUSES, error_responses, success
 from docframe.openapi.methods import MethodInfo, ParamInfo, docstring_parts, parameter_schemas, return_schema
@@ -119,14 +118,7 @@ def _list_params(meta: Meta, version: int, filters_ref: Schema) -> list[Schema]:
 
 def meta_columns(meta: Meta) -> tuple[str, ...]:
     """The columns of ``meta`` clients may name in filters and ordering (computed once per Meta)."""
-    found = meta.__dict__.get(_COLUMNS_KEY)
-    if found is None:
-        found = tuple(dict.fromkeys((*DEFAULT_FIELDS, *(f.fieldname for f in meta.fields if f.has_column))))
-        meta.__dict__[_COLUMNS_KEY] = found
-    return found
-
-
-_COLUMNS_KEY = "_docframe_openapi_columns"
+    return meta.query_columns
 
 
 _ROW: Schema = {"type": "object", "description": "The requested fields of one document"}

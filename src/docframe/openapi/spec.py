@@ -36,7 +36,6 @@ __all__ = ["SpecCache", "build_document", "openapi_bytes", "spec_cache"]
 
 log = logging.getLogger("docframe.openapi")
 Document = dict[str, Any]
-_CREATE_LOCK = threading.Lock()
 _RIGHTS = ("read", "write", "create", "delete", "submit", "cancel")
 
 
@@ -155,14 +154,13 @@ class SpecCache:
 
 def spec_cache(site: Site) -> SpecCache:
     """The site's document cache (built on first use; cleared whenever metadata is forgotten)."""
-    cache = site.cache.get("openapi")
-    if cache is None:
-        with _CREATE_LOCK:
-            cache = site.cache.get("openapi")
-            if cache is None:
-                cache = site.cache["openapi"] = SpecCache()
-                site.on_metadata_forgotten(cache.forget)
-    return cache
+
+    def make() -> SpecCache:
+        cache = SpecCache()
+        site.on_metadata_forgotten(cache.forget)
+        return cache
+
+    return site.services.openapi.get(make)
 
 
 def _key(ctx: Context, cache: SpecCache, server_url: str) -> tuple[Any, ...]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -26,7 +26,14 @@ if TYPE_CHECKING:
     from docframe.context import Context
     from docframe.sites import Site
 
-__all__ = ["CUSTOM_DOCPERM", "CustomPermCache", "custom_perm_cache", "effective_permissions", "for_roles"]
+__all__ = [
+    "CUSTOM_DOCPERM",
+    "CustomPermCache",
+    "RoleCache",
+    "custom_perm_cache",
+    "effective_permissions",
+    "for_roles",
+]
 
 T = TypeVar("T")
 
@@ -97,12 +104,38 @@ class CustomPermCache:
         return {parent: tuple(perms) for parent, perms in grouped.items()}
 
 
+class RoleCache(Generic[T]):
+    """Values computed from a DocType's permission rows for a role set (one per site and kind).
+
+    An entry is used while the Meta and the rows it was computed from are the ones in effect, so
+    it follows DocType changes and Custom DocPerm edits without being told.
+    """
+
+    __slots__ = ("_entries",)
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, frozenset[str]], tuple[Meta, tuple[DocPermDef, ...], T]] = {}
+
+    def get(
+        self,
+        meta: Meta,
+        perms: tuple[DocPermDef, ...],
+        roles: frozenset[str],
+        compute: Callable[[tuple[DocPermDef, ...], frozenset[str]], T],
+    ) -> T:
+        """The value for ``roles`` over ``perms`` (computed when missing or stale)."""
+        key = (meta.name, roles)
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] is meta and hit[1] is perms:
+            return hit[2]
+        value = compute(perms, roles)
+        self._entries[key] = (meta, perms, value)
+        return value
+
+
 def custom_perm_cache(site: Site) -> CustomPermCache:
     """The site's Custom DocPerm cache (created on first use)."""
-    cache = site.cache.get("custom_docperm")
-    if cache is None:
-        cache = site.cache.setdefault("custom_docperm", CustomPermCache(site))
-    return cache
+    return site.services.custom_docperm.get(lambda: CustomPermCache(site))
 
 
 def effective_permissions(ctx: Context, meta: Meta) -> tuple[DocPermDef, ...]:
@@ -121,16 +154,9 @@ def for_roles(
     ctx: Context,
     meta: Meta,
     roles: frozenset[str],
-    key: str,
+    cache: RoleCache[T],
     compute: Callable[[tuple[DocPermDef, ...], frozenset[str]], T],
 ) -> T:
-    """``compute(rows, roles)`` over ``meta``'s effective permission rows, cached on the Meta under
-    ``key`` per role set, and computed again when the rows change (Custom DocPerm edits)."""
-    perms = effective_permissions(ctx, meta)
-    cache: dict[frozenset[str], tuple[tuple[DocPermDef, ...], T]] = meta.__dict__.setdefault(key, {})
-    hit = cache.get(roles)
-    if hit is not None and hit[0] is perms:
-        return hit[1]
-    value = compute(perms, roles)
-    cache[roles] = (perms, value)
-    return value
+    """``compute(rows, roles)`` over ``meta``'s effective permission rows, kept in ``cache`` per
+    DocType and role set, and computed again when the Meta or the rows change."""
+    return cache.get(meta, effective_permissions(ctx, meta), roles, compute)

@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from docframe.auth.users import User
-from docframe.meta.fieldtypes import DISPLAY_TYPES
 from docframe.meta.schema import DocFieldDef, DocPermDef, Meta
 from docframe.model import validation
 from docframe.model.document import Document
-from docframe.permissions.docperms import for_roles
+from docframe.permissions.docperms import RoleCache, for_roles
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -38,9 +37,6 @@ __all__ = [
     "readable_columns",
     "reset_unwritable",
 ]
-
-_LEVELS_KEY = "_docframe_level_access"
-_HIGH_KEY = "_docframe_high_fields"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,18 +61,12 @@ def _levels(perms: tuple[DocPermDef, ...], roles: frozenset[str]) -> LevelAccess
 
 def level_access(ctx: Context, meta: Meta, user: User) -> LevelAccess:
     """The levels ``user`` may read and write on ``meta`` (cached per DocPerm rows and role set)."""
-    return for_roles(ctx, meta, user.roles, _LEVELS_KEY, _levels)
+    return for_roles(ctx, meta, user.roles, ctx.site.services.level_access.get(RoleCache), _levels)
 
 
 def high_fields(meta: Meta) -> tuple[DocFieldDef, ...]:
-    """Fields of ``meta`` above level 0 that hold a value or rows (cached on the Meta)."""
-    found: tuple[DocFieldDef, ...] | None = meta.__dict__.get(_HIGH_KEY)
-    if found is None:
-        found = tuple(
-            f for f in meta.fields if f.permlevel > 0 and f.fieldname and f.fieldtype not in DISPLAY_TYPES
-        )
-        meta.__dict__[_HIGH_KEY] = found
-    return found
+    """Fields of ``meta`` above level 0 that hold a value or rows (computed once per Meta)."""
+    return meta.high_permlevel_fields
 
 
 def _child_metas(ctx: Context, meta: Meta) -> list[tuple[str, Meta]]:

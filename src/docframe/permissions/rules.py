@@ -35,7 +35,7 @@ from docframe.model import persistence
 from docframe.model.document import Document
 from docframe.permissions import shares as share_rules
 from docframe.permissions import user_permissions
-from docframe.permissions.docperms import for_roles
+from docframe.permissions.docperms import RoleCache, for_roles
 from docframe.permissions.fields import level_access
 from docframe.permissions.hooks import controller_hooks
 
@@ -51,7 +51,6 @@ __all__ = [
 
 #: Rights a DocShare can grant (email and print are checked as read).
 SHAREABLE = frozenset({"read", "write", "share", "submit", "email", "print"})
-_CACHE_KEY = "_docframe_role_rights"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +99,7 @@ def role_rights(ctx: Context, meta: Meta, user: User) -> RoleRights:
     """The role rules of ``meta`` for ``user`` (cached per DocPerm rows and role set)."""
     if user.is_admin:
         return RoleRights(frozenset(PERM_TYPES), frozenset())
-    return for_roles(ctx, meta, user.roles, _CACHE_KEY, _compute)
+    return for_roles(ctx, meta, user.roles, ctx.site.services.role_rights.get(RoleCache), _compute)
 
 
 def _refuse_without_context(ctx: object) -> bool:

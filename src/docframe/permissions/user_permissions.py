@@ -93,10 +93,8 @@ class UserPermissionCache:
 
 def user_permission_cache(ctx: Context) -> UserPermissionCache:
     """The site's user permission cache (created on first use)."""
-    cache = ctx.site.cache.get("user_permissions")
-    if cache is None:
-        cache = ctx.site.cache.setdefault("user_permissions", UserPermissionCache(ctx.site))
-    return cache
+    site = ctx.site
+    return site.services.user_permissions.get(lambda: UserPermissionCache(site))
 
 
 def _compile(ctx: Context, user: str) -> Compiled:

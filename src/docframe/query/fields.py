@@ -34,7 +34,7 @@ __all__ = [
     "split_top",
 ]
 
-AGGREGATES: dict[str, Callable[..., Any]] = {
+AGGREGATES: dict[str, Callable[[Any], ColumnElement[Any]]] = {
     "count": func.count,
     "sum": func.sum,
     "avg": func.avg,

@@ -105,7 +105,7 @@ def convert_value(kind: str, value: Any, label: str) -> Any:
 class Operand:
     """The column side of a condition, with what the operator functions need to know about it."""
 
-    column: Any
+    column: ColumnElement[Any]
     kind: str
     label: str
     mode: str = "v2"

@@ -93,7 +93,7 @@ def split_ref(ref: str) -> tuple[str | None, str]:
 class ColumnRef:
     """A resolved column: the SQL column, its name and type kind, and where it lives."""
 
-    expr: Any
+    expr: ColumnElement[Any]
     name: str
     kind: str
     label: str

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, false, null, or_, select, true
 from sqlalchemy.sql import ColumnElement
 
 from docframe import errors
@@ -62,9 +62,9 @@ def _tree(scope: Scope, ref: ColumnRef, f: Filter) -> ColumnElement[bool]:
     value = f.value
     if value is None or value == "" or isinstance(value, list | tuple | dict | bool):
         return false() if f.operator.startswith(("descendants", "ancestors")) else true()
-    node_name = Operand(None, "Int" if target.naming_rule == "autoincrement" else "Data", ref.label).convert(
-        value
-    )
+    node_name = Operand(
+        null(), "Int" if target.naming_rule == "autoincrement" else "Data", ref.label
+    ).convert(value)
     table = scope.ctx.site.tables.get(target)
     node, other = table.alias("tn"), table.alias("tm")
     lft = select(node.c.lft).where(node.c.name == node_name).scalar_subquery()

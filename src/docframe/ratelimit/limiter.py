@@ -63,10 +63,9 @@ class SiteLimiter:
     """The site-wide server-time budget."""
 
     def __init__(self, settings: Settings, store: CounterStore) -> None:
-        config = settings.raw.get("rate_limit") or {}
-        self.enabled = isinstance(config, dict) and bool(config.get("limit")) and bool(config.get("window"))
-        self.limit_us = int(float(config.get("limit", 0)) * 1_000_000) if self.enabled else 0
-        self.window = int(config.get("window", 0)) if self.enabled else 0
+        self.enabled = settings.rate_limit_seconds > 0 and settings.rate_limit_window > 0
+        self.limit_us = int(settings.rate_limit_seconds * 1_000_000) if self.enabled else 0
+        self.window = settings.rate_limit_window if self.enabled else 0
         self.site = settings.site_name
         self.store = store
         #: (window key, total, monotonic time) returned by this process's last flush.

@@ -186,16 +186,14 @@ def _now_ms() -> int:
 
 def site_counters(site: Site) -> CounterStore:
     """The counter store shared by every worker of ``site``: Redis when configured, else the database."""
-    store = site.cache.get("counters")
-    if store is None:
+
+    def make() -> CounterStore:
         url = site.settings.redis_url
-        made: CounterStore = (
-            RedisStore(url, f"docframe:{site.name}:{_site_digest(site)}:")
-            if url
-            else DatabaseStore(site.db.engine, site.tables.framework.counters)
-        )
-        store = site.cache.setdefault("counters", made)
-    return store
+        if url:
+            return RedisStore(url, f"docframe:{site.name}:{_site_digest(site)}:")
+        return DatabaseStore(site.db.engine, site.tables.framework.counters)
+
+    return site.services.counters.get(make)
 
 
 def _site_digest(site: Site) -> str:

@@ -37,8 +37,7 @@ DEFAULT_CHANNEL = "events"
 
 def channel_of(settings: Settings) -> str:
     """The Redis pub/sub channel of a site's realtime events (Frappe's ``events``)."""
-    value = settings.raw.get("realtime_channel")
-    return value if isinstance(value, str) and value else DEFAULT_CHANNEL
+    return settings.realtime_channel
 
 
 class Hub:

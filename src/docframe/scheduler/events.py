@@ -94,7 +94,10 @@ def next_run(frequency: str, cron_format: str, since: datetime, all_interval: fl
     if frequency == "All":
         return since + timedelta(seconds=all_interval)
     expression = cron_format if frequency == "Cron" else CRON.get(frequency, "0 0 * * *")
-    return croniter(expression, since).get_next(datetime)
+    due = croniter(expression, since).get_next(datetime)
+    if not isinstance(due, datetime):  # croniter has no type information
+        raise TypeError(f"croniter returned {due!r} for {expression!r}")
+    return due
 
 
 def is_due(row: Any, now: datetime, all_interval: float) -> bool:

@@ -37,14 +37,6 @@ __all__ = ["Scheduler", "SchedulerSettings", "SiteScheduler"]
 log = logging.getLogger("docframe.scheduler")
 
 
-def _number(raw: dict[str, Any], key: str, default: float) -> float:
-    try:
-        value = float(raw.get(key, default))
-    except (TypeError, ValueError):
-        return default
-    return value if value > 0 else default
-
-
 @dataclass(frozen=True)
 class SchedulerSettings:
     """The scheduler's site config."""
@@ -57,10 +49,10 @@ class SchedulerSettings:
     @classmethod
     def of(cls, site: Site) -> SchedulerSettings:
         """Parsed from the site config."""
-        raw = site.settings.raw
+        settings = site.settings
         return cls(
-            tick=_number(raw, "scheduler_tick", 10.0), all_interval=_number(raw, "scheduler_interval", 60.0),
-            lease=_number(raw, "scheduler_lock_lease", 60.0), paused=bool(raw.get("pause_scheduler")),
+            tick=settings.scheduler_tick, all_interval=settings.scheduler_interval,
+            lease=settings.scheduler_lock_lease, paused=settings.pause_scheduler,
         )  # fmt: skip
 
 

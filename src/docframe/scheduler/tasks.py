@@ -24,11 +24,7 @@ DEFAULT_RETENTION_DAYS = 30
 
 def retention_days(ctx: Context) -> float:
     """The site's ``log_retention_days``."""
-    try:
-        days = float(ctx.site.settings.raw.get("log_retention_days", DEFAULT_RETENTION_DAYS))
-    except (TypeError, ValueError):
-        return DEFAULT_RETENTION_DAYS
-    return days if days > 0 else DEFAULT_RETENTION_DAYS
+    return ctx.site.settings.log_retention_days
 
 
 def optimize_sqlite(ctx: Context) -> str:

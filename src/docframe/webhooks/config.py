@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from docframe.settings import Settings
     from docframe.sites import Site
 
 __all__ = ["DEFAULT_RETRY_SCHEDULE", "WebhookSettings", "webhook_settings"]
 
 log = logging.getLogger("docframe.webhooks")
 DEFAULT_RETRY_SCHEDULE: tuple[float, ...] = (300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
-_KEY = "webhooks.settings"
 
 
 @dataclass(frozen=True)
@@ -33,47 +33,20 @@ class WebhookSettings:
     claim_margin: float = 60.0
 
 
-def _schedule(value: Any) -> tuple[float, ...]:
-    if value is None:
-        return DEFAULT_RETRY_SCHEDULE
-    try:
-        delays = tuple(float(v) for v in value)
-    except (TypeError, ValueError):
-        delays = ()
-    if isinstance(value, str | bytes) or any(d < 0 for d in delays):
-        delays = ()
-    if not delays and value != []:
-        log.warning(
-            "site config webhook_retry_schedule=%r is not a list of seconds; using the default", value
-        )
-        return DEFAULT_RETRY_SCHEDULE
-    return delays
-
-
-def _number(value: Any, default: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return default
-    return number if number >= 0 else default
-
-
-def parse_settings(raw: dict[str, Any]) -> WebhookSettings:
-    """The :class:`WebhookSettings` of a merged site config."""
+def parse_settings(settings: Settings) -> WebhookSettings:
+    """The :class:`WebhookSettings` of a site's settings."""
+    schedule = settings.webhook_retry_schedule
     return WebhookSettings(
-        retry_schedule=_schedule(raw.get("webhook_retry_schedule")),
-        outbox_grace=_number(raw.get("webhook_outbox_grace"), 30.0),
-        response_excerpt=int(_number(raw.get("webhook_response_excerpt"), 4096)),
-        claim_margin=_number(raw.get("webhook_claim_margin"), 60.0),
+        retry_schedule=DEFAULT_RETRY_SCHEDULE if schedule is None else schedule,
+        outbox_grace=settings.webhook_outbox_grace,
+        response_excerpt=settings.webhook_response_excerpt,
+        claim_margin=settings.webhook_claim_margin,
     )
 
 
 def webhook_settings(site: Site) -> WebhookSettings:
     """The site's :class:`WebhookSettings` (parsed on first use)."""
-    found = site.cache.get(_KEY)
-    if found is None:
-        found = site.cache.setdefault(_KEY, parse_settings(site.settings.raw))
-    return found
+    return site.services.webhook_settings.get(lambda: parse_settings(site.settings))
 
 
 __all__ += ["parse_settings"]

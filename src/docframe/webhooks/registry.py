@@ -8,7 +8,6 @@ commit and every other process at its next metadata check (a write always checks
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,9 +21,6 @@ if TYPE_CHECKING:
 __all__ = ["WebhookDef", "forget_webhooks", "webhooks_for"]
 
 log = logging.getLogger("docframe.webhooks")
-_KEY = "webhooks.registry"
-_LISTENING = "webhooks.listening"
-_LOCK = threading.Lock()
 Index = dict[tuple[str, str], tuple["WebhookDef", ...]]
 
 
@@ -50,16 +46,17 @@ class WebhookDef:
 
 def forget_webhooks(site: Site) -> None:
     """Drop the site's cached webhooks (read again on next use)."""
-    site.cache.pop(_KEY, None)
+    site.services.webhooks.clear()
 
 
 def _listen(site: Site) -> None:
-    if site.cache.get(_LISTENING):
+    services = site.services
+    if services.webhooks_listening:
         return
-    with _LOCK:
-        if site.cache.get(_LISTENING):
+    with services.lock:
+        if services.webhooks_listening:
             return
-        site.cache[_LISTENING] = True
+        services.webhooks_listening = True
 
         def dropped(doctype: str | None) -> None:
             if doctype in (None, "Webhook"):
@@ -113,9 +110,9 @@ def _read(ctx: Context) -> Index:
 def webhooks_for(ctx: Context, doctype: str, event: str) -> tuple[WebhookDef, ...]:
     """The enabled webhooks of ``doctype`` for ``event`` (from the cache)."""
     site = ctx.site
-    index: Index | None = site.cache.get(_KEY)
+    index = site.services.webhooks.peek()
     if index is None:
         _listen(site)
         index = _read(ctx)
-        site.cache[_KEY] = index
+        site.services.webhooks.put(index)
     return index.get((doctype, event), ())

@@ -43,7 +43,7 @@ def test_settings_fall_back_to_defaults() -> None:
         "deny_multiple_sessions": "0",
     }
     settings = AuthSettings.from_values(
-        values, {"allow_consecutive_login_attempts": "10"}, {"deny_multiple_sessions": 1}
+        values, {"allow_consecutive_login_attempts": "10"}, deny_multiple_sessions=True
     )
     assert settings.allow_consecutive_login_attempts == 10 and settings.allow_login_after_fail == 30
     assert settings.deny_multiple_sessions  # the site config may force it

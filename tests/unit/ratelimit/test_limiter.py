@@ -24,7 +24,8 @@ def _settings(rate_limit: dict[str, int] | None) -> Settings:
         site_name=name,
         site_path=Path("/tmp") / name,
         db_url="sqlite://",
-        raw={"rate_limit": rate_limit} if rate_limit else {},
+        rate_limit_seconds=float(rate_limit["limit"]) if rate_limit else 0.0,
+        rate_limit_window=rate_limit["window"] if rate_limit else 0,
     )
 
 
