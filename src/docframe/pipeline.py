@@ -53,9 +53,14 @@ from docframe.http.request_log import request_log
 from docframe.logs import new_request_id, request_fields
 from docframe.ratelimit.limiter import SiteLimiter
 from docframe.ratelimit.stores import site_counters
+from docframe.services import SlotKey
 from docframe.sites import Site, SiteRegistry
 
 __all__ = ["Pipeline"]
+
+#: The site's trusted proxy networks (X-Forwarded-For is read only from them).
+TRUSTED_PROXIES: SlotKey[TrustedProxies] = SlotKey("trusted_proxies")
+
 
 log = logging.getLogger("docframe.http")
 UNSAFE = frozenset({"POST", "PUT", "DELETE", "PATCH"})
@@ -374,7 +379,7 @@ def site_limiter(site: Site) -> SiteLimiter:
 
 def trusted_proxies(site: Site) -> TrustedProxies:
     """The site's ``trusted_proxies`` (parsed once)."""
-    return site.services.trusted_proxies.get(lambda: TrustedProxies(site.settings.trusted_proxies))
+    return site.services.slot(TRUSTED_PROXIES).get(lambda: TrustedProxies(site.settings.trusted_proxies))
 
 
 def _wants_json(path: str, headers: Any) -> bool:

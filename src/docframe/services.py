@@ -4,7 +4,15 @@
 :class:`Lazy` slot: the module that owns the service builds it with ``slot.get(factory)`` the first
 time it is needed (once per process, thread-safe), so every reader gets a typed value. The owning
 modules keep their accessor functions (``session_manager(site)``, ``site_counters(site)``...);
-this module only names the types (imported for type checking, so it depends on nothing at run time).
+this module only names the types of services owned by its own layer and below (imported for type
+checking). Services owned by higher layers (HTTP, jobs, files, webhooks, OpenAPI) are reached by a
+typed :class:`SlotKey` that the owning module defines, so this module never names their types:
+
+    TRUSTED_PROXIES: SlotKey[TrustedProxies] = SlotKey("trusted_proxies")
+    site.services.slot(TRUSTED_PROXIES).get(lambda: TrustedProxies(...))
+
+A service that must be closed with the site (the request-log writer) registers itself with
+:meth:`SiteServices.on_close`.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     import redis
@@ -21,21 +29,14 @@ if TYPE_CHECKING:
     from docframe.auth.sessions import SessionManager
     from docframe.auth.settings import SettingsSnapshot
     from docframe.auth.stores import SharedEpoch
-    from docframe.files.storage import Storage
-    from docframe.http.client_ip import TrustedProxies
-    from docframe.http.request_log import RequestLogWriter
-    from docframe.jobs.backends import Backend
-    from docframe.openapi.spec import SpecCache
     from docframe.permissions.docperms import CustomPermCache, RoleCache
     from docframe.permissions.fields import LevelAccess
     from docframe.permissions.rules import RoleRights
     from docframe.permissions.user_permissions import UserPermissionCache
     from docframe.ratelimit.limiter import SiteLimiter
     from docframe.ratelimit.stores import CounterStore
-    from docframe.webhooks.config import WebhookSettings
-    from docframe.webhooks.registry import Index as WebhookIndex
 
-__all__ = ["Lazy", "SiteServices"]
+__all__ = ["Lazy", "SiteServices", "SlotKey"]
 
 T = TypeVar("T")
 
@@ -72,6 +73,18 @@ class Lazy(Generic[T]):
         self._value = None
 
 
+class SlotKey(Generic[T]):
+    """The typed name of a service slot, defined by the module that owns the service."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"SlotKey({self.name!r})"
+
+
 @dataclass(eq=False)
 class SiteServices:
     """The per-process services of one site (``Site.services``), each built on first use."""
@@ -89,17 +102,33 @@ class SiteServices:
     role_rights: Lazy[RoleCache[RoleRights]] = field(default_factory=Lazy)
     #: Readable and writable permlevels per DocType and role set (permissions.fields.level_access).
     level_access: Lazy[RoleCache[LevelAccess]] = field(default_factory=Lazy)
-    jobs: Lazy[Backend] = field(default_factory=Lazy)
     counters: Lazy[CounterStore] = field(default_factory=Lazy)
     site_limiter: Lazy[SiteLimiter] = field(default_factory=Lazy)
-    trusted_proxies: Lazy[TrustedProxies] = field(default_factory=Lazy)
-    request_log: Lazy[RequestLogWriter] = field(default_factory=Lazy)
-    openapi: Lazy[SpecCache] = field(default_factory=Lazy)
-    storage: Lazy[Storage] = field(default_factory=Lazy)
-    webhook_settings: Lazy[WebhookSettings] = field(default_factory=Lazy)
-    #: Enabled webhooks by (DocType, event); emptied when Webhook definitions change.
-    webhooks: Lazy[WebhookIndex] = field(default_factory=Lazy)
     #: Whether the webhook index already follows metadata changes.
     webhooks_listening: bool = False
-    #: Guards the few multi-step updates above (``epochs``, ``webhooks_listening``).
+    #: Guards the few multi-step updates above (``epochs``, ``webhooks_listening``) and the slots.
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: Slots of services owned by higher layers, by their :class:`SlotKey`.
+    _slots: dict[SlotKey[Any], Lazy[Any]] = field(default_factory=dict, repr=False)
+    #: Called by :meth:`close` (services that hold threads or buffers).
+    _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    def slot(self, key: SlotKey[T]) -> Lazy[T]:
+        """The slot named by ``key`` (created empty on first use)."""
+        found = self._slots.get(key)
+        if found is None:
+            with self.lock:
+                found = self._slots.setdefault(key, Lazy())
+        return found
+
+    def on_close(self, closer: Callable[[], None]) -> None:
+        """Run ``closer`` when the site closes (:meth:`close`)."""
+        with self.lock:
+            self._closers.append(closer)
+
+    def close(self) -> None:
+        """Run the registered closers (each once), newest first."""
+        with self.lock:
+            closers, self._closers = self._closers[::-1], []
+        for closer in closers:
+            closer()

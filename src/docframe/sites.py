@@ -182,10 +182,9 @@ class Site:
         return UnitOfWork(self, user, write, form)
 
     def dispose(self) -> None:
-        """Write what is still queued (request log) and close every pooled connection."""
-        writer = self.services.request_log.peek()
-        if writer is not None:
-            writer.close()
+        """Close the services that asked to be closed (the request log writes what is still queued),
+        then every pooled connection."""
+        self.services.close()
         self.threads.close()
         self.connections.close()
         self.db.engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 from docframe.auth.sessions import SessionManager, session_manager
 from docframe.permissions.docperms import RoleCache
@@ -64,3 +65,34 @@ def test_role_cache_recomputes_when_the_rows_change(sqlite_site: Site) -> None:
     assert cache.get(meta, edited, roles, compute) == 2
     assert cache.get(meta, edited, roles, compute) == 2
     assert cache.get(meta, edited, frozenset(), compute) == 3  # another role set
+
+
+def test_slots_of_higher_layers_are_typed_by_their_key_and_closed_with_the_site() -> None:
+    from docframe.services import SlotKey
+
+    services = SiteServices()
+    numbers: SlotKey[list[int]] = SlotKey("numbers")
+    other: SlotKey[list[int]] = SlotKey("numbers")  # same name, another key: another slot
+    made = services.slot(numbers).get(lambda: [1])
+    assert services.slot(numbers).get(lambda: [2]) is made
+    assert services.slot(other).peek() is None
+    closed: list[str] = []
+    services.on_close(lambda: closed.append("first"))
+    services.on_close(lambda: closed.append("second"))
+    services.close()
+    services.close()  # each closer runs once
+    assert closed == ["second", "first"]
+
+
+def test_the_request_log_writer_is_flushed_when_its_site_closes(tmp_path: Path) -> None:
+    from docframe.http.request_log import REQUEST_LOG, request_log
+    from tests.conftest import make_site
+
+    root = tmp_path / "sites"
+    root.mkdir()
+    (root / "common_site_config.json").write_text("{}")
+    site = make_site(root, "closing.test", "sqlite")
+    writer = request_log(site)
+    assert site.services.slot(REQUEST_LOG).peek() is writer
+    site.dispose()
+    assert writer._stop.is_set()  # its thread was asked to stop after a last flush

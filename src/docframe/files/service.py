@@ -28,6 +28,7 @@ from docframe.files.storage import Storage, check_file_name, is_local_url, stora
 from docframe.model import lifecycle, operations, persistence
 from docframe.model.document import Document
 from docframe.permissions.rules import check_permission
+from docframe.services import SlotKey
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -46,6 +47,10 @@ __all__ = [
     "store_content",
     "upload",
 ]
+
+#: The site's file storage.
+STORAGE: SlotKey[Storage] = SlotKey("storage")
+
 
 DEFAULT_MAX_FILE_SIZE = 25 * 1024 * 1024
 #: What Guests and users without desk access may upload (Frappe's list, plus CSV and GIF).
@@ -72,7 +77,7 @@ class FolderNotEmpty(errors.ValidationError):
 
 def site_storage(site: Site) -> Storage:
     """The site's storage (built once per site)."""
-    return site.services.storage.get(lambda: storage_for(site.settings))
+    return site.services.slot(STORAGE).get(lambda: storage_for(site.settings))
 
 
 def _system_settings(ctx: Context) -> Document:

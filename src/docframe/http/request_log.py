@@ -18,11 +18,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import insert
 
 from docframe.model.naming import make_hash
+from docframe.services import SlotKey
 
 if TYPE_CHECKING:
     from docframe.sites import Site
 
 __all__ = ["RequestLogWriter", "request_log"]
+
+#: The site's request-log writer.
+REQUEST_LOG: SlotKey[RequestLogWriter] = SlotKey("request_log")
+
 
 log = logging.getLogger("docframe.request_log")
 FLUSH_SECONDS = 1.0
@@ -112,4 +117,10 @@ class RequestLogWriter:
 
 def request_log(site: Site) -> RequestLogWriter:
     """The site's request-log writer (created on first use)."""
-    return site.services.request_log.get(lambda: RequestLogWriter(site))
+
+    def make() -> RequestLogWriter:
+        writer = RequestLogWriter(site)
+        site.services.on_close(writer.close)
+        return writer
+
+    return site.services.slot(REQUEST_LOG).get(make)

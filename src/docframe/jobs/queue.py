@@ -21,11 +21,15 @@ from docframe.jobs.backends import Backend, InProcessBackend, RQBackend
 from docframe.jobs.records import DEFAULT_TIMEOUT, QUEUES, JobSpec, insert_record, mark, read_record
 from docframe.jobs.runner import job_function
 from docframe.permissions.rules import has_permission
+from docframe.services import SlotKey
 
 if TYPE_CHECKING:
     from docframe.sites import Site
 
 __all__ = ["backend_for", "enqueue", "get_job"]
+
+#: The site's job backend (in-process or RQ).
+JOB_BACKEND: SlotKey[Backend] = SlotKey("jobs")
 
 
 def backend_for(site: Site) -> Backend:
@@ -35,7 +39,7 @@ def backend_for(site: Site) -> Backend:
         redis_url = site.settings.redis_url
         return RQBackend(site, redis_url) if redis_url else InProcessBackend(site)
 
-    return site.services.jobs.get(make)
+    return site.services.slot(JOB_BACKEND).get(make)
 
 
 def _dispatch(site: Site, job: JobSpec) -> None:

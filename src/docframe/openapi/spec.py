@@ -25,6 +25,7 @@ from docframe.openapi.schemas import SchemaNames, doctype_schemas
 from docframe.permissions.docperms import custom_perm_cache
 from docframe.permissions.fields import level_access
 from docframe.permissions.rules import role_rights
+from docframe.services import SlotKey
 
 if TYPE_CHECKING:
     from docframe.auth.users import User
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
     from docframe.sites import Site
 
 __all__ = ["SpecCache", "build_document", "openapi_bytes", "spec_cache"]
+
+#: The site's cache of generated OpenAPI documents.
+SPEC_CACHE: SlotKey[SpecCache] = SlotKey("openapi")
+
 
 log = logging.getLogger("docframe.openapi")
 Document = dict[str, Any]
@@ -160,7 +165,7 @@ def spec_cache(site: Site) -> SpecCache:
         site.on_metadata_forgotten(cache.forget)
         return cache
 
-    return site.services.openapi.get(make)
+    return site.services.slot(SPEC_CACHE).get(make)
 
 
 def _key(ctx: Context, cache: SpecCache, server_url: str) -> tuple[Any, ...]:

@@ -13,11 +13,17 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from docframe.services import SlotKey
+
 if TYPE_CHECKING:
     from docframe.settings import Settings
     from docframe.sites import Site
 
 __all__ = ["DEFAULT_RETRY_SCHEDULE", "WebhookSettings", "webhook_settings"]
+
+#: The site's parsed webhook settings.
+WEBHOOK_SETTINGS: SlotKey[WebhookSettings] = SlotKey("webhook_settings")
+
 
 log = logging.getLogger("docframe.webhooks")
 DEFAULT_RETRY_SCHEDULE: tuple[float, ...] = (300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
@@ -46,7 +52,7 @@ def parse_settings(settings: Settings) -> WebhookSettings:
 
 def webhook_settings(site: Site) -> WebhookSettings:
     """The site's :class:`WebhookSettings` (parsed on first use)."""
-    return site.services.webhook_settings.get(lambda: parse_settings(site.settings))
+    return site.services.slot(WEBHOOK_SETTINGS).get(lambda: parse_settings(site.settings))
 
 
 __all__ += ["parse_settings"]

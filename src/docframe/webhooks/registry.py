@@ -14,11 +14,17 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from docframe.services import SlotKey
+
 if TYPE_CHECKING:
     from docframe.context import Context
     from docframe.sites import Site
 
 __all__ = ["WebhookDef", "forget_webhooks", "webhooks_for"]
+
+#: Enabled webhooks by (DocType, event); emptied when Webhook definitions change.
+WEBHOOK_INDEX: SlotKey[Index] = SlotKey("webhooks")
+
 
 log = logging.getLogger("docframe.webhooks")
 Index = dict[tuple[str, str], tuple["WebhookDef", ...]]
@@ -46,7 +52,7 @@ class WebhookDef:
 
 def forget_webhooks(site: Site) -> None:
     """Drop the site's cached webhooks (read again on next use)."""
-    site.services.webhooks.clear()
+    site.services.slot(WEBHOOK_INDEX).clear()
 
 
 def _listen(site: Site) -> None:
@@ -110,9 +116,9 @@ def _read(ctx: Context) -> Index:
 def webhooks_for(ctx: Context, doctype: str, event: str) -> tuple[WebhookDef, ...]:
     """The enabled webhooks of ``doctype`` for ``event`` (from the cache)."""
     site = ctx.site
-    index = site.services.webhooks.peek()
+    index = site.services.slot(WEBHOOK_INDEX).peek()
     if index is None:
         _listen(site)
         index = _read(ctx)
-        site.services.webhooks.put(index)
+        site.services.slot(WEBHOOK_INDEX).put(index)
     return index.get((doctype, event), ())
