@@ -33,14 +33,14 @@ def _check(ctx: Context, doctype: Any, name: Any) -> bool:
         raise errors.ValidationError("doctype is required")
     meta = operations.read_meta(ctx, doctype)
     if name in (None, ""):
-        if not rules.has_permission(ctx.user, meta, "read", include_shares=True):
+        if not rules.has_permission(ctx, meta, "read", include_shares=True):
             raise _denied(meta.name)
         return True
     try:
         doc = persistence.load_doc(ctx, meta, name)
     except errors.DoesNotExistError:
         raise _denied(meta.name) from None
-    if not rules.has_permission(ctx.user, meta, "read", doc):
+    if not rules.has_permission(ctx, meta, "read", doc):
         raise _denied(meta.name)
     return True
 
