@@ -180,7 +180,7 @@ def test_doc_and_list_events_after_each_action(rt: RealtimeServer, alice: str) -
         await sock.emit("doctype_subscribe", "ToDo")
         await sock.settle()
         with http_as(rt, alice) as http:
-            name = todo(http)
+            name = todo(http, allocated_to=alice)  # deleting a ToDo needs an allocation
             created = await sock.wait_for("list_update", lambda d: d["name"] == name)
             assert created == {"doctype": "ToDo", "name": name, "user": alice}
             await sock.emit("doc_subscribe", "ToDo", name)
@@ -314,7 +314,7 @@ def test_other_users_documents_stay_private(rt: RealtimeServer, alice: str, bob:
         b = await connect(rt.socket_url, rt.namespace, sid=bob_sid)
         g = await connect(rt.socket_url, rt.namespace, sid=guest_sid)
         with http_as(rt, alice) as alice_http, http_as(rt, bob) as bob_http:
-            private = todo(alice_http)
+            private = todo(alice_http, allocated_to=alice)  # deleting needs an allocation
             shared = todo(alice_http, allocated_to=bob)
             for sock in (a, b, g):
                 await sock.emit("doctype_subscribe", "ToDo")
