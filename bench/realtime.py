@@ -78,11 +78,18 @@ class Server:
     socket_port: int
     sid: str
     sites: Path
+    #: The session the W3 runs' sockets connect with (Administrator's unless ``--socket-user``).
+    socket_sid: str = ""
 
 
 @contextmanager
 def serving(
-    work: Path, cpu: int | None, *, apart_cpu: int | None = None, redis_url: str | None = None
+    work: Path,
+    cpu: int | None,
+    *,
+    apart_cpu: int | None = None,
+    redis_url: str | None = None,
+    socket_user: bool = False,
 ) -> Iterator[Server]:
     """A fresh site served by ``docframe serve``; with ``redis_url``, Socket.IO by ``docframe realtime``."""
     sites = work / "sites"
@@ -136,7 +143,20 @@ def serving(
             time.sleep(0.2)
         login = httpx.post(f"{base}/api/method/login", data={"usr": "Administrator", "pwd": PASSWORD})
         login.raise_for_status()
-        yield Server(procs[0], base, socket_port, str(login.cookies["sid"]), sites)
+        admin_sid = str(login.cookies["sid"])
+        socket_sid = admin_sid
+        if socket_user:
+            # A System Manager who is not Administrator: every event is then permission-checked.
+            email = "bench-user@example.com"
+            made = httpx.post(f"{base}/api/resource/User", cookies={"sid": admin_sid}, json={
+                "email": email, "first_name": "Bench", "new_password": "Bench-pass-42!",
+                "roles": [{"role": "System Manager"}],
+            })  # fmt: skip
+            made.raise_for_status()
+            user_login = httpx.post(f"{base}/api/method/login", data={"usr": email, "pwd": "Bench-pass-42!"})
+            user_login.raise_for_status()
+            socket_sid = str(user_login.cookies["sid"])
+        yield Server(procs[0], base, socket_port, admin_sid, sites, socket_sid)
     finally:
         for proc in procs:
             proc.terminate()
@@ -363,7 +383,7 @@ async def w3(
     for _round in range(args.rounds):
         runs["none"].append(await creates(server, args.duration))
         if "100 on other documents" in runs:
-            socks = await open_many(100, server.socket_port, server.sid)
+            socks = await open_many(100, server.socket_port, server.socket_sid)
             for sock, name in zip(socks, others, strict=True):
                 sock.send("doc_subscribe", "ToDo", name)
                 sock.drain()
@@ -371,7 +391,7 @@ async def w3(
             runs["100 on other documents"].append(await creates(server, args.duration))
             for sock in socks:
                 await sock.close()
-        socks = await open_many(100, server.socket_port, server.sid)
+        socks = await open_many(100, server.socket_port, server.socket_sid)
         for sock in socks:
             sock.send("doctype_subscribe", "ToDo")
             sock.drain()
@@ -405,19 +425,31 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-pin", action="store_true")
     parser.add_argument("--skip-latency", action="store_true", help="Only the W3 runs.")
+    parser.add_argument("--socket-user", action="store_true",
+                        help="W3's sockets log in as a System Manager, not Administrator (every event "
+                             "is then checked against that user's rights).")  # fmt: skip
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/5",
                         help="Redis for the run with docframe realtime apart ('' to skip it).")  # fmt: skip
     args = parser.parse_args()
     server_cpu, client_cpu = (None, None) if args.no_pin else (0, 1)
     if client_cpu is not None and shutil.which("taskset"):
         os.sched_setaffinity(0, {client_cpu})
-    with tempfile.TemporaryDirectory(prefix="df-rt-bench-") as tmp, serving(Path(tmp), server_cpu) as server:
+    with (
+        tempfile.TemporaryDirectory(prefix="df-rt-bench-") as tmp,
+        serving(Path(tmp), server_cpu, socket_user=args.socket_user) as server,
+    ):
         results = asyncio.run(main_async(args, server))
     if args.redis:
         # The fan-out moved off the write worker: docframe realtime on the other CPU, events via Redis.
         with (
             tempfile.TemporaryDirectory(prefix="df-rt-bench-") as tmp,
-            serving(Path(tmp), server_cpu, apart_cpu=client_cpu, redis_url=args.redis) as server,
+            serving(
+                Path(tmp),
+                server_cpu,
+                apart_cpu=client_cpu,
+                redis_url=args.redis,
+                socket_user=args.socket_user,
+            ) as server,
         ):
             asyncio.run(
                 w3(args, server, results, "w3_create_realtime_apart", ("none", "100 on the ToDo list"))

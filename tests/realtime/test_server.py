@@ -180,7 +180,7 @@ def test_doc_and_list_events_after_each_action(rt: RealtimeServer, alice: str) -
         await sock.emit("doctype_subscribe", "ToDo")
         await sock.settle()
         with http_as(rt, alice) as http:
-            name = todo(http, allocated_to=alice)  # deleting a ToDo needs it allocated to (or by) you
+            name = todo(http, allocated_to=alice)  # deleting a ToDo needs an allocation
             created = await sock.wait_for("list_update", lambda d: d["name"] == name)
             assert created == {"doctype": "ToDo", "name": name, "user": alice}
             await sock.emit("doc_subscribe", "ToDo", name)
@@ -314,7 +314,7 @@ def test_other_users_documents_stay_private(rt: RealtimeServer, alice: str, bob:
         b = await connect(rt.socket_url, rt.namespace, sid=bob_sid)
         g = await connect(rt.socket_url, rt.namespace, sid=guest_sid)
         with http_as(rt, alice) as alice_http, http_as(rt, bob) as bob_http:
-            private = todo(alice_http, allocated_to=alice)
+            private = todo(alice_http, allocated_to=alice)  # deleting needs an allocation
             shared = todo(alice_http, allocated_to=bob)
             for sock in (a, b, g):
                 await sock.emit("doctype_subscribe", "ToDo")
@@ -483,9 +483,9 @@ def test_realtime_http_methods(rt: RealtimeServer, alice: str, bob: str) -> None
         assert other.get("/api/method/frappe.realtime.has_permission", params={"doctype": "ToDo"}).json() == {
             "message": True
         }
-        stats = other.get("/api/method/docframe.methods.realtime.stats")
+        stats = other.get("/api/method/docframe.realtime.api.stats")
         assert stats.status_code == 403
-    stats = rt.admin.get("/api/method/docframe.methods.realtime.stats").json()["message"]
+    stats = rt.admin.get("/api/method/docframe.realtime.api.stats").json()["message"]
     assert set(stats) == {"sockets", "rooms", "engine_sessions", "queued"}
 
 

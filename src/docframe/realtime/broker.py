@@ -32,6 +32,8 @@ __all__ = ["HUB", "Envelope", "Hub", "channel_of"]
 
 log = logging.getLogger("docframe.realtime")
 Envelope = dict[str, Any]
+#: What a local server registers: called on its loop with envelopes in publishing order.
+Receiver = Callable[[list[Envelope]], None]
 DEFAULT_CHANNEL = "events"
 
 
@@ -44,15 +46,15 @@ class Hub:
     """This process's end of the broker: publishes envelopes, hands them to local servers."""
 
     def __init__(self) -> None:
-        self._receivers: list[tuple[Callable[[Envelope], None], asyncio.AbstractEventLoop]] = []
+        self._receivers: list[tuple[Receiver, asyncio.AbstractEventLoop]] = []
         self._clients: dict[str, redis.Redis] = {}
         self._lock = threading.Lock()
 
-    def attach(self, receive: Callable[[Envelope], None], loop: asyncio.AbstractEventLoop) -> None:
+    def attach(self, receive: Receiver, loop: asyncio.AbstractEventLoop) -> None:
         """Deliver envelopes of Redis-less sites to ``receive``, called on ``loop``."""
         self._receivers.append((receive, loop))
 
-    def detach(self, receive: Callable[[Envelope], None]) -> None:
+    def detach(self, receive: Receiver) -> None:
         """Stop delivering to ``receive``."""
         self._receivers = [(r, loop) for r, loop in self._receivers if r is not receive]
 
@@ -62,26 +64,36 @@ class Hub:
         Never raises: a realtime event is a notification, and a broken Redis must not fail the
         write that caused it (Frappe drops it likewise).
         """
+        self.publish_many(settings, [envelope])
+
+    def publish_many(self, settings: Settings, envelopes: list[Envelope]) -> None:
+        """:meth:`publish` several envelopes in order: one Redis round trip, one wake-up of a server."""
+        if not envelopes:
+            return
         if settings.redis_url:
             try:
-                self._client(settings.redis_url).publish(channel_of(settings), orjson.dumps(envelope))
+                channel = channel_of(settings)
+                pipe = self._client(settings.redis_url).pipeline(transaction=False)
+                for envelope in envelopes:
+                    pipe.publish(channel, orjson.dumps(envelope))
+                pipe.execute()
             except (redis.RedisError, OSError):
-                log.warning("realtime: could not publish %s to Redis", envelope.get("event"), exc_info=True)
+                log.warning("realtime: could not publish %d events to Redis", len(envelopes), exc_info=True)
             return
-        self.deliver_locally(envelope)
+        self.deliver_locally(envelopes)
 
-    def deliver_locally(self, envelope: Envelope) -> None:
-        """Hand ``envelope`` to the realtime servers of this process (thread-safe)."""
+    def deliver_locally(self, envelopes: list[Envelope]) -> None:
+        """Hand ``envelopes`` to the realtime servers of this process (thread-safe)."""
         try:
             running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         for receive, loop in list(self._receivers):
             if loop is running:  # published on the server's own thread: no wake-up needed
-                loop.call_soon(receive, envelope)
+                loop.call_soon(receive, envelopes)
                 continue
             try:
-                loop.call_soon_threadsafe(receive, envelope)
+                loop.call_soon_threadsafe(receive, envelopes)
             except RuntimeError:  # that server's loop has closed
                 self.detach(receive)
 

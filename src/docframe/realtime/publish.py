@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from docframe.context import Context, get_current
 from docframe.realtime import rooms
 from docframe.realtime.broker import HUB, Envelope
@@ -134,12 +136,40 @@ def publish_progress(
     _send(ctx, envelope, after_commit=False)
 
 
+#: ``ctx.state`` key of the envelopes of a committed transaction, gathered for one publish.
+_OUTBOX = "realtime.outbox"
+
+
 def _send(ctx: Context, envelope: Envelope, after_commit: bool) -> None:
-    settings = ctx.site.settings
     if after_commit:
-        ctx.after_commit.append(lambda: HUB.publish(settings, envelope))
+        # One callback per event, so that a bulk item rolled back to its savepoint (which cuts
+        # ``ctx.after_commit`` back) drops exactly its own events.
+        ctx.after_commit.append(lambda: _gather(ctx, envelope))
     else:
-        HUB.publish(settings, envelope)
+        HUB.publish(ctx.site.settings, envelope)
+
+
+def _gather(ctx: Context, envelope: Envelope) -> None:
+    """After the commit: add ``envelope`` to the transaction's outbox (published by :func:`_flush`).
+
+    An event identical to one already gathered (event, message, room and all) is dropped, as
+    Frappe drops it.
+    """
+    outbox: tuple[list[Envelope], set[bytes]] | None = ctx.state.get(_OUTBOX)
+    if outbox is None:
+        outbox = ctx.state[_OUTBOX] = ([], set())
+        # The callbacks are running in order: appended now, the flush runs after the last event.
+        ctx.after_commit.append(lambda: _flush(ctx))
+    key = orjson.dumps(envelope, default=str, option=orjson.OPT_SORT_KEYS)
+    if key not in outbox[1]:
+        outbox[1].add(key)
+        outbox[0].append(envelope)
+
+
+def _flush(ctx: Context) -> None:
+    outbox: tuple[list[Envelope], set[bytes]] | None = ctx.state.pop(_OUTBOX, None)
+    if outbox is not None:
+        HUB.publish_many(ctx.site.settings, outbox[0])
 
 
 def _lists_changes(doc: Document) -> bool:

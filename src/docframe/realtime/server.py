@@ -39,6 +39,8 @@ MAX_ROOMS_PER_SOCKET = 500
 MAX_PENDING_CHECKS = 16
 #: How often sockets that vanished without a disconnect event are forgotten.
 SWEEP_SECONDS = 60.0
+#: Most envelopes delivered as one batch (see :meth:`RealtimeServer._consume`).
+MAX_BATCH = 256
 #: The realtime servers of this process (the stats method reads them).
 RUNNING: list[RealtimeServer] = []
 
@@ -69,6 +71,21 @@ class SocketState:
 
 
 Handler = Callable[..., Awaitable[Any]]
+
+
+@dataclass
+class _Delivery:
+    """One envelope on its way to the members of its room in one namespace."""
+
+    namespace: str
+    envelope: Envelope
+    #: Socket.IO sid -> Engine.IO sid of the room's sockets when the batch was planned.
+    members: dict[str, str]
+    #: The sockets that must not get it (their user cannot read the document, or is unknown).
+    skip: set[str] = field(default_factory=set)
+    states: dict[str, SocketState | None] = field(default_factory=dict)
+    #: Which permission question answers it (documents only).
+    question: tuple[str, str, bytes] | None = None
 
 
 class RealtimeServer:
@@ -111,7 +128,7 @@ class RealtimeServer:
         self._queue = asyncio.Queue()
         self._spawn(self._consume())
         self._spawn(self._sweep())
-        HUB.attach(self.receive, loop)
+        HUB.attach(self.receive_many, loop)
         RUNNING.append(self)
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
@@ -121,7 +138,7 @@ class RealtimeServer:
 
     async def close(self) -> None:
         """Stop delivering and listening (sockets are left to the server's shutdown)."""
-        HUB.detach(self.receive)
+        HUB.detach(self.receive_many)
         if self in RUNNING:
             RUNNING.remove(self)
         for task in list(self._tasks):
@@ -312,45 +329,77 @@ class RealtimeServer:
         if self._queue is not None and isinstance(envelope, dict):
             self._queue.put_nowait(envelope)
 
+    def receive_many(self, envelopes: list[Envelope]) -> None:
+        """Queue envelopes for delivery, in order (called on the server's loop)."""
+        for envelope in envelopes:
+            self.receive(envelope)
+
     async def _consume(self) -> None:
+        """Deliver queued envelopes in order, in batches: whatever waits when the last batch is done.
+
+        Nothing is held back (a lone event goes at once); under load the batches grow by
+        themselves, and one batch costs one permission check (in one thread trip) per document and
+        user and one wake-up per socket, however many events it holds.
+        """
         assert self._queue is not None
         while True:
-            envelope = await self._queue.get()
+            batch = [await self._queue.get()]
+            while len(batch) < MAX_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
             try:
-                await self.deliver(envelope)
+                await self.deliver_many(batch)
             except Exception:
-                log.exception("realtime: could not deliver %r", envelope.get("event"))
+                log.exception("realtime: could not deliver %d events", len(batch))
 
     async def deliver(self, envelope: Envelope) -> None:
         """Emit one envelope to the sockets of this process it is meant for."""
-        event, site_name = envelope.get("event"), envelope.get("namespace")
-        if not isinstance(event, str) or not event:
-            return
-        namespaces = (
-            [f"/{site_name}"] if isinstance(site_name, str) and site_name
-            else [ns for ns in self.sio.manager.get_namespaces() if ns != "/"]
-        )  # fmt: skip
-        for namespace in namespaces:
-            if event == LOGOUT_EVENT:
+        await self.deliver_many([envelope])
+
+    async def deliver_many(self, envelopes: list[Envelope]) -> None:
+        """Emit envelopes in order (a session's end splits them: later ones skip its sockets)."""
+        run: list[Envelope] = []
+        for envelope in envelopes:
+            if envelope.get("event") != LOGOUT_EVENT:
+                run.append(envelope)
+                continue
+            await self._deliver_run(run)
+            run = []
+            for namespace in self._namespaces(envelope):
                 await self._end_session(namespace, envelope.get("message"))
+        await self._deliver_run(run)
+
+    def _namespaces(self, envelope: Envelope) -> list[str]:
+        site_name = envelope.get("namespace")
+        if isinstance(site_name, str) and site_name:
+            return [f"/{site_name}"]
+        return [ns for ns in self.sio.manager.get_namespaces() if ns != "/"]
+
+    async def _deliver_run(self, envelopes: list[Envelope]) -> None:
+        # Only the sockets in the room now, whose users are checked below, get an event.
+        planned: list[_Delivery] = []
+        for envelope in envelopes:
+            event, room = envelope.get("event"), envelope.get("room")
+            if not isinstance(event, str) or not event or (room is not None and not isinstance(room, str)):
                 continue
-            room = envelope.get("room")
-            if room is not None and not isinstance(room, str):
-                continue
-            # Only the sockets in the room now, whose users are checked below, get the event.
-            members = dict(self.sio.manager.get_participants(namespace, room))
-            if not members:
-                continue
-            skip = set(await self._unreadable(namespace, envelope, list(members)))
-            recipients = [eio_sid for sid, eio_sid in members.items() if sid not in skip]
+            for namespace in self._namespaces(envelope):
+                members = dict(self.sio.manager.get_participants(namespace, room))
+                if members:
+                    planned.append(_Delivery(namespace, envelope, members))
+        if not planned:
+            return
+        await self._check_readers(planned)
+        for delivery in planned:
+            recipients = [eio for sid, eio in delivery.members.items() if sid not in delivery.skip]
             if recipients:
-                await self._fan_out(namespace, event, envelope.get("message"), recipients)
+                event, message = delivery.envelope["event"], delivery.envelope.get("message")
+                await self._fan_out(delivery.namespace, event, message, recipients)
 
     async def _fan_out(self, namespace: str, event: str, message: Any, recipients: list[str]) -> None:
         """Send one event to Engine.IO sessions: encoded once, queued without a task per socket.
 
         (``AsyncServer.emit`` makes an asyncio task per recipient; with a room of hundreds of sockets
-        that cost is paid by every write.)
+        that cost is paid by every write.) Queueing never waits, so every event of a batch is in a
+        socket's queue before its writer wakes up, and the writer sends them in one go.
         """
         data = [event] if message is None else [event, message]
         encoded = self.sio.packet_class(socketio.packet.EVENT, namespace=namespace, data=data).encode()
@@ -360,33 +409,57 @@ class RealtimeServer:
             for pkt in packets:
                 await self.sio._send_eio_packet(eio_sid, pkt)
 
-    async def _unreadable(self, namespace: str, envelope: Envelope, members: list[str]) -> list[str]:
-        """The sockets among ``members`` that must not get an envelope about a document."""
-        mark = envelope.get("doc")
-        if mark is None:
-            return []
-        states = {sid: self.sockets.get((namespace, sid)) for sid in members}
-        if not (isinstance(mark, list) and len(mark) == 2 and all(isinstance(v, str) for v in mark)):
-            return members
-        users = {state.user for state in states.values() if state is not None}
-        users.discard("Administrator")  # reads everything: no need to ask the database
-        if not users:
-            return [sid for sid, state in states.items() if state is None]
-        snapshot = envelope.get("snapshot")
-        try:
-            site = self.sites.get(namespace[1:])
-            denied = await asyncio.to_thread(
-                access.unreadable_by,
-                site,
-                mark[0],
-                mark[1],
-                snapshot if isinstance(snapshot, dict) else None,
-                users,
-            )
-        except Exception:
-            log.exception("realtime: permission check failed; event withheld")
-            return members
-        return [sid for sid, state in states.items() if state is None or state.user in denied]
+    async def _check_readers(self, planned: list[_Delivery]) -> None:
+        """Set each delivery's ``skip``: the sockets that must not get an envelope about a document.
+
+        One question per document and distinct user (Administrator reads everything and is never
+        asked about), all of a site's questions in one unit of work in one thread.
+        """
+        questions: dict[str, dict[tuple[str, str, bytes], tuple[Any, set[str]]]] = {}
+        for delivery in planned:
+            mark = delivery.envelope.get("doc")
+            if mark is None:
+                continue
+            states = {sid: self.sockets.get((delivery.namespace, sid)) for sid in delivery.members}
+            if not (isinstance(mark, list) and len(mark) == 2 and all(isinstance(v, str) for v in mark)):
+                delivery.skip = set(delivery.members)
+                continue
+            delivery.states = states
+            delivery.skip = {sid for sid, state in states.items() if state is None}
+            users = {state.user for state in states.values() if state is not None} - {"Administrator"}
+            if not users:
+                continue
+            snapshot = delivery.envelope.get("snapshot")
+            snapshot = snapshot if isinstance(snapshot, dict) else None
+            key = (mark[0], mark[1], b"" if snapshot is None else orjson.dumps(snapshot, default=str))
+            delivery.question = key
+            asked = questions.setdefault(delivery.namespace, {})
+            if key in asked:
+                asked[key][1].update(users)
+            else:
+                asked[key] = (snapshot, set(users))
+        for namespace, asked in questions.items():
+            keys = list(asked)
+            checks = [(k[0], k[1], asked[k][0], asked[k][1]) for k in keys]
+            try:
+                site = self.sites.get(namespace[1:])
+                answers = await asyncio.to_thread(access.unreadable_many, site, checks)
+                denied = dict(zip(keys, answers, strict=True))
+            except Exception:
+                log.exception("realtime: permission check failed; events withheld")
+                denied = None
+            for delivery in planned:
+                if delivery.namespace != namespace or delivery.question is None:
+                    continue
+                if denied is None:
+                    delivery.skip = set(delivery.members)
+                    continue
+                refused = denied[delivery.question]
+                delivery.skip |= {
+                    sid
+                    for sid, state in delivery.states.items()
+                    if state is not None and state.user in refused
+                }
 
     async def _end_session(self, namespace: str, message: Any) -> None:
         key = message.get("session") if isinstance(message, dict) else None

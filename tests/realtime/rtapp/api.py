@@ -21,11 +21,13 @@ def publish(
     docname: str | None = None,
     after_commit: int = 1,
     fail: int = 0,
+    times: int = 1,
 ) -> str:
-    """Publish ``event``; with ``fail`` the request then fails (its transaction rolls back)."""
+    """Publish ``event`` (``times`` times); with ``fail`` the request then fails (it rolls back)."""
     body = message if isinstance(message, dict) else {"text": message}
-    publish_realtime(event, body, room=room, user=user, doctype=doctype, docname=docname,
-                     after_commit=bool(int(after_commit)), ctx=ctx)  # fmt: skip
+    for _ in range(max(1, min(int(times), 10))):
+        publish_realtime(event, body, room=room, user=user, doctype=doctype, docname=docname,
+                         after_commit=bool(int(after_commit)), ctx=ctx)  # fmt: skip
     if int(fail):
         raise errors.ValidationError("failing on purpose")
     return "ok"
