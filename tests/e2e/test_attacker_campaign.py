@@ -12,9 +12,14 @@ response to a non-administrator carries SQL or traceback text; refused writes ch
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,7 +27,7 @@ import pytest
 
 from docframe.sites import Site
 from tests.api.test_permissions_matrix import rule
-from tests.conftest import api_key_for
+from tests.conftest import api_key_for, free_port
 
 SECRET = f"campaign-{secrets.token_hex(6)}"
 #: Never in a response to anyone but Administrator: SQL text and database driver errors.
@@ -73,7 +78,40 @@ def _user(admin: httpx.Client, base: str, site: Site, roles: list[str]) -> tuple
 
 
 @pytest.fixture(scope="module")
-def world(server: str, sqlite_site: Site) -> Iterator[World]:
+def live(site: Site, sites_root: Path) -> Iterator[str]:
+    """A real ``docframe serve`` process on the current backend's site; yields its base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites_root), "serve", "--port", str(port), "--site", site.name, "--no-scheduler"],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):  # up to 20 s
+            try:
+                if (
+                    httpx.get(
+                        f"{base}/api/method/ping", headers={"X-Frappe-Site-Name": site.name}, timeout=1
+                    ).status_code
+                    == 200
+                ):
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("docframe serve did not start")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def world(live: str, site: Site) -> Iterator[World]:
+    server, sqlite_site = live, site
     admin = httpx.Client(base_url=server, headers={"Authorization": api_key_for(sqlite_site)}, timeout=30)
     tag = secrets.token_hex(3)
     role = f"Campaign Clerk {tag}"
@@ -144,7 +182,30 @@ def test_other_users_documents_stay_closed(world: World) -> None:
             ("DELETE", f"/api/v2/document/{dt}/{doc}", None),
         ):
             assert w.send(actor, method, url, json=body).status_code in (401, 403, 404)
-        assert _count(w, dt) == before
+        shares = _count(w, "DocShare")
+        for m, params in (
+            ("frappe.client.set_value", {"doctype": dt, "name": doc, "fieldname": "title", "value": "pwned"}),
+            ("frappe.client.save", {"doc": {"doctype": dt, "name": doc, "title": "pwned"}}),
+            ("frappe.client.delete", {"doctype": dt, "name": doc}),
+            ("frappe.client.rename_doc", {"doctype": dt, "old_name": doc, "new_name": f"{doc}-x"}),
+            (
+                "frappe.client.bulk_update",
+                {"docs": json.dumps([{"doctype": dt, "docname": doc, "title": "pwned"}])},
+            ),
+            ("frappe.client.get_password", {"doctype": dt, "name": doc, "fieldname": "secret"}),
+            (
+                "frappe.share.add",
+                {"doctype": dt, "name": doc, "user": w.users.get(actor, "Guest"), "read": 1},
+            ),
+        ):
+            r = w.send(actor, "POST", f"/api/method/{m}", json=params)
+            # bulk_update answers 200 and lists each refused document under failed_docs, as Frappe does.
+            refused_in_bulk = r.status_code == 200 and "PermissionError" in str(
+                r.json()["message"].get("failed_docs")
+            )
+            assert r.status_code in (401, 403, 404, 417) or refused_in_bulk, (m, r.text)
+            assert SECRET not in r.text
+        assert _count(w, dt) == before and _count(w, "DocShare") == shares
     assert _ok(w.admin.get(f"/api/resource/{dt}/{doc}"))["data"]["title"] == "mine"
 
 
@@ -161,9 +222,19 @@ def test_private_files_of_others_stay_closed(world: World) -> None:
         assert r.status_code in (401, 403, 417), r.text
         assert w.send(actor, "GET", w.file_url).status_code in (401, 403)
         for method in ("GET", "PUT", "DELETE"):
-            r = w.send(actor, method, f"/api/resource/File/{w.file_name}", json={"is_private": 0} if method == "PUT" else None)
+            r = w.send(
+                actor,
+                method,
+                f"/api/resource/File/{w.file_name}",
+                json={"is_private": 0} if method == "PUT" else None,
+            )
             assert r.status_code in (401, 403, 404), r.text
-        r = w.send(actor, "GET", "/api/resource/File", params={"fields": '["name","file_url"]', "limit_page_length": 0})
+        r = w.send(
+            actor,
+            "GET",
+            "/api/resource/File",
+            params={"fields": '["name","file_url"]', "limit_page_length": 0},
+        )
         assert w.file_url not in r.text
     assert _count(w, "File") == before
     assert w.send("clerk", "GET", w.file_url).content == SECRET.encode()
@@ -187,8 +258,14 @@ def test_level_one_fields_are_no_oracle(world: World) -> None:
     rpc = [
         ("frappe.client.get_list", {"doctype": dt, "filters": [["secret", "like", prefix]]}),
         ("frappe.client.get_count", {"doctype": dt, "filters": [["secret", "like", prefix]]}),
-        ("frappe.client.get_value", {"doctype": dt, "filters": {"secret": ["like", prefix]}, "fieldname": "name"}),
-        ("frappe.desk.search.search_link", {"doctype": dt, "txt": "", "filters": {"secret": ["like", prefix]}}),
+        (
+            "frappe.client.get_value",
+            {"doctype": dt, "filters": {"secret": ["like", prefix]}, "fieldname": "name"},
+        ),
+        (
+            "frappe.desk.search.search_link",
+            {"doctype": dt, "txt": "", "filters": {"secret": ["like", prefix]}},
+        ),
     ]
     for m, params in rpc:
         r = w.send("clerk", "POST", f"/api/method/{m}", json=params)
@@ -215,32 +292,63 @@ def test_level_one_fields_are_no_oracle(world: World) -> None:
 def test_level_one_expressions_answer_the_same_for_a_true_and_a_false_guess(world: World) -> None:
     w, dt = world, world.doctype
     for guess_true, guess_false in ((SECRET[:9], "zzzzzzzzz"),):
+
         def probes(guess: str) -> list[tuple[str, str, dict[str, Any]]]:
             cond = f"(case when secret like '{guess}%' then 0 else 1 end)"
             return [
-                ("GET", f"/api/resource/{dt}", {"fields": _j([f"max(secret) as m", "name"])}),
+                ("GET", f"/api/resource/{dt}", {"fields": _j(["max(secret) as m", "name"])}),
                 ("GET", f"/api/resource/{dt}", {"fields": _j(["count(secret) as c"])}),
                 ("GET", f"/api/resource/{dt}", {"fields": _j([f"`tab{dt}`.`secret`"])}),
                 ("GET", f"/api/resource/{dt}", {"fields": _j(["secret as title"])}),
                 ("GET", f"/api/resource/{dt}", {"order_by": cond}),
                 ("GET", f"/api/resource/{dt}", {"filters": _j([[f"`tab{dt}`.secret", "like", guess + "%"]])}),
-                ("GET", f"/api/resource/{dt}", {"filters": _j([["name", "in", f"(select name from `tab{dt}` where secret like '{guess}%')"]])}),
+                (
+                    "GET",
+                    f"/api/resource/{dt}",
+                    {
+                        "filters": _j(
+                            [["name", "in", f"(select name from `tab{dt}` where secret like '{guess}%')"]]
+                        )
+                    },
+                ),
                 ("GET", f"/api/v2/document/{dt}", {"fields": _j(["name", "secret"]), "order_by": cond}),
                 ("GET", f"/api/v2/document/{dt}", {"group_by": "secret", "fields": _j(["count(name) as c"])}),
                 ("POST", "/api/method/frappe.client.get_list", {"doctype": dt, "pluck": "secret"}),
-                ("POST", "/api/method/frappe.client.get_list", {"doctype": dt, "distinct": 1, "fields": ["secret"]}),
-                ("POST", "/api/method/frappe.client.get_list", {"doctype": dt, "filters": {"secret": ["is", "set"]}}),
-                ("POST", "/api/method/frappe.client.get_value", {"doctype": dt, "filters": {"title": "mine"}, "fieldname": f"if(secret like '{guess}%', 1, 0)"}),
-                ("POST", "/api/method/frappe.client.get_count", {"doctype": dt, "filters": f"secret like '{guess}%'"}),
+                (
+                    "POST",
+                    "/api/method/frappe.client.get_list",
+                    {"doctype": dt, "distinct": 1, "fields": ["secret"]},
+                ),
+                (
+                    "POST",
+                    "/api/method/frappe.client.get_list",
+                    {"doctype": dt, "filters": {"secret": ["is", "set"]}},
+                ),
+                (
+                    "POST",
+                    "/api/method/frappe.client.get_value",
+                    {
+                        "doctype": dt,
+                        "filters": {"title": "mine"},
+                        "fieldname": f"if(secret like '{guess}%', 1, 0)",
+                    },
+                ),
+                (
+                    "POST",
+                    "/api/method/frappe.client.get_count",
+                    {"doctype": dt, "filters": f"secret like '{guess}%'"},
+                ),
             ]
+
         for (method, url, a), (_, _, b) in zip(probes(guess_true), probes(guess_false), strict=True):
             send = (lambda p: {"params": p}) if method == "GET" else (lambda p: {"json": p})
             ra, rb = w.send("clerk", method, url, **send(a)), w.send("clerk", method, url, **send(b))
             assert SECRET not in ra.text, (url, a, ra.text)
             assert ra.status_code == rb.status_code, (url, a, ra.text, rb.text)
             if ra.status_code == 200:
-                strip = lambda t: t.replace(guess_true, "").replace(guess_false, "")  # noqa: E731
-                assert strip(ra.text) == strip(rb.text), (url, a, ra.text, rb.text)
+                text_a = ra.text.replace(guess_true, "").replace(guess_false, "")
+                text_b = rb.text.replace(guess_true, "").replace(guess_false, "")
+                assert text_a == text_b, (url, a, ra.text, rb.text)
 
 
 def test_roles_shares_sessions_keys_and_webhooks_of_others(world: World) -> None:
@@ -254,10 +362,17 @@ def test_roles_shares_sessions_keys_and_webhooks_of_others(world: World) -> None
         assert r.status_code in (403, 404) or (w.role not in r.text and "api_secret" not in r.text)
         for doctype in ("Has Role", "DocShare", "Sessions", "Webhook", "Webhook Request Log"):
             r = w.send(actor, "GET", f"/api/resource/{doctype}", params={"fields": '["*"]'})
-            assert r.status_code in (403, 404) or (rival not in r.text and w.role not in r.text), (doctype, r.text)
-        r = w.send(actor, "GET", "/api/resource/User", params={"filters": _j([["Has Role", "role", "=", w.role]])})
+            assert r.status_code in (403, 404) or (rival not in r.text and w.role not in r.text), (
+                doctype,
+                r.text,
+            )
+        r = w.send(
+            actor, "GET", "/api/resource/User", params={"filters": _j([["Has Role", "role", "=", w.role]])}
+        )
         assert r.status_code == 403 or rival not in r.text, r.text
-        r = w.send(actor, "POST", "/api/method/frappe.core.doctype.user.user.generate_keys", data={"user": rival})
+        r = w.send(
+            actor, "POST", "/api/method/frappe.core.doctype.user.user.generate_keys", data={"user": rival}
+        )
         assert r.status_code in (403, 417), r.text
         for doctype in ("Webhook", "Webhook Request Log"):
             assert w.send(actor, "GET", f"/api/resource/{doctype}").status_code == 403
@@ -297,14 +412,49 @@ def test_openapi_discovery_and_realtime(world: World) -> None:
 
 
 HOSTILE_VALUES: list[Any] = [
-    "'", '"', "`", "1) or (1=1", "name; DROP TABLE tabUser--", "count(*)", "sum(idx) desc",
-    "sleep(1)", "(select 1)", "name desc, (select password from __Auth)", "\x00", "a\nb", "\u0000\ufffd",
-    "²", "-1", "99999999999999999999999", "[", "{", "[[[[", '{"a":', "null", "[]", "{}",
-    "x" * 5000, {"$where": "1"}, [["name", "in", "(select 1)"]], [["name", "=", None]],
-    [["name", "between", ["a"]]], [["name", "like"]], [["secret", "like", "a%"]], [["x" * 300, "=", 1]],
+    "'",
+    '"',
+    "`",
+    "1) or (1=1",
+    "name; DROP TABLE tabUser--",
+    "count(*)",
+    "sum(idx) desc",
+    "sleep(1)",
+    "(select 1)",
+    "name desc, (select password from __Auth)",
+    "\x00",
+    "a\nb",
+    "\u0000\ufffd",
+    "²",
+    "-1",
+    "99999999999999999999999",
+    "[",
+    "{",
+    "[[[[",
+    '{"a":',
+    "null",
+    "[]",
+    "{}",
+    "x" * 5000,
+    {"$where": "1"},
+    [["name", "in", "(select 1)"]],
+    [["name", "=", None]],
+    [["name", "between", ["a"]]],
+    [["name", "like"]],
+    [["secret", "like", "a%"]],
+    [["x" * 300, "=", 1]],
 ]
 PARAMS = ("fields", "filters", "or_filters", "order_by", "group_by", "limit_start", "limit_page_length",
           "limit", "start", "expand", "pluck", "distinct", "fieldname", "name", "doctype", "txt")  # fmt: skip
+
+RPC_PARAMS = {
+    "frappe.client.get_list": PARAMS,
+    "frappe.client.get_count": ("filters", "or_filters", "distinct", "doctype"),
+    "frappe.client.get_value": ("fieldname", "filters", "doctype", "as_dict"),
+    "frappe.client.get": ("name", "filters", "doctype"),
+    "frappe.desk.search.search_link": ("txt", "filters", "doctype", "page_length", "searchfield"),
+    "run_doc_method": ("dt", "dn", "method", "docs", "args"),
+}
 
 
 def _deep(n: int) -> str:
@@ -318,24 +468,28 @@ def test_hostile_input_never_breaks_the_server(world: World) -> None:
     created = 0
     gets = [f"/api/resource/{dt}", f"/api/v2/document/{dt}", f"/api/v2/doctype/{dt}/count",
             "/api/resource/User", "/api/resource/File"]  # fmt: skip
-    rpcs = ["frappe.client.get_list", "frappe.client.get_count", "frappe.client.get_value",
-            "frappe.client.get", "frappe.desk.search.search_link", "run_doc_method"]  # fmt: skip
     for actor in ("clerk", "nobody"):
         for value in HOSTILE_VALUES:
             encoded = _j(value)
-            for url in gets:
+            for url in gets if actor == "clerk" else gets[:1]:
                 for param in PARAMS[:10]:
                     w.send(actor, "GET", url, params={param: encoded})
-            for m in rpcs:
-                for param in PARAMS:
+            for m, params in RPC_PARAMS.items() if actor == "clerk" else list(RPC_PARAMS.items())[:1]:
+                for param in params:
                     w.send(actor, "POST", f"/api/method/{m}", json={"doctype": dt, param: value})
     for actor in ("clerk", "guest"):
         for depth in (50, 1000, 5000):
             for url in (f"/api/resource/{dt}", f"/api/v2/document/{dt}", f"/api/v2/doctype/{dt}/count"):
                 w.send(actor, "GET", url, params={"filters": _deep(depth)})
-            body = '{"doctype": "%s", "filters": %s}' % (dt, _deep(depth))
+            body = '{"doctype": ' + json.dumps(dt) + ', "filters": ' + _deep(depth) + "}"
             for m in ("frappe.client.get_list", "frappe.client.get_count"):
-                w.send(actor, "POST", f"/api/method/{m}", content=body, headers={"Content-Type": "application/json"})
+                w.send(
+                    actor,
+                    "POST",
+                    f"/api/method/{m}",
+                    content=body,
+                    headers={"Content-Type": "application/json"},
+                )
             created += w.send(actor, "POST", f"/api/resource/{dt}", content='{"title": %s}' % ('{"a":' * depth + "1" + "}" * depth),
                    headers={"Content-Type": "application/json"}).status_code == 200  # fmt: skip
         bodies: list[tuple[bytes, str]] = [
@@ -352,7 +506,12 @@ def test_hostile_input_never_breaks_the_server(world: World) -> None:
                                 ("POST", "/api/method/frappe.client.insert"), ("POST", "/api/method/upload_file"),
                                 ("POST", "/api/method/login")):  # fmt: skip
                 r = w.send(actor, method, url, content=body, headers={"Content-Type": ctype})
-                if r.status_code == 200 and method == "POST" and "upload_file" not in url and "login" not in url:
+                if (
+                    r.status_code == 200
+                    and method == "POST"
+                    and "upload_file" not in url
+                    and "login" not in url
+                ):
                     created += 1  # a valid body from the clerk, who may create: a whole document
         for method in ("QUERY", "PATCH", "OPTIONS", "TRACE", "PROPFIND", "HEAD"):
             for url in (f"/api/resource/{dt}", f"/api/resource/{dt}/{w.doc}", f"/api/v2/document/{dt}",
