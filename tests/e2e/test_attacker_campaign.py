@@ -47,6 +47,7 @@ class World:
     clients: dict[str, httpx.Client]
     users: dict[str, str]
     doc: str = ""
+    child: str = ""
     file_url: str = ""
     file_name: str = ""
     requests: int = 0
@@ -116,11 +117,17 @@ def world(live: str, site: Site) -> Iterator[World]:
     tag = secrets.token_hex(3)
     role = f"Campaign Clerk {tag}"
     _ok(admin.post("/api/resource/Role", json={"role_name": role}))
-    doctype, hidden = f"Campaign Doc {tag}", f"Campaign Hidden {tag}"
+    doctype, hidden, child = f"Campaign Doc {tag}", f"Campaign Hidden {tag}", f"Campaign Line {tag}"
     _ok(admin.post("/api/resource/DocType", json={
-        "name": doctype, "custom": 1, "module": "Custom", "search_fields": "title",
+        "name": child, "custom": 1, "module": "Custom", "istable": 1,
+        "fields": [{"fieldname": "item", "fieldtype": "Data"},
+                   {"fieldname": "hidden", "fieldtype": "Data", "permlevel": 1}],
+    }))  # fmt: skip
+    _ok(admin.post("/api/resource/DocType", json={
+        "name": doctype, "custom": 1, "module": "Custom", "search_fields": "title,secret",
         "fields": [{"fieldname": "title", "fieldtype": "Data"},
-                   {"fieldname": "secret", "fieldtype": "Data", "permlevel": 1}],
+                   {"fieldname": "secret", "fieldtype": "Data", "permlevel": 1},
+                   {"fieldname": "lines", "fieldtype": "Table", "options": child}],
         "permissions": [rule(role, read=1, write=1, create=1, delete=1, if_owner=1)],
     }))  # fmt: skip
     _ok(admin.post("/api/resource/DocType", json={
@@ -133,7 +140,13 @@ def world(live: str, site: Site) -> Iterator[World]:
     w = World(server, sqlite_site.name, admin, doctype, hidden, role, clients, users)
     w.doc = _ok(clients["clerk"].post(f"/api/resource/{doctype}", json={"title": "mine"}))["data"]["name"]
     # Administrator sets the level-1 secret on the clerk's document.
-    _ok(admin.put(f"/api/resource/{doctype}/{w.doc}", json={"secret": SECRET}))
+    _ok(
+        admin.put(
+            f"/api/resource/{doctype}/{w.doc}",
+            json={"secret": SECRET, "lines": [{"item": "i", "hidden": SECRET}]},
+        )
+    )
+    w.child = child
     up = clients["clerk"].post(
         "/api/method/upload_file", files={"file": (f"c-{tag}.txt", SECRET.encode())}, data={"is_private": "1"}
     )
@@ -298,6 +311,28 @@ def test_level_one_expressions_answer_the_same_for_a_true_and_a_false_guess(worl
             return [
                 ("GET", f"/api/resource/{dt}", {"fields": _j(["max(secret) as m", "name"])}),
                 ("GET", f"/api/resource/{dt}", {"fields": _j(["count(secret) as c"])}),
+                (
+                    "GET",
+                    f"/api/resource/{dt}",
+                    {"fields": _j(["name", "lines.hidden", {"lines": ["hidden"]}])},
+                ),
+                ("GET", f"/api/resource/{dt}", {"filters": _j([[w.child, "hidden", "like", guess + "%"]])}),
+                ("GET", f"/api/resource/{dt}", {"filters": _j([["lines.hidden", "like", guess + "%"]])}),
+                ("GET", f"/api/v2/document/{dt}", {"filters": _j([["hidden", "like", guess + "%"]])}),
+                ("GET", f"/api/v2/document/{dt}/{w.doc}", {"expand": _j(["lines"])}),
+                ("GET", f"/api/resource/{w.child}", {"fields": _j(["hidden"])}),
+                ("POST", "/api/method/frappe.desk.search.search_link", {"doctype": dt, "txt": guess}),
+                ("POST", "/api/method/frappe.desk.search.search_widget", {"doctype": dt, "txt": guess}),
+                (
+                    "POST",
+                    "/api/method/frappe.client.get_list",
+                    {
+                        "doctype": w.child,
+                        "parent": dt,
+                        "fields": ["hidden"],
+                        "filters": {"hidden": ["like", guess + "%"]},
+                    },
+                ),
                 ("GET", f"/api/resource/{dt}", {"fields": _j([f"`tab{dt}`.`secret`"])}),
                 ("GET", f"/api/resource/{dt}", {"fields": _j(["secret as title"])}),
                 ("GET", f"/api/resource/{dt}", {"order_by": cond}),
