@@ -222,6 +222,40 @@ def test_other_users_documents_stay_closed(world: World) -> None:
     assert _ok(w.admin.get(f"/api/resource/{dt}/{doc}"))["data"]["title"] == "mine"
 
 
+def test_copies_bulk_actions_meta_and_desk_methods_of_others(world: World) -> None:
+    w, dt, doc = world, world.doctype, world.doc
+    before = _count(w, dt)
+    for actor in OUTSIDERS:
+        r = w.send(actor, "GET", f"/api/v2/document/{dt}/{doc}/copy")
+        assert r.status_code in (401, 403, 404) and "mine" not in r.text, r.text
+        for url, body in (
+            (f"/api/v2/document/{dt}/bulk_delete", {"names": [doc]}),
+            (f"/api/v2/document/{dt}/bulk_update", {"docs": [{"name": doc, "title": "pwned"}]}),
+            ("/api/v2/method/bulk_delete", {"doctype": dt, "names": [doc]}),
+            ("/api/v2/method/bulk_update", {"doctype": dt, "docs": [{"name": doc, "title": "pwned"}]}),
+            ("/api/v2/method/run_doc_method", {"dt": dt, "dn": doc, "method": "get_title"}),
+            (
+                "/api/method/frappe.desk.reportview.get_count",
+                {"doctype": dt, "filters": [["secret", "is", "set"]]},
+            ),
+            ("/api/method/frappe.desk.form.load.getdoc", {"doctype": dt, "name": doc}),
+            ("/api/method/frappe.client.get_list", {"doctype": "__Auth", "fields": ["*"]}),
+            ("/api/method/frappe.client.get_list", {"doctype": "Sessions", "fields": ["*"]}),
+        ):
+            r = w.send(actor, "POST", url, json=body)
+            assert "mine" not in r.text and SECRET not in r.text, (url, r.text)
+            assert r.status_code != 200 or "failed" in r.text or r.json().get("data", {}) in ({}, []), (
+                url,
+                r.text,
+            )
+        # DocType definitions are open to every logged-in user, as in Frappe's v2 (``only_for("All")``);
+        # Guest gets none. (The OpenAPI document, which describes what the caller may do, hides them.)
+        r = w.send(actor, "GET", f"/api/v2/doctype/{w.hidden_doctype}/meta")
+        assert r.status_code in ((401, 403) if actor == "guest" else (200,)), r.text
+    assert _count(w, dt) == before
+    assert _ok(w.admin.get(f"/api/resource/{dt}/{doc}"))["data"]["title"] == "mine"
+
+
 def test_private_files_of_others_stay_closed(world: World) -> None:
     w = world
     assert w.send("clerk", "GET", w.file_url).content == SECRET.encode()
