@@ -31,7 +31,8 @@ from tests.conftest import api_key_for, free_port
 
 SECRET = f"campaign-{secrets.token_hex(6)}"
 #: Never in a response to anyone but Administrator: SQL text and database driver errors.
-LEAKS = ("SELECT ", "sqlite3.", "psycopg", "OperationalError", "ProgrammingError", "IntegrityError")
+LEAKS = ("SELECT ", "INSERT INTO", "[SQL:", "[parameters:", "sqlite3.", "psycopg", "pymysql", "sqlalchemy",
+         "OperationalError", "ProgrammingError", "IntegrityError", "UNIQUE constraint")  # fmt: skip
 #: Tracebacks go to System Users only when System Settings ``allow_error_traceback`` is on (docs/security.md).
 TRACEBACKS = ("Traceback", 'File "/')
 
@@ -256,6 +257,23 @@ def test_copies_bulk_actions_meta_and_desk_methods_of_others(world: World) -> No
     assert _ok(w.admin.get(f"/api/resource/{dt}/{doc}"))["data"]["title"] == "mine"
 
 
+def test_child_rows_of_others_cannot_be_taken_over(world: World) -> None:
+    w, dt = world, world.doctype
+    theirs = _ok(
+        w.clients["rival"].post(
+            f"/api/resource/{dt}", json={"title": "theirs", "lines": [{"item": "rival-line"}]}
+        )
+    )
+    row = theirs["data"]["lines"][0]["name"]
+    mine = _ok(w.clients["clerk"].post(f"/api/resource/{dt}", json={"title": "clerk-2"}))["data"]["name"]
+    for method, url in (("PUT", f"/api/resource/{dt}/{mine}"), ("PATCH", f"/api/v2/document/{dt}/{mine}")):
+        body = {"lines": [{"name": row, "item": "stolen", "parent": theirs["data"]["name"]}]}
+        r = w.send("clerk", method, url, json=body)
+        assert r.status_code in (200, 403, 409, 417) and "rival-line" not in r.text, r.text
+    after = _ok(w.admin.get(f"/api/resource/{dt}/{theirs['data']['name']}"))["data"]["lines"]
+    assert [(line["name"], line["item"]) for line in after] == [(row, "rival-line")]
+
+
 def test_private_files_of_others_stay_closed(world: World) -> None:
     w = world
     assert w.send("clerk", "GET", w.file_url).content == SECRET.encode()
@@ -283,6 +301,17 @@ def test_private_files_of_others_stay_closed(world: World) -> None:
             params={"fields": '["name","file_url"]', "limit_page_length": 0},
         )
         assert w.file_url not in r.text
+        for guess in (w.file_url[:-4], "/private/files/zzzz"):
+            r = w.send(actor, "POST", "/api/method/frappe.client.get_count",
+                       json={"doctype": "File", "filters": [["file_url", "like", guess + "%"]]})  # fmt: skip
+            assert r.status_code in (401, 403) or r.json()["message"] == 0, r.text
+        attach = w.send(actor, "POST", "/api/method/upload_file",
+                        files={"file": ("x.txt", b"x")}, data={"doctype": w.doctype, "docname": w.doc})  # fmt: skip
+        assert attach.status_code in (401, 403, 404), attach.text
+        r = w.send(actor, "POST", "/api/resource/File", json={
+            "file_name": "y.txt", "content": "eQ==", "decode": 1,
+            "attached_to_doctype": w.doctype, "attached_to_name": w.doc})  # fmt: skip
+        assert r.status_code in (401, 403, 404, 417), r.text
     assert _count(w, "File") == before
     assert w.send("clerk", "GET", w.file_url).content == SECRET.encode()
 
