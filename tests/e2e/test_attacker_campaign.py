@@ -472,6 +472,13 @@ def test_roles_shares_sessions_keys_and_webhooks_of_others(world: World) -> None
             actor, "POST", "/api/method/frappe.core.doctype.user.user.generate_keys", data={"user": rival}
         )
         assert r.status_code in (403, 417), r.text
+        for fieldname in ("api_secret", "new_password", "password"):
+            r = w.send(actor, "POST", "/api/method/frappe.client.get_password",
+                       json={"doctype": "User", "name": rival, "fieldname": fieldname})  # fmt: skip
+            assert r.status_code in (403, 404, 417), r.text
+        r = w.send(actor, "POST", "/api/method/frappe.client.get_value",
+                   json={"doctype": "User", "filters": rival, "fieldname": ["api_key", "api_secret", "last_ip"]})  # fmt: skip
+        assert r.status_code in (403, 417) or not any((r.json()["message"] or {}).values()), r.text
         for doctype in ("Webhook", "Webhook Request Log"):
             assert w.send(actor, "GET", f"/api/resource/{doctype}").status_code == 403
             assert w.send(actor, "GET", f"/api/v2/document/{doctype}").status_code == 403
