@@ -118,7 +118,9 @@ def render_error(
     allowed = (
         user.is_system_user and status != 404 and _class_allows_traceback(exc) and _tracebacks_enabled(site)
     )
-    text = "".join(traceback.format_exception(exc)) if allowed else None
+    # A 4xx translated from a driver error (a duplicate name, a value too long) shows its own frames
+    # only: the driver error it was raised from carries the SQL statement and its parameters.
+    text = "".join(traceback.format_exception(exc, chain=not _is_database_error(exc))) if allowed else None
     extra = exc.body if isinstance(exc, errors.FrappeError) else None
     body = error_body(version, exc, messages, traceback_text=text, extra=extra)
     headers = dict(_HEADERS)
