@@ -483,9 +483,9 @@ def test_realtime_http_methods(rt: RealtimeServer, alice: str, bob: str) -> None
         assert other.get("/api/method/frappe.realtime.has_permission", params={"doctype": "ToDo"}).json() == {
             "message": True
         }
-        stats = other.get("/api/method/docframe.realtime.api.stats")
+        stats = other.get("/api/method/docframe.methods.realtime.stats")
         assert stats.status_code == 403
-    stats = rt.admin.get("/api/method/docframe.realtime.api.stats").json()["message"]
+    stats = rt.admin.get("/api/method/docframe.methods.realtime.stats").json()["message"]
     assert set(stats) == {"sockets", "rooms", "engine_sessions", "queued"}
 
 
