@@ -87,13 +87,18 @@ async def _server_error(send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def create_app(sites_path: Path, default_site: str | None = None) -> DocframeApp:
-    """The ASGI app serving every site in ``sites_path``."""
-    return DocframeApp(SiteRegistry(sites_path, default_site))
+def create_app(
+    sites_path: Path, default_site: str | None = None, *, forced_site: str | None = None
+) -> DocframeApp:
+    """The ASGI app serving every site in ``sites_path`` (only ``forced_site`` when given)."""
+    return DocframeApp(SiteRegistry(sites_path, default_site, forced_site=forced_site))
 
 
 def default_app() -> DocframeApp:
-    """The app for ``$DOCFRAME_SITES`` (default ``./sites``); used by ``uvicorn --factory``."""
+    """The app for ``$DOCFRAME_SITES`` (default ``./sites``); used by ``uvicorn --factory``.
+
+    ``$DOCFRAME_SITE`` (set by ``docframe serve --site``) forces that site for every request.
+    """
     return create_app(
-        Path(os.environ.get("DOCFRAME_SITES", "sites")), os.environ.get("DOCFRAME_SITE") or None
+        Path(os.environ.get("DOCFRAME_SITES", "sites")), forced_site=os.environ.get("DOCFRAME_SITE") or None
     )
