@@ -65,6 +65,8 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "docframe.methods.files",
     "docframe.methods.jobs",
     "docframe.methods.bulk",
+    "docframe.methods.desk",
+    "docframe.doctypes.user.user",
 )
 _registered: list[str] = []
 _loaded: set[str] = set()
