@@ -1,8 +1,10 @@
 """App: ``create_app(sites_path) -> DocframeApp`` — the ASGI application for a sites folder.
 
 A request is dispatched on its path alone: ``/files/...`` and ``/private/files/...`` go to a small
-Starlette router holding :class:`~docframe.files.serve.FileServer`'s endpoints; every other request
-goes straight to :class:`~docframe.http.pipeline.Pipeline`, with no middleware or router layer in
+Starlette router holding :class:`~docframe.files.serve.FileServer`'s endpoints; a GET or HEAD outside
+``/api/`` without ``cmd`` goes to :class:`~docframe.web.server.WebServer` (app assets, single-page
+apps, the login and home pages), which hands what it does not serve on; every other request goes
+straight to :class:`~docframe.http.pipeline.Pipeline`, with no middleware or router layer in
 front of it (each would cost every API request its own scope copies and calls). The app answers the
 ASGI lifespan itself: on shutdown in-process background jobs are let finish and sites closed. An
 error that escapes before a response has started becomes a JSON 500 in Frappe's v1 format.
@@ -23,6 +25,7 @@ from docframe.http.envelopes import dumps
 from docframe.http.pipeline import Pipeline
 from docframe.jobs.backends import shutdown_in_process
 from docframe.sites import SiteRegistry
+from docframe.web.server import WebServer, is_page_request
 
 __all__ = ["DocframeApp", "create_app", "default_app"]
 
@@ -38,6 +41,7 @@ class DocframeApp:
         #: ``app.state.sites``, as on a Starlette app.
         self.state = SimpleNamespace(sites=sites)
         self.pipeline = Pipeline(sites)
+        self.web = WebServer(sites, self.pipeline)
         files = FileServer(sites)
         self.files = Router(
             routes=[
@@ -52,6 +56,8 @@ class DocframeApp:
             try:
                 if scope["path"].startswith(_FILE_PREFIXES):
                     await self.files(scope, receive, send)
+                elif is_page_request(scope):
+                    await self.web(scope, receive, send)
                 else:
                     await self.pipeline(scope, receive, send)
             except Exception:

@@ -33,6 +33,7 @@ from docframe.hooks import HookRegistry
 from docframe.meta.registry import MetaRegistry, builtin_doctype_root, custom_doctype_source
 from docframe.model.controllers import ControllerRegistry
 from docframe.settings import Settings, load_settings, read_json_file
+from docframe.web.spa import SinglePageApp, load_single_page_apps
 
 __all__ = ["Site", "SiteRegistry"]
 
@@ -72,6 +73,8 @@ class Site:
         self.metas.attach_custom_source(loader, lister)
         self.controllers = ControllerRegistry(self.metas)
         self.hooks = HookRegistry(settings.apps)
+        #: The front ends the site's apps ship (checked now, so a bad declaration fails at start-up).
+        self.single_page_apps: tuple[SinglePageApp, ...] = load_single_page_apps(self.hooks.single_page_apps)
         self.time_zone = _zone(settings.time_zone)
         #: Small per-process caches other modules own (keyed by owner name).
         self.cache: dict[str, Any] = {}
