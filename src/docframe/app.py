@@ -24,6 +24,7 @@ from docframe.files.serve import FileServer
 from docframe.http.envelopes import dumps
 from docframe.http.pipeline import Pipeline
 from docframe.jobs.backends import shutdown_in_process
+from docframe.realtime.server import RealtimeServer
 from docframe.sites import SiteRegistry
 from docframe.web.server import WebServer, is_page_request
 
@@ -31,13 +32,18 @@ __all__ = ["DocframeApp", "create_app", "default_app"]
 
 log = logging.getLogger("docframe.http")
 _FILE_PREFIXES = ("/files/", "/private/files/")
+_SOCKETIO_PREFIX = "/socket.io"
 
 
 class DocframeApp:
     """The ASGI application: file routes, the API pipeline, and the lifespan."""
 
-    def __init__(self, sites: SiteRegistry) -> None:
+    def __init__(self, sites: SiteRegistry, socket_only_ports: frozenset[int] = frozenset()) -> None:
         self.sites = sites
+        #: Socket.IO (``/socket.io``) for every site; see docframe.realtime.
+        self.realtime = RealtimeServer(sites)
+        #: Ports that serve only Socket.IO (Frappe's ``socketio_port``); anything else there is a 404.
+        self.socket_only_ports = socket_only_ports
         #: ``app.state.sites``, as on a Starlette app.
         self.state = SimpleNamespace(sites=sites)
         self.pipeline = Pipeline(sites)
@@ -52,6 +58,11 @@ class DocframeApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
+        if kind in ("http", "websocket") and (
+            scope["path"].startswith(_SOCKETIO_PREFIX) or _port(scope) in self.socket_only_ports
+        ):
+            await self.realtime(scope, receive, send)
+            return
         if kind == "http":
             try:
                 if scope["path"].startswith(_FILE_PREFIXES):
@@ -75,10 +86,16 @@ class DocframeApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await self.realtime.close()
                 shutdown_in_process()
                 self.sites.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _port(scope: Scope) -> int | None:
+    server = scope.get("server")
+    return server[1] if server else None
 
 
 async def _server_error(send: Send) -> None:
@@ -94,10 +111,14 @@ async def _server_error(send: Send) -> None:
 
 
 def create_app(
-    sites_path: Path, default_site: str | None = None, *, forced_site: str | None = None
+    sites_path: Path,
+    default_site: str | None = None,
+    socket_only_ports: frozenset[int] = frozenset(),
+    *,
+    forced_site: str | None = None,
 ) -> DocframeApp:
     """The ASGI app serving every site in ``sites_path`` (only ``forced_site`` when given)."""
-    return DocframeApp(SiteRegistry(sites_path, default_site, forced_site=forced_site))
+    return DocframeApp(SiteRegistry(sites_path, default_site, forced_site=forced_site), socket_only_ports)
 
 
 def default_app() -> DocframeApp:
@@ -105,6 +126,10 @@ def default_app() -> DocframeApp:
 
     ``$DOCFRAME_SITE`` (set by ``docframe serve --site``) forces that site for every request.
     """
+    socket_port = os.environ.get("DOCFRAME_SOCKETIO_PORT", "")
     return create_app(
-        Path(os.environ.get("DOCFRAME_SITES", "sites")), forced_site=os.environ.get("DOCFRAME_SITE") or None
+        Path(os.environ.get("DOCFRAME_SITES", "sites")),
+        None,
+        frozenset({int(socket_port)}) if socket_port.isdigit() else frozenset(),
+        forced_site=os.environ.get("DOCFRAME_SITE") or None,
     )

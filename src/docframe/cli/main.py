@@ -189,10 +189,18 @@ def add_user(
     "Without it, each request picks its site by those headers.",
 )
 @click.option("--access-log/--no-access-log", default=False, show_default=True)
+@click.option(
+    "--socketio-port", type=int, default=None,
+    help="Also serve Socket.IO on this port (default: socketio_port of the common config, 9000).",
+)  # fmt: skip
+@click.option("--no-socketio-port", is_flag=True, help="Serve Socket.IO only at /socket.io of the main port.")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int, site: str | None, access_log: bool) -> None:
-    """Serve every site of the sites folder over HTTP (uvicorn, uvloop, httptools)."""
-    import uvicorn
+def serve(
+    ctx: click.Context, host: str, port: int, workers: int, site: str | None, access_log: bool,
+    socketio_port: int | None, no_socketio_port: bool,
+) -> None:  # fmt: skip
+    """Serve every site of the sites folder over HTTP (uvicorn, uvloop, httptools) and Socket.IO."""
+    from docframe.realtime import cli as realtime_cli
 
     os.environ["DOCFRAME_SITES"] = str(_sites_path(ctx))
     if site:
@@ -202,15 +210,19 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, site: str | No
             f"No sites in {_sites_path(ctx)}: create one with `docframe new-site NAME`"
         )
     console.print(f"docframe serving {_sites_path(ctx)} on http://{host}:{port} ({workers} worker(s))")
-    uvicorn.run(
-        "docframe.app:default_app", factory=True, host=host, port=port, workers=workers,
-        loop="uvloop", http="httptools", access_log=access_log, log_level="warning", timeout_graceful_shutdown=10,
-        # X-Forwarded-For is read by docframe itself, from the site's trusted_proxies only.
-        proxy_headers=False, server_header=False,
-    )  # fmt: skip
+    extra = None
+    if not no_socketio_port:
+        wanted = socketio_port or realtime_cli.socketio_port_of(_sites_path(ctx))
+        extra = realtime_cli.bind_extra(host, wanted) if wanted != port else None
+        if extra is not None:
+            os.environ["DOCFRAME_SOCKETIO_PORT"] = str(wanted)
+            console.print(f"Socket.IO also on http://{host}:{wanted}")
+    # X-Forwarded-For is read by docframe itself, from the site's trusted_proxies only (no proxy_headers).
+    realtime_cli.run("docframe.app:default_app", host, port, workers, access_log, extra)
 
 
 cli.add_command(__import__("docframe.cli.worker", fromlist=["worker"]).worker)
+cli.add_command(__import__("docframe.realtime.cli", fromlist=["realtime"]).realtime)
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from docframe.auth.identity import identity_cache
 from docframe.auth.users import User
 from docframe.jobs.records import JobSpec, mark, now_for
 from docframe.methods.registry import installed
+from docframe.realtime.publish import task_scope
 from docframe.sites import Site
 
 __all__ = ["execute", "job_function"]
@@ -68,7 +69,8 @@ def execute(site: Site, job: JobSpec, keep: Callable[[Any], None] | None = None)
     started = time.monotonic()
     mark(site, job.job_id, "started", started_at=now_for(site))
     try:
-        result = _run(site, job)
+        with task_scope(job.job_id):  # realtime progress goes to the job's task_progress room
+            result = _run(site, job)
         if keep is not None:
             keep(result)
     except BaseException as exc:

@@ -23,6 +23,7 @@ from docframe.jobs import enqueue
 from docframe.methods.documents import v2_doc_dict
 from docframe.model import operations
 from docframe.model.document import Document
+from docframe.realtime.progress import BulkProgress
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("docframe.bulk")
+_progress = BulkProgress()
 
 
 class FrappeValueError(errors.ValidationError):
@@ -89,12 +91,19 @@ def _error_text(exc: Exception) -> str:
 
 
 def _attempt(ctx: Context, work: Callable[[], Any]) -> tuple[Any, str | None]:
-    """Run ``work`` in a savepoint; ``(result, None)`` or ``(None, error text)`` after rolling back."""
+    """Run ``work`` in a savepoint; ``(result, None)`` or ``(None, error text)`` after rolling back.
+
+    What the failed item queued for after the commit (its realtime events) is dropped with it.
+    """
+    queued = len(ctx.after_commit)
     try:
         with ctx.conn.begin_nested():
             return work(), None
     except Exception as exc:  # each item fails alone; the savepoint has been rolled back
+        del ctx.after_commit[queued:]
         return None, _error_text(exc)
+    finally:
+        _progress.advance(ctx)
 
 
 def _summary(key: str, done: list[Any], failed: list[Any]) -> dict[str, Any]:
@@ -241,8 +250,13 @@ _JOBS: dict[str, Callable[..., BulkOutcome]] = {
 
 
 def run_job(ctx: Context, operation: str, **kwargs: Any) -> dict[str, Any]:
-    """Background-job entry point: run a bulk ``operation``; returns its summary."""
-    return _JOBS[operation](ctx, **kwargs).summary
+    """Background-job entry point: run a bulk ``operation``; returns its summary.
+
+    Progress goes to the job's ``task_progress:<job id>`` room as items are done.
+    """
+    items = kwargs.get("names") or kwargs.get("docs") or []
+    with _progress.tracking(len(items) if isinstance(items, list) else 0, f"bulk {operation}"):
+        return _JOBS[operation](ctx, **kwargs).summary
 
 
 def queue_or_run(ctx: Context, operation: str, count: int, **kwargs: Any) -> BulkOutcome | str:

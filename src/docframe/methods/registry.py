@@ -67,6 +67,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "docframe.methods.bulk",
     "docframe.methods.desk",
     "docframe.doctypes.user.user",
+    "docframe.realtime.api",
 )
 _registered: list[str] = []
 _loaded: set[str] = set()

@@ -22,6 +22,7 @@ from docframe.model import naming, persistence, validation, versions
 from docframe.model.document import Document
 from docframe.permissions.fields import reset_unwritable
 from docframe.permissions.rules import check_permission
+from docframe.realtime.publish import doc_changed
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -188,6 +189,15 @@ def _hooks_after(run: Run) -> None:
     run_hook(run.doc, "on_change")
 
 
+def _announce(run: Run) -> None:
+    """Queue ``doc_update`` / ``list_update`` for after the commit (see docframe.realtime)."""
+    doc_changed(run.ctx, run.doc)
+
+
+def _announce_delete(run: Run) -> None:
+    doc_changed(run.ctx, run.doc, deleted=True)
+
+
 def _done(run: Run) -> None:
     run.doc.mark_new(False)
     for row in run.doc.all_children():
@@ -267,6 +277,7 @@ INSERT_STEPS: tuple[Step, ...] = (
     _after_insert,
     _hooks_after,
     _done,
+    _announce,
 )
 
 
@@ -345,6 +356,7 @@ SAVE_STEPS: tuple[Step, ...] = (
     _hooks_after,
     _done,
     versions.record_version,
+    _announce,
 )
 
 
@@ -376,7 +388,7 @@ def save(
 def _save_single_first_time(ctx: Context, doc: Document) -> Document:
     run = Run(ctx, doc, action="save")
     for step in (_docstatus, _save_permission, _timestamps, _name_new_rows, _links, _hooks_before,
-                 _framework_validation, _passwords, _db_update, _hooks_after, _done):  # fmt: skip
+                 _framework_validation, _passwords, _db_update, _hooks_after, _done, _announce):  # fmt: skip
         step(run)
     return doc
 
@@ -502,6 +514,7 @@ DELETE_STEPS: tuple[Step, ...] = (
     _db_delete,
     _after_delete,
     _tombstone,
+    _announce_delete,
 )
 
 

@@ -23,6 +23,7 @@ from docframe.model import lifecycle, persistence
 from docframe.model.document import Document
 from docframe.model.naming import validate_name
 from docframe.permissions.rules import has_permission
+from docframe.realtime.publish import doc_renamed
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -211,4 +212,5 @@ def rename_doc(
     add_comment(ctx, renamed, "Edit", text)
     if merge:
         lifecycle.delete_doc(ctx, meta.name, old, ignore_permissions=ignore_permissions)
+    doc_renamed(ctx, meta.name, old, new)
     return new

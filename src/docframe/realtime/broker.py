@@ -1,0 +1,94 @@
+"""Broker: how a published event travels from the code that publishes it to the sockets.
+
+An event is an *envelope*, a dict of Frappe's ``events`` channel shape::
+
+    {"event": "doc_update", "message": {...}, "room": "doc:ToDo/abc", "namespace": "<site>"}
+
+docframe adds two optional keys the servers read and clients never see: ``doc``
+(``[doctype, name]``: deliver only to sockets whose user can read that document) and ``snapshot``
+(the deleted document's fields, to judge that read permission once the row is gone).
+
+Without Redis (the embedded default) an envelope goes straight to the realtime servers running in
+this process (:meth:`Hub.attach`). When the site has a ``redis_url`` it is published on the
+``events`` channel (``realtime_channel`` in the site config renames it) and every worker's
+listener (:mod:`docframe.realtime.listener`) delivers it to its own sockets, so an event published
+by any worker, job runner or command reaches every socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+import redis
+
+from docframe.settings import Settings
+
+__all__ = ["HUB", "Envelope", "Hub", "channel_of"]
+
+log = logging.getLogger("docframe.realtime")
+Envelope = dict[str, Any]
+DEFAULT_CHANNEL = "events"
+
+
+def channel_of(settings: Settings) -> str:
+    """The Redis pub/sub channel of a site's realtime events (Frappe's ``events``)."""
+    value = settings.raw.get("realtime_channel")
+    return value if isinstance(value, str) and value else DEFAULT_CHANNEL
+
+
+class Hub:
+    """This process's end of the broker: publishes envelopes, hands them to local servers."""
+
+    def __init__(self) -> None:
+        self._receivers: list[tuple[Callable[[Envelope], None], asyncio.AbstractEventLoop]] = []
+        self._clients: dict[str, redis.Redis] = {}
+        self._lock = threading.Lock()
+
+    def attach(self, receive: Callable[[Envelope], None], loop: asyncio.AbstractEventLoop) -> None:
+        """Deliver envelopes of Redis-less sites to ``receive``, called on ``loop``."""
+        self._receivers.append((receive, loop))
+
+    def detach(self, receive: Callable[[Envelope], None]) -> None:
+        """Stop delivering to ``receive``."""
+        self._receivers = [(r, loop) for r, loop in self._receivers if r is not receive]
+
+    def publish(self, settings: Settings, envelope: Envelope) -> None:
+        """Send ``envelope`` to every socket of its site, wherever it is connected.
+
+        Never raises: a realtime event is a notification, and a broken Redis must not fail the
+        write that caused it (Frappe drops it likewise).
+        """
+        if settings.redis_url:
+            try:
+                self._client(settings.redis_url).publish(channel_of(settings), orjson.dumps(envelope))
+            except (redis.RedisError, OSError):
+                log.warning("realtime: could not publish %s to Redis", envelope.get("event"), exc_info=True)
+            return
+        self.deliver_locally(envelope)
+
+    def deliver_locally(self, envelope: Envelope) -> None:
+        """Hand ``envelope`` to the realtime servers of this process (thread-safe)."""
+        for receive, loop in list(self._receivers):
+            try:
+                loop.call_soon_threadsafe(receive, envelope)
+            except RuntimeError:  # that server's loop has closed
+                self.detach(receive)
+
+    def _client(self, url: str) -> redis.Redis:
+        client = self._clients.get(url)
+        if client is None:
+            with self._lock:
+                client = self._clients.get(url)
+                if client is None:
+                    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+                    self._clients[url] = client
+        return client
+
+
+#: The process's hub.
+HUB = Hub()

@@ -1,0 +1,1 @@
+"""A tiny app for the realtime tests: whitelisted methods that publish events."""

@@ -1,0 +1,38 @@
+"""Whitelisted methods the realtime tests call to publish events as app code would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docframe import errors
+from docframe.context import Context
+from docframe.methods.registry import whitelist
+from docframe.realtime import publish_progress, publish_realtime
+
+
+@whitelist(methods=["POST"])
+def publish(
+    ctx: Context,
+    event: str,
+    message: Any = None,
+    room: str | None = None,
+    user: str | None = None,
+    doctype: str | None = None,
+    docname: str | None = None,
+    after_commit: int = 1,
+    fail: int = 0,
+) -> str:
+    """Publish ``event``; with ``fail`` the request then fails (its transaction rolls back)."""
+    body = message if isinstance(message, dict) else {"text": message}
+    publish_realtime(event, body, room=room, user=user, doctype=doctype, docname=docname,
+                     after_commit=bool(int(after_commit)), ctx=ctx)  # fmt: skip
+    if int(fail):
+        raise errors.ValidationError("failing on purpose")
+    return "ok"
+
+
+@whitelist(methods=["POST"])
+def progress(ctx: Context, percent: float, task_id: str | None = None) -> str:
+    """Publish a ``progress`` event (to ``task_id``'s room, else to the user)."""
+    publish_progress(float(percent), title="Test", task_id=task_id, ctx=ctx)
+    return "ok"
