@@ -47,7 +47,7 @@ class DocframeApp:
         #: ``app.state.sites``, as on a Starlette app.
         self.state = SimpleNamespace(sites=sites)
         self.pipeline = Pipeline(sites)
-        self.web = WebServer(sites, self.pipeline)
+        self.web = WebServer(sites, self.pipeline, min(socket_only_ports) if socket_only_ports else None)
         files = FileServer(sites)
         self.files = Router(
             routes=[

@@ -9,7 +9,9 @@ made by another session that appears without a reload. A screenshot of each is k
 ``test-artifacts/``.
 
 The server runs with ``--site``: the pages are opened at ``http://127.0.0.1:<port>``, so frappe-ui
-and frappe-js-sdk send ``X-Frappe-Site-Name: 127.0.0.1``, which the forced site overrides.
+and frappe-js-sdk send ``X-Frappe-Site-Name: 127.0.0.1``, which the forced site overrides. Socket.IO
+is reached cross-port, as in a Frappe bench: on the server's ``--socketio-port`` listener, which the
+page learns from its boot value ``window.socketio_port``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ EXAMPLE_APPS = {
     "frappe-ui-todo": ("frappe_ui_todo", "/todo"),
     "react-todo": ("react_todo", "/react-todo"),
 }
+#: The examples whose open editor follows its document over Socket.IO (useFrappeDocumentEventListener).
+DOC_FOLLOWS = {"react-todo"}
 STEPS = ("login", "create and list", "edit", "realtime", "close", "delete", "screenshot")
 
 
@@ -48,12 +52,13 @@ def examples_server(sites_root: Path) -> Iterator[str]:
     paths = [str(EXAMPLES / example) for example in EXAMPLE_APPS]
     sys.path[:0] = paths  # the site opens the apps in this process too (make_site installs it)
     name = f"browser-{secrets.token_hex(3)}.test"
-    site = make_site(sites_root, name, "sqlite", {"apps": apps, "socketio_port": free_port()})
+    site = make_site(sites_root, name, "sqlite", {"apps": apps})
     site.dispose()
-    port = free_port()
+    port, socketio_port = free_port(), free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([*paths, os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites_root), "serve", "--port", str(port), "--site", name],
+        [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites_root), "serve", "--port", str(port),
+         "--site", name, "--socketio-port", str(socketio_port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -96,6 +101,7 @@ def test_example_app_in_chromium(examples_server: str, example: str) -> None:
         "CHROMIUM": chromium(),
         "SCREENSHOT": str(screenshot),
         "REALTIME": os.environ.get("DOCFRAME_TEST_REALTIME", "1"),
+        "DOC_FOLLOWS": "1" if example in DOC_FOLLOWS else "0",
     }
     done = subprocess.run(
         [node(), "browser_todo.mjs"], cwd=NODE_TESTS, env=env, capture_output=True, text=True, timeout=180

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
+from docframe.app import create_app
 from docframe.sites import Site
 from docframe.web.assets import IMMUTABLE, REVALIDATE, cache_control
 from docframe.web.spa import inject_boot, load_single_page_apps
@@ -61,7 +63,15 @@ def test_spa_page_carries_guest_boot_values(browser: SiteClient, web_site: Site)
     assert html.index("<script>window.csrf_token") < html.index('<script type="module"')
     boot = _boot(html)
     assert boot["csrf_token"] == "" and boot["site_name"] == web_site.name
-    assert boot["socketio_port"] == 9123 and boot["spa_user"] == "Guest"
+    # No separate Socket.IO listener in-process: the page's own port (it serves /socket.io too).
+    assert boot["socketio_port"] == 80 and boot["spa_user"] == "Guest"
+
+
+def test_boot_names_the_socketio_listener_when_there_is_one(web_site: Site, sites_root: Path) -> None:
+    app = create_app(sites_root, None, frozenset({9123}))
+    app.state.sites._sites[web_site.name] = web_site
+    with TestClient(app, headers={"X-Frappe-Site-Name": web_site.name}) as client:
+        assert _boot(client.get("/spa").text)["socketio_port"] == 9123
 
 
 def test_client_side_routes_get_the_same_page(browser: SiteClient) -> None:

@@ -61,6 +61,11 @@ class Visitor:
     boot: dict[str, Any]
 
 
+def _port(scope: Scope) -> int | None:
+    server = scope.get("server")
+    return int(server[1]) if server and len(server) > 1 and server[1] else None
+
+
 def _headers(scope: Scope) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, value in scope["headers"]:
@@ -88,9 +93,11 @@ async def _redirect(send: Send, location: str) -> None:
 class WebServer:
     """Pages and assets for every site of a sites folder; other requests go to ``fallback``."""
 
-    def __init__(self, sites: SiteRegistry, fallback: ASGIApp) -> None:
+    def __init__(self, sites: SiteRegistry, fallback: ASGIApp, socketio_port: int | None = None) -> None:
         self.sites = sites
         self.fallback = fallback
+        #: The port Socket.IO also listens on (``serve``'s ``socketio_port``), when it is bound.
+        self.socketio_port = socketio_port
         self.assets = AssetServer()
         self._pages: dict[str, tuple[float, bytes]] = {}
 
@@ -108,9 +115,9 @@ class WebServer:
             return
         spa = next((s for s in site.single_page_apps if s.matches(path)), None)
         if spa is not None:
-            await self._single_page_app(site, spa, headers, send, head_only)
+            await self._single_page_app(site, spa, headers, send, head_only, _port(scope))
         elif path in _HOME_PATHS or path.startswith("/app/"):
-            visitor = await run_in_threadpool(self._visitor, site, headers, None)
+            visitor = await run_in_threadpool(self._visitor, site, headers, None, _port(scope))
             if visitor.user == "Guest":
                 await _redirect(send, "/login?redirect-to=" + quote(path, safe="/"))
                 return
@@ -124,13 +131,19 @@ class WebServer:
             await self.fallback(scope, receive, send)
 
     async def _single_page_app(
-        self, site: Site, spa: SinglePageApp, headers: dict[str, str], send: Send, head_only: bool
+        self,
+        site: Site,
+        spa: SinglePageApp,
+        headers: dict[str, str],
+        send: Send,
+        head_only: bool,
+        port: int | None,
     ) -> None:
         page = self._built_page(spa)
         if page is None:
             await not_found(send)
             return
-        visitor = await run_in_threadpool(self._visitor, site, headers, spa)
+        visitor = await run_in_threadpool(self._visitor, site, headers, spa, port)
         await _send_html(send, inject_boot(page, visitor.boot), head_only)
 
     def _built_page(self, spa: SinglePageApp) -> bytes | None:
@@ -146,14 +159,16 @@ class WebServer:
             self._pages[key] = held
         return held[1]
 
-    def _visitor(self, site: Site, headers: dict[str, str], spa: SinglePageApp | None) -> Visitor:
+    def _visitor(
+        self, site: Site, headers: dict[str, str], spa: SinglePageApp | None, port: int | None
+    ) -> Visitor:
         """Resume the ``sid`` cookie's session and compute the boot values (mints the CSRF token)."""
         cookie = headers.get("cookie")
         creds = RequestCredentials(sid=cookie_parser(cookie).get("sid") if cookie else None)
         boot: dict[str, Any] = {
             "csrf_token": "",
             "site_name": site.name,
-            "socketio_port": site.settings.raw.get("socketio_port") or 9000,
+            "socketio_port": self._socketio_port(site, port),
         }
         with site.unit_of_work(User.guest(), write=True) as ctx:
             user, full_name = self._identify(ctx, site, creds)
@@ -164,6 +179,15 @@ class WebServer:
                 if isinstance(extra, dict):
                     boot.update(extra)
         return Visitor(user, full_name, boot)
+
+    def _socketio_port(self, site: Site, port: int | None) -> int:
+        """Where this server's Socket.IO is: its own ``socketio_port`` listener when bound, else the
+        port the page came from (``/socket.io`` is served there too), else the configured port."""
+        if self.socketio_port:
+            return self.socketio_port
+        if port:
+            return port
+        return int(site.settings.raw.get("socketio_port") or 9000)
 
     @staticmethod
     def _identify(ctx: Context, site: Site, creds: RequestCredentials) -> tuple[str, str]:

@@ -5,11 +5,12 @@
 // #closed-list, #socket-status.
 //
 // Environment: BASE_URL, ROUTE (e.g. /todo), USR, PWD, CHROMIUM (the browser binary),
-// SCREENSHOT (where to write the PNG), REALTIME=1 to check the change made elsewhere.
+// SCREENSHOT (where to write the PNG), REALTIME=1 to check the change made elsewhere, DOC_FOLLOWS=1
+// when the open editor itself follows the document's changes (react-todo's document listener).
 // Prints "ok <step>" per step; exits non-zero on the first failure.
 import puppeteer from 'puppeteer-core'
 
-const { BASE_URL, ROUTE, USR, PWD, CHROMIUM, SCREENSHOT, REALTIME } = process.env
+const { BASE_URL, ROUTE, USR, PWD, CHROMIUM, SCREENSHOT, REALTIME, DOC_FOLLOWS } = process.env
 const tag = Math.random().toString(16).slice(2, 8)
 const step = (name) => console.log(`ok ${name}`)
 const TIMEOUT = 20000
@@ -119,8 +120,17 @@ try {
     })
     if (!put.ok) throw new Error(`remote update failed: ${put.status} ${await put.text()}`)
     await waitText('#open-list li', remote)
+    if (DOC_FOLLOWS === '1') {
+      // The editor still shows that document; its doc_update listener refetched it too.
+      await page.waitForFunction(
+        (want) => document.querySelector('#edit-description')?.value === want,
+        { timeout: TIMEOUT },
+        remote,
+      )
+    }
     if (!(await page.evaluate(() => window.__not_reloaded))) throw new Error('the page was reloaded')
     step('realtime')
+    await select(`browser ${tag} two`) // open another document, then this one again (fresh editor)
     await select(remote)
   }
 
