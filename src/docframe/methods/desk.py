@@ -70,19 +70,36 @@ def _meta_document(ctx: Context, meta: Meta) -> dict[str, Any]:
 @alias("frappe.desk.form.load.getdoctype")
 @whitelist(methods=["GET", "POST"])
 def getdoctype(ctx: Context, doctype: str, with_parent: Any = False, cached_timestamp: Any = None) -> Any:
-    """The DocType bundle (the DocType, then each table field's DocType) in ``docs``."""
-    meta = _readable_meta(ctx, doctype)
+    """The DocType bundle (the DocType, then each table field's DocType) in ``docs``.
+
+    ``with_parent`` on a child DocType sends its parent's bundle instead, with ``parent_dt``.
+    """
+    extra: dict[str, Any] = {"user_settings": "{}"}
+    asked = operations.read_meta(ctx, doctype)
+    parent = _parent_of(ctx, asked) if asked.istable and truthy(with_parent, False) else None
+    if parent is not None:
+        extra["parent_dt"] = parent
+    meta = _readable_meta(ctx, parent or doctype)
     bundle = [_meta_document(ctx, meta)]
     seen = {meta.name}
     for field in meta.table_fields:
-        child = field.options
-        if child and child not in seen and ctx.meta_exists(child):
-            seen.add(child)
-            bundle.append(_meta_document(ctx, ctx.meta(child)))
-    extra = {"user_settings": "{}"}
+        table = field.options
+        if table and table not in seen and ctx.meta_exists(table):
+            seen.add(table)
+            bundle.append(_meta_document(ctx, ctx.meta(table)))
     if cached_timestamp not in (None, "") and str(bundle[0].get("modified") or "") == str(cached_timestamp):
         return WithDocs("use_cache", [], extra, with_docs=False)
     return WithDocs(None, bundle, extra)
+
+
+def _parent_of(ctx: Context, child: Meta) -> str | None:
+    """The first DocType (by name) with a table field of ``child`` (Frappe's ``get_parent_dt``)."""
+    for name in sorted(ctx.site.metas.all_names(ctx.conn)):
+        if name != child.name and ctx.meta_exists(name):
+            meta = ctx.meta(name)
+            if not meta.istable and any(f.options == child.name for f in meta.table_fields):
+                return meta.name
+    return None
 
 
 def _rows(

@@ -67,6 +67,19 @@ def test_getdoctype_sends_the_doctype_and_its_child_doctypes_in_docs(desk: Desk,
     assert json.loads(body["user_settings"]) == {}  # frappe-ui's getMeta JSON.parses it
 
 
+def test_getdoctype_with_parent_of_a_child_sends_the_parents_bundle(desk: Desk) -> None:
+    body = ok(_call(desk.reader, "frappe.desk.form.load.getdoctype", doctype=desk.child, with_parent=1))
+    assert body["parent_dt"] == desk.doctype
+    assert [d["name"] for d in body["docs"]] == [desk.doctype, desk.child]
+    # The parent must still be readable.
+    assert (
+        _call(
+            desk.outsider, "frappe.desk.form.load.getdoctype", doctype=desk.child, with_parent=1
+        ).status_code
+        == 403
+    )
+
+
 def test_getdoctype_answers_use_cache_for_an_unchanged_doctype(desk: Desk) -> None:
     first = ok(_call(desk.reader, "frappe.desk.form.load.getdoctype", doctype=desk.doctype))
     again = ok(
