@@ -204,3 +204,15 @@ def test_boot_goes_first_in_head_or_page() -> None:
     assert inject_boot(b"<p>x</p>", {"a": "b"}) == b'<script>window.a = "b";</script><p>x</p>'
     with pytest.raises(ValueError):
         inject_boot(b"", {"a-b": 1})
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.example", "/\\evil.example", "https://evil.example", "javascript:alert(1)"]
+)
+def test_login_page_never_redirects_off_site(browser: SiteClient, target: str) -> None:
+    page = browser.get("/login", params={"redirect-to": target}).text
+    assert "const target='';" in page
+
+
+def test_login_page_keeps_a_local_redirect(browser: SiteClient) -> None:
+    assert "const target='/spa/x';" in browser.get("/login", params={"redirect-to": "/spa/x"}).text

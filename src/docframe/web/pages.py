@@ -50,7 +50,9 @@ def home_html(site_name: str, user: str, full_name: str, apps: Iterable[SinglePa
 
 def login_html(site_name: str, redirect_to: str) -> bytes:
     """A login form that posts to ``/api/method/login`` and follows the answer's ``home_page``."""
-    target = redirect_to if redirect_to.startswith("/") and not redirect_to.startswith("//") else ""
+    # Only a path on this site: "//host" and "/\\host" would leave it (browsers read "\\" as "/").
+    local = redirect_to.startswith("/") and not redirect_to.startswith("//") and "\\" not in redirect_to
+    target = redirect_to if local else ""
     return _page(
         f"Login - {site_name}",
         f"<h1>{escape(site_name)}</h1><form id='login'>"
