@@ -180,7 +180,7 @@ async def connect(
         sent["Origin"] = url.replace(url.rsplit(":", 1)[1], "8080")  # the page's port differs
     elif origin is not None:
         sent["Origin"] = origin
-    await client.connect(url, namespaces=[namespace], headers=sent, transports=transports or ["websocket"],
+    await client.connect(url, namespaces=[namespace], headers=sent, transports=transports or ["polling", "websocket"],
                          wait_timeout=10)  # fmt: skip
     return sock
 

@@ -5,7 +5,8 @@ Frappe's web clients (frappe-ui's ``initSocket``, frappe-react-sdk) connect to
 also listens on the ``socketio_port`` (``common_site_config.json``, default 9000) and serves only
 ``/socket.io`` there. A port already taken is a warning, not a failure. ``docframe realtime``
 serves Socket.IO alone, for deployments that run it apart (events from other processes then need
-the sites' ``redis_url``).
+the sites' ``redis_url``); ``docframe serve --workers N`` (N > 1) starts it on the ``socketio_port``
+itself, because Engine.IO's long-polling needs every request of one client to reach one process.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -64,14 +67,34 @@ def run(
         timeout_graceful_shutdown=10, proxy_headers=False, server_header=False,
     )  # fmt: skip
     sockets = [config.bind_socket()]
-    if extra is not None:
-        sockets.append(extra)
     server = uvicorn.Server(config)
     if workers > 1:
-        Multiprocess(config, sockets=sockets).run()
+        # Engine.IO's polling requests of one client must reach the process that holds its session,
+        # so with several workers the Socket.IO port is served by one process of its own.
+        helper = _realtime_process(extra) if extra is not None else None
+        try:
+            Multiprocess(config, sockets=sockets).run()
+        finally:
+            if helper is not None:
+                helper.terminate()
+                helper.wait(timeout=15)
     else:
+        if extra is not None:
+            sockets.append(extra)
         config.load_app()
         server.run(sockets=sockets)
+
+
+def _realtime_process(extra: socket.socket) -> subprocess.Popen[bytes]:
+    """``docframe realtime`` on ``extra``'s port (the socket is closed and bound again there)."""
+    port = extra.getsockname()[1]
+    host = extra.getsockname()[0]
+    extra.close()
+    argv = [sys.executable, "-m", "docframe.cli.main", "--sites", os.environ["DOCFRAME_SITES"], "realtime",
+            "--host", host, "--port", str(port)]  # fmt: skip
+    if os.environ.get("DOCFRAME_SITE"):
+        argv += ["--site", os.environ["DOCFRAME_SITE"]]
+    return subprocess.Popen(argv)
 
 
 @click.command("realtime")

@@ -1,0 +1,430 @@
+"""Realtime benchmark: event latency with 1,000 idle sockets, memory per socket, and the cost of
+realtime on writes (W3, create).
+
+One fresh SQLite site served by ``docframe serve`` (one worker, pinned to CPU 0); the load and the
+sockets run in this process, pinned to CPU 1. Measures:
+
+1. **memory**: the server's RSS before and after 1,000 idle Socket.IO connections (WebSocket
+   transport, session cookie, the site namespace), reported per 1,000 sockets;
+2. **latency** with those 1,000 sockets connected: a python-socketio client subscribed to one
+   document (``doc_subscribe``) updates it over HTTP, one write at a time, and times the
+   ``doc_update``. Two figures: from sending the write (an upper bound: it includes the whole
+   request) and from receiving its response (the event is published right after the commit, before
+   the response is written, so this one is often negative and is clamped at 0);
+3. **W3 create throughput** (``POST /api/resource/ToDo``, 16 keep-alive connections) with no
+   sockets, with 100 sockets subscribed to other documents' rooms, and with 100 sockets subscribed
+   to the ToDo list (each create is then sent to all 100).
+
+Usage: ``.venv/bin/python bench/realtime.py [--sockets 1000] [--updates 300] [--duration 8]``.
+Speed is reported, never asserted. Needs ``taskset`` for pinning (``--no-pin`` otherwise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import gc
+import os
+import shutil
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import orjson
+import socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = "bench-rt.localhost"
+PASSWORD = "bench-admin"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pin(cpu: int | None) -> list[str]:
+    return ["taskset", "-c", str(cpu)] if cpu is not None and shutil.which("taskset") else []
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[bytes]
+    base: str
+    socket_port: int
+    sid: str
+    sites: Path
+
+
+@contextmanager
+def serving(
+    work: Path, cpu: int | None, *, apart_cpu: int | None = None, redis_url: str | None = None
+) -> Iterator[Server]:
+    """A fresh site served by ``docframe serve``; with ``redis_url``, Socket.IO by ``docframe realtime``."""
+    sites = work / "sites"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    cli = [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites)]
+    subprocess.run([*cli, "new-site", SITE, "--admin-password", PASSWORD], env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    if redis_url:
+        config_path = sites / SITE / "site_config.json"
+        config = orjson.loads(config_path.read_bytes())
+        config.update(
+            redis_url=redis_url, realtime_channel=f"bench-{os.getpid()}", session_prefix=f"b{os.getpid()}"
+        )
+        config_path.write_bytes(orjson.dumps(config))
+    port, socket_port = free_port(), free_port()
+    log = (work / "serve.log").open("wb")
+    if redis_url:
+        argv = [*pin(cpu), *cli, "serve", "--port", str(port), "--no-socketio-port", "--site", SITE]
+    else:
+        argv = [
+            *pin(cpu),
+            *cli,
+            "serve",
+            "--port",
+            str(port),
+            "--socketio-port",
+            str(socket_port),
+            "--site",
+            SITE,
+        ]
+    procs = [subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)]
+    if redis_url:
+        procs.append(subprocess.Popen([*pin(apart_cpu), *cli, "realtime", "--port", str(socket_port), "--site", SITE],
+                                      env=env, stdout=log, stderr=subprocess.STDOUT))  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/api/method/ping", timeout=1).status_code == 200 and (
+                    httpx.get(
+                        f"http://127.0.0.1:{socket_port}/socket.io/?EIO=4&transport=polling", timeout=1
+                    ).status_code
+                    == 200
+                ):
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError((work / "serve.log").read_text())
+            time.sleep(0.2)
+        login = httpx.post(f"{base}/api/method/login", data={"usr": "Administrator", "pwd": PASSWORD})
+        login.raise_for_status()
+        yield Server(procs[0], base, socket_port, str(login.cookies["sid"]), sites)
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=15)
+
+
+# -- a minimal WebSocket client: thousands of idle sockets cost the client little -----------------
+
+
+def _frame(text: str) -> bytes:
+    payload = text.encode()
+    mask = os.urandom(4)
+    size = len(payload)
+    if size < 126:
+        head = struct.pack("!BB", 0x81, 0x80 | size)
+    elif size < 65536:
+        head = struct.pack("!BBH", 0x81, 0x80 | 126, size)
+    else:
+        head = struct.pack("!BBQ", 0x81, 0x80 | 127, size)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return head + mask + masked
+
+
+async def _read_frame(reader: asyncio.StreamReader) -> str:
+    first, second = await reader.readexactly(2)
+    size = second & 0x7F
+    if size == 126:
+        (size,) = struct.unpack("!H", await reader.readexactly(2))
+    elif size == 127:
+        (size,) = struct.unpack("!Q", await reader.readexactly(8))
+    data = await reader.readexactly(size)
+    if first & 0x0F == 0x8:
+        raise ConnectionError("closed by the server")
+    return data.decode(errors="replace")
+
+
+class RawSocket:
+    """One Socket.IO connection in the site namespace, over a hand-made WebSocket."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.task: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(cls, port: int, sid: str) -> RawSocket:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        writer.write((
+            f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            f"Sec-WebSocket-Version: 13\r\nCookie: sid={sid}\r\nOrigin: http://127.0.0.1:8000\r\n\r\n"
+        ).encode())  # fmt: skip
+        await writer.drain()
+        await reader.readuntil(b"\r\n\r\n")
+        await _read_frame(reader)  # Engine.IO open
+        writer.write(_frame(f"40/{SITE},"))
+        reply = await _read_frame(reader)
+        if not reply.startswith(f"40/{SITE},"):
+            raise ConnectionError(reply)
+        return cls(reader, writer)
+
+    def send(self, event: str, *args: object) -> None:
+        self.writer.write(_frame(f"42/{SITE}," + orjson.dumps([event, *args]).decode()))
+
+    def idle(self) -> None:
+        """Answer the server's pings in the background (an idle client)."""
+
+        async def loop() -> None:
+            try:
+                while True:
+                    if await _read_frame(self.reader) == "2":
+                        self.writer.write(_frame("3"))
+            except (ConnectionError, asyncio.IncompleteReadError):
+                return
+
+        self.task = asyncio.ensure_future(loop())
+
+    def drain(self) -> None:
+        """Read and drop whatever arrives (a subscribed client that keeps up with its events)."""
+
+        async def loop() -> None:
+            while await self.reader.read(1 << 16):
+                pass
+
+        self.task = asyncio.ensure_future(loop())
+
+    async def close(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+        self.writer.close()
+
+
+async def open_many(count: int, port: int, sid: str) -> list[RawSocket]:
+    socks: list[RawSocket] = []
+    for start in range(0, count, 100):
+        socks += await asyncio.gather(*(RawSocket.open(port, sid) for _ in range(min(100, count - start))))
+    return socks
+
+
+# -- measurements -----------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+async def latency(server: Server, updates: int) -> dict[str, float]:
+    client = socketio.AsyncClient(reconnection=False)
+    got: asyncio.Queue[tuple[float, dict[str, str]]] = asyncio.Queue()
+    client.on("doc_update", lambda data: got.put_nowait((time.perf_counter(), data)), namespace=f"/{SITE}")
+    await client.connect(f"http://127.0.0.1:{server.socket_port}", namespaces=[f"/{SITE}"],
+                         headers={"Cookie": f"sid={server.sid}"}, transports=["websocket"])  # fmt: skip
+    async with httpx.AsyncClient(base_url=server.base, cookies={"sid": server.sid}, timeout=30) as http:
+        name = (await http.post("/api/resource/ToDo", json={"description": "watched"})).json()["data"]["name"]
+        await client.call("doc_subscribe", ("ToDo", name), namespace=f"/{SITE}")
+        from_send, from_response = [], []
+        for i in range(updates):
+            sent = time.perf_counter()
+            response = await http.put(f"/api/resource/ToDo/{name}", json={"description": f"v{i}"})
+            answered = time.perf_counter()
+            response.raise_for_status()
+            arrived, _data = await asyncio.wait_for(got.get(), timeout=10)
+            from_send.append((arrived - sent) * 1000)
+            from_response.append(max(0.0, arrived - answered) * 1000)
+    await client.disconnect()
+    return {
+        "p50_from_send_ms": percentile(from_send, 50), "p99_from_send_ms": percentile(from_send, 99),
+        "p50_after_response_ms": percentile(from_response, 50),
+        "p99_after_response_ms": percentile(from_response, 99),
+        "mean_from_send_ms": statistics.fmean(from_send),
+    }  # fmt: skip
+
+
+async def creates(server: Server, seconds: float, connections: int = 16) -> tuple[float, float]:
+    """W3: ``POST /api/resource/ToDo`` on keep-alive connections.
+
+    Returns requests per second and the server's CPU time per request (µs), which a crowded
+    machine blurs much less than the rate.
+    """
+    body = b'{"description": "Benchmark task"}'
+    request = (
+        f"POST /api/resource/ToDo HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: sid={server.sid}\r\n"
+        f"Content-Type: application/json\r\nAccept: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    port = int(server.base.rsplit(":", 1)[1])
+    done = 0
+    failures = 0
+    stop_at = 0.0
+
+    async def worker() -> None:
+        nonlocal done, failures
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while time.perf_counter() < stop_at:
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            await reader.readexactly(length)
+            if head.startswith(b"HTTP/1.1 200"):
+                done += 1
+            else:
+                failures += 1
+        writer.close()
+
+    stop_at = time.perf_counter() + 1.0  # warm-up
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    done = failures = 0
+    cpu_before = cpu_seconds(server.proc.pid)
+    started = time.perf_counter()
+    stop_at = started + seconds
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    elapsed = time.perf_counter() - started
+    await asyncio.sleep(0.5)  # let the last events go out: their cost belongs to these writes
+    cpu = cpu_seconds(server.proc.pid) - cpu_before
+    if failures:
+        print(f"  ({failures} non-200 responses)", file=sys.stderr)
+    return done / elapsed, cpu * 1_000_000 / max(done, 1)
+
+
+async def main_async(args: argparse.Namespace, server: Server) -> dict[str, object]:
+    results: dict[str, object] = {}
+    if not args.skip_latency:
+        await memory_and_latency(args, server, results)
+    await w3(args, server, results)
+    return results
+
+
+async def memory_and_latency(args: argparse.Namespace, server: Server, results: dict[str, object]) -> None:
+    gc.collect()
+    await asyncio.sleep(1)
+    before = rss_mib(server.proc.pid)
+    idle = await open_many(args.sockets, server.socket_port, server.sid)
+    for sock in idle:
+        sock.idle()
+    await asyncio.sleep(3)
+    after = rss_mib(server.proc.pid)
+    results["rss_before_mib"], results["rss_after_mib"] = round(before, 1), round(after, 1)
+    results["mib_per_1000_sockets"] = round((after - before) * 1000 / args.sockets, 1)
+    print(f"memory: {results['mib_per_1000_sockets']} MiB per 1,000 idle sockets", file=sys.stderr)
+    results["latency"] = await latency(server, args.updates)
+    print(f"latency: {results['latency']}", file=sys.stderr)
+    for sock in idle:
+        await sock.close()
+    await asyncio.sleep(2)
+
+
+async def w3(
+    args: argparse.Namespace,
+    server: Server,
+    results: dict[str, object],
+    key: str = "w3_create",
+    only: tuple[str, ...] = ("none", "100 on other documents", "100 on the ToDo list"),
+) -> None:
+    async with httpx.AsyncClient(base_url=server.base, cookies={"sid": server.sid}) as http:
+        others = [(await http.post("/api/resource/ToDo", json={"description": "x"})).json()["data"]["name"]
+                  for _ in range(100)]  # fmt: skip
+    runs: dict[str, list[tuple[float, float]]] = {
+        "none": [], "100 on other documents": [], "100 on the ToDo list": [],
+    }  # fmt: skip
+    runs = {name: values for name, values in runs.items() if name in only}
+    for _round in range(args.rounds):
+        runs["none"].append(await creates(server, args.duration))
+        if "100 on other documents" in runs:
+            socks = await open_many(100, server.socket_port, server.sid)
+            for sock, name in zip(socks, others, strict=True):
+                sock.send("doc_subscribe", "ToDo", name)
+                sock.drain()
+            await asyncio.sleep(1)
+            runs["100 on other documents"].append(await creates(server, args.duration))
+            for sock in socks:
+                await sock.close()
+        socks = await open_many(100, server.socket_port, server.sid)
+        for sock in socks:
+            sock.send("doctype_subscribe", "ToDo")
+            sock.drain()
+        await asyncio.sleep(1)
+        runs["100 on the ToDo list"].append(await creates(server, args.duration))
+        for sock in socks:
+            await sock.close()
+        await asyncio.sleep(1)
+    base = statistics.median(rate for rate, _cpu in runs["none"])
+    base_cpu = statistics.median(cpu for _rate, cpu in runs["none"])
+    results[key] = {
+        key: {
+            "req_s": round(statistics.median(rate for rate, _cpu in values), 1),
+            "runs": [round(rate) for rate, _cpu in values],
+            "vs_none": round(statistics.median(rate for rate, _cpu in values) / base, 3),
+            "server_cpu_us_per_create": round(statistics.median(cpu for _rate, cpu in values)),
+            "cpu_vs_none": round(statistics.median(cpu for _rate, cpu in values) / base_cpu, 3),
+        }
+        for key, values in runs.items()
+    }
+    print(f"{key}: {results[key]}", file=sys.stderr)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sockets", type=int, default=1000)
+    parser.add_argument("--updates", type=int, default=300)
+    parser.add_argument("--duration", type=float, default=8.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-pin", action="store_true")
+    parser.add_argument("--skip-latency", action="store_true", help="Only the W3 runs.")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/5",
+                        help="Redis for the run with docframe realtime apart ('' to skip it).")  # fmt: skip
+    args = parser.parse_args()
+    server_cpu, client_cpu = (None, None) if args.no_pin else (0, 1)
+    if client_cpu is not None and shutil.which("taskset"):
+        os.sched_setaffinity(0, {client_cpu})
+    with tempfile.TemporaryDirectory(prefix="df-rt-bench-") as tmp, serving(Path(tmp), server_cpu) as server:
+        results = asyncio.run(main_async(args, server))
+    if args.redis:
+        # The fan-out moved off the write worker: docframe realtime on the other CPU, events via Redis.
+        with (
+            tempfile.TemporaryDirectory(prefix="df-rt-bench-") as tmp,
+            serving(Path(tmp), server_cpu, apart_cpu=client_cpu, redis_url=args.redis) as server,
+        ):
+            asyncio.run(
+                w3(args, server, results, "w3_create_realtime_apart", ("none", "100 on the ToDo list"))
+            )
+    print(orjson.dumps(results, option=orjson.OPT_INDENT_2).decode())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
