@@ -222,3 +222,30 @@ def test_get_roles_of_another_user_needs_system_manager(desk: Desk, admin: SiteC
     assert "All" in ok(admin.get("/api/v2/method/User/get_roles", params={"uid": other}))["data"]
     zones = ok(desk.reader.get("/api/v2/method/User/get_timezones"))["data"]["timezones"]
     assert "Asia/Kolkata" in zones
+
+
+def test_a_share_opens_getdoc_and_the_list_to_one_document_only(
+    desk: Desk, admin: SiteClient, sites_root: Path
+) -> None:
+    stranger = make_user(admin, sites_root, [])
+    other = ok(admin.post(f"/api/resource/{desk.doctype}", json={"title": "shared", "secret": "hidden"}))[
+        "data"
+    ]["name"]
+    assert (
+        _call(stranger, "frappe.desk.form.load.getdoc", doctype=desk.doctype, name=other).status_code == 403
+    )
+    ok(admin.post("/api/method/frappe.share.add", json={
+        "doctype": desk.doctype, "name": other, "user": stranger.name,  # type: ignore[attr-defined]
+    }))  # fmt: skip
+    body = ok(_call(stranger, "frappe.desk.form.load.getdoc", doctype=desk.doctype, name=other))
+    assert body["docs"][0]["title"] == "shared" and "secret" not in body["docs"][0]
+    assert body["docinfo"]["permissions"]["read"] == 1 and body["docinfo"]["permissions"]["write"] == 0
+    assert body["docinfo"]["shared"][0]["user"] == stranger.name  # type: ignore[attr-defined]
+    rows = ok(
+        _call(stranger, "frappe.desk.reportview.get", version=2, doctype=desk.doctype, fields='["name"]')
+    )
+    assert rows["data"] == {"keys": ["name"], "values": [[other]], "user_info": {}}
+    assert (
+        _call(stranger, "frappe.desk.form.load.getdoc", doctype=desk.doctype, name=desk.doc).status_code
+        == 403
+    )
