@@ -30,6 +30,9 @@ from docframe.migrate.sync import install_site
 from docframe.sites import Site
 
 ADMIN_PASSWORD = "admin-test-pw"
+# Test servers leave Frappe's Socket.IO port (9000) alone, so that no test finds another test's server
+# there; tests of that port start their server without this variable (tests/realtime/conftest.py).
+os.environ.setdefault("DOCFRAME_NO_SOCKETIO_PORT", "1")
 BACKEND_URLS = {
     "postgresql": os.environ.get("DOCFRAME_TEST_PG", "postgresql://postgres@127.0.0.1:5432/{db}"),
     "mariadb": os.environ.get("DOCFRAME_TEST_MARIADB", "mariadb://root@127.0.0.1:3306/{db}"),

@@ -1,10 +1,12 @@
 """App: ``create_app(sites_path) -> DocframeApp`` — the ASGI application for a sites folder.
 
-A request is dispatched on its path alone: ``/files/...`` and ``/private/files/...`` go to a small
-Starlette router holding :class:`~docframe.files.serve.FileServer`'s endpoints; a GET or HEAD outside
-``/api/`` without ``cmd`` goes to :class:`~docframe.web.server.WebServer` (app assets, single-page
-apps, the login and home pages), which hands what it does not serve on; every other request goes
-straight to :class:`~docframe.http.pipeline.Pipeline`, with no middleware or router layer in
+A request is dispatched on its path alone: ``/socket.io`` (HTTP and WebSocket, and anything on a
+Socket.IO-only port) goes to :class:`~docframe.realtime.server.RealtimeServer`; ``/files/...`` and
+``/private/files/...`` go to a small Starlette router holding
+:class:`~docframe.files.serve.FileServer`'s endpoints; a GET or HEAD outside ``/api/`` without
+``cmd`` goes to :class:`~docframe.web.server.WebServer` (app assets, single-page apps, the login and
+home pages), which hands what it does not serve on; every other request goes straight to
+:class:`~docframe.http.pipeline.Pipeline`, with no middleware or router layer in
 front of it (each would cost every API request its own scope copies and calls). The app answers the
 ASGI lifespan itself: on shutdown in-process background jobs are let finish and sites closed. An
 error that escapes before a response has started becomes a JSON 500 in Frappe's v1 format.

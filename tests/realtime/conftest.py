@@ -48,10 +48,11 @@ class RealtimeServer:
 def start_serve(sites: Path, site: str, *args: str) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``docframe serve`` (extra ``args``) and wait until it answers."""
     port = free_port()
+    env = {key: value for key, value in os.environ.items() if key != "DOCFRAME_NO_SOCKETIO_PORT"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites), "serve", "--port", str(port),
          "--site", site, *args],
-        stdout=(sites / f"serve-{port}.log").open("wb"), stderr=subprocess.STDOUT,
+        stdout=(sites / f"serve-{port}.log").open("wb"), stderr=subprocess.STDOUT, env=env,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -213,5 +214,5 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
-__all__ = ["PASSWORD", "SITE", "RealtimeServer", "Sock", "connect", "login", "new_user", "os", "refused", "run",
+__all__ = ["PASSWORD", "SITE", "RealtimeServer", "Sock", "connect", "login", "new_user", "refused", "run",
            "start_serve", "stop", "token_for"]  # fmt: skip

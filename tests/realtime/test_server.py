@@ -249,24 +249,35 @@ def test_submit_cancel_update_after_submit_and_rename(rt: RealtimeServer) -> Non
 def test_no_event_for_a_rolled_back_write(rt: RealtimeServer, alice: str) -> None:
     sid = login(rt.base, alice, PASSWORD)
 
+    admin_sid = login(rt.base, "Administrator", "admin-test-pw")
+
     async def scenario() -> None:
         sock = await connect(rt.socket_url, rt.namespace, sid=sid)
-        await sock.emit("doctype_subscribe", "ToDo")
-        await sock.settle()
+        # The Administrator reads everything, so only the rollback itself can keep events from it.
+        admin = await connect(rt.socket_url, rt.namespace, sid=admin_sid)
+        for each in (sock, admin):
+            await each.emit("doctype_subscribe", "ToDo")
+            await each.settle()
         with http_as(rt, alice) as http:
             assert publish(http, "doomed", message={"x": 1}, user=alice, fail=1).status_code == 417
             bad = http.post("/api/resource/ToDo", json={"description": "x", "status": "Not A Status"})
             assert bad.status_code == 417
             good = f"ok-{secrets.token_hex(3)}"
             bulk = http.post("/api/v2/document/ToDo/bulk_insert", json={"docs": [
-                {"description": good}, {"description": "bad", "status": "Nope"}]})  # fmt: skip
+                {"description": good}, {"description": "bad", "status": "Nope"},
+                # An app hook inserts another ToDo (queuing its events), then fails: the savepoint
+                # undoes both, and the inner document's events are dropped with it.
+                {"description": "explode:inner-doc"}]})  # fmt: skip
             assert bulk.status_code in (200, 201), bulk.text
+            assert bulk.json()["data"]["failure_count"] == 2, bulk.text
             publish(http, "marker", message={"end": 1}, user=alice)
         await sock.wait_for("marker")
-        await quiet(sock)
+        await quiet(sock, admin)
         assert sock.got("doomed") == []
         assert len(sock.got("list_update")) == 1  # the bulk's good item only
+        assert len(admin.got("list_update")) == 1
         await sock.close()
+        await admin.close()
 
     run(scenario())
 
@@ -334,6 +345,12 @@ def test_other_users_documents_stay_private(rt: RealtimeServer, alice: str, bob:
             await quiet(b)
             assert len(b.got("doc_update")) == seen  # judged when delivered: already not his
             assert b.got("doc_viewers") == [] and g.got("doc_viewers") == []
+            # A deletion is judged on the deleted document's fields: Alice hears of it, Bob does not.
+            alice_http.delete(f"/api/resource/ToDo/{private}").raise_for_status()
+            await a.wait_for("list_update", lambda d: d["name"] == private and len(
+                [x for x in a.got("list_update") if x["name"] == private]) == 2)  # fmt: skip
+            await quiet(b, g)
+            assert private not in {d["name"] for d in b.got("list_update") + g.got("list_update")}
         for sock in (a, b, g):
             await sock.close()
 
@@ -482,6 +499,56 @@ def test_socket_refused_after_connection_error_keeps_server_healthy(rt: Realtime
         assert message in (handshake.NO_AUTH_METHOD, handshake.MISSING_CREDENTIALS)
         sock = await connect(rt.socket_url, rt.namespace, sid=sid)
         await sock.settle()
+        await sock.close()
+
+    run(scenario())
+
+
+def test_disabling_a_user_disconnects_their_sockets(rt: RealtimeServer) -> None:
+    user = new_user(rt)
+    sid = login(rt.base, user, PASSWORD)
+
+    async def scenario() -> None:
+        sock = await connect(rt.socket_url, rt.namespace, sid=sid)
+        disabled = rt.admin.put(f"/api/resource/User/{user}", json={"enabled": 0})
+        assert disabled.status_code == 200, disabled.text
+        for _ in range(250):
+            if not sock.client.connected:
+                break
+            await asyncio.sleep(0.02)
+        assert not sock.client.connected
+        # Its session is gone: a new connection with it is a Guest's.
+        again = await connect(rt.socket_url, rt.namespace, sid=sid)
+        publish(rt.admin, "for_user", message={"x": 1}, user=user)
+        publish(rt.admin, "for_guest", message={"x": 2}, user="Guest")
+        assert await again.wait_for("for_guest") == {"x": 2}
+        await quiet(again)
+        assert again.got("for_user") == []
+        await again.close()
+
+    run(scenario())
+
+
+def test_singles_get_doc_update_but_no_list_update(rt: RealtimeServer) -> None:
+    sid = login(rt.base, "Administrator", "admin-test-pw")
+
+    async def scenario() -> None:
+        sock = await connect(rt.socket_url, rt.namespace, sid=sid)
+        await sock.emit("doctype_subscribe", "System Settings")
+        await sock.emit("doc_subscribe", "System Settings", "System Settings")
+        await sock.settle()
+        saved = rt.admin.put(
+            "/api/resource/System Settings/System Settings", json={"session_expiry": "240:00:00"}
+        )
+        assert saved.status_code == 200, saved.text
+        got = await sock.wait_for("doc_update")
+        assert got == {
+            "doctype": "System Settings",
+            "name": "System Settings",
+            "modified": saved.json()["data"]["modified"],
+        }
+        await quiet(sock)
+        assert sock.got("list_update") == []
         await sock.close()
 
     run(scenario())

@@ -24,7 +24,6 @@ from docframe.auth.sessions import session_manager
 from docframe.auth.settings import AuthSettings, auth_settings
 from docframe.auth.stores import attempt_store
 from docframe.auth.users import ADMINISTRATOR
-from docframe.realtime.publish import session_ended
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -130,5 +129,4 @@ def logout(ctx: Context, state: AuthState) -> None:
     """End the request's session and ask for the cookies to be cleared."""
     if state.sid and state.via == "session":
         session_manager(ctx.site).end(ctx, state.sid)
-        session_ended(ctx.site, state.sid)  # its sockets are disconnected too
     state.logged_out = True

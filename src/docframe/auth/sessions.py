@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from docframe.auth.settings import auth_settings
 from docframe.auth.stores import RedisSessionStore, SessionRecord, SessionStore, session_store
+from docframe.realtime.publish import session_ended
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -113,9 +114,10 @@ class SessionManager:
         return updated
 
     def end(self, ctx: Context | None, sid: str) -> None:
-        """Delete session ``sid``."""
+        """Delete session ``sid`` (its Socket.IO connections are dropped too, on every worker)."""
         self.store.delete(ctx, [sid])
         self._forget(sid)
+        session_ended(self.site, sid)
 
     def end_user_sessions(
         self, ctx: Context | None, user: str, *, keep: str | None = None, keep_newest: int = 0
@@ -126,6 +128,7 @@ class SessionManager:
         self.store.delete(ctx, doomed)
         for sid in doomed:
             self._forget(sid)
+            session_ended(self.site, sid)
         return len(doomed)
 
     def clear_cache(self) -> None:

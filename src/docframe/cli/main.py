@@ -193,7 +193,10 @@ def add_user(
     "--socketio-port", type=int, default=None,
     help="Also serve Socket.IO on this port (default: socketio_port of the common config, 9000).",
 )  # fmt: skip
-@click.option("--no-socketio-port", is_flag=True, help="Serve Socket.IO only at /socket.io of the main port.")
+@click.option(
+    "--no-socketio-port", is_flag=True, envvar="DOCFRAME_NO_SOCKETIO_PORT",
+    help="Serve Socket.IO only at /socket.io of the main port (also: DOCFRAME_NO_SOCKETIO_PORT=1).",
+)  # fmt: skip
 @click.pass_context
 def serve(
     ctx: click.Context, host: str, port: int, workers: int, site: str | None, access_log: bool,

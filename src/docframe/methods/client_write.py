@@ -223,10 +223,12 @@ def bulk_update(ctx: Context, docs: str | list[Any]) -> dict[str, list[Any]]:
     """Update each ``{"doctype", "docname", ...fields}`` on its own; failures are reported, not raised."""
     failed: list[dict[str, Any]] = []
     for item in json_argument("docs", docs, list):
+        queued = len(ctx.after_commit)
         try:
             with ctx.conn.begin_nested():
                 _bulk_item(ctx, item)
         except errors.FrappeError as exc:
+            del ctx.after_commit[queued:]  # the item's realtime events roll back with it
             failed.append({"doc": item, "exc": _failure_text(exc)})
     return {"failed_docs": failed}
 

@@ -73,7 +73,14 @@ class Hub:
 
     def deliver_locally(self, envelope: Envelope) -> None:
         """Hand ``envelope`` to the realtime servers of this process (thread-safe)."""
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
         for receive, loop in list(self._receivers):
+            if loop is running:  # published on the server's own thread: no wake-up needed
+                loop.call_soon(receive, envelope)
+                continue
             try:
                 loop.call_soon_threadsafe(receive, envelope)
             except RuntimeError:  # that server's loop has closed
@@ -85,7 +92,7 @@ class Hub:
             with self._lock:
                 client = self._clients.get(url)
                 if client is None:
-                    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+                    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
                     self._clients[url] = client
         return client
 

@@ -94,7 +94,20 @@ def _realtime_process(extra: socket.socket) -> subprocess.Popen[bytes]:
             "--host", host, "--port", str(port)]  # fmt: skip
     if os.environ.get("DOCFRAME_SITE"):
         argv += ["--site", os.environ["DOCFRAME_SITE"]]
+    _warn_without_redis(Path(os.environ["DOCFRAME_SITES"]))
     return subprocess.Popen(argv)
+
+
+def _warn_without_redis(sites_path: Path) -> None:
+    """Events reach a separate realtime process only through Redis: say so for sites without it."""
+    from docframe.settings import load_settings
+    from docframe.sites import SiteRegistry
+
+    registry = SiteRegistry(sites_path)
+    lacking = [name for name in registry.names() if not load_settings(sites_path / name).redis_url]
+    if lacking:
+        click.echo(f"warning: {', '.join(lacking)} has no redis_url: with several workers a realtime "
+                   "event reaches only the sockets of the process that published it", err=True)  # fmt: skip
 
 
 @click.command("realtime")

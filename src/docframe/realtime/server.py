@@ -37,6 +37,8 @@ log = logging.getLogger("docframe.realtime")
 MAX_ROOMS_PER_SOCKET = 500
 #: Most permission checks one socket may have waiting; further subscriptions are dropped.
 MAX_PENDING_CHECKS = 16
+#: How often sockets that vanished without a disconnect event are forgotten.
+SWEEP_SECONDS = 60.0
 #: The realtime servers of this process (the stats method reads them).
 RUNNING: list[RealtimeServer] = []
 
@@ -108,6 +110,7 @@ class RealtimeServer:
         loop = asyncio.get_running_loop()
         self._queue = asyncio.Queue()
         self._spawn(self._consume())
+        self._spawn(self._sweep())
         HUB.attach(self.receive, loop)
         RUNNING.append(self)
 
@@ -394,6 +397,16 @@ class RealtimeServer:
         ]
         for sid in doomed:
             await self.sio.disconnect(sid, namespace=namespace)
+
+    async def _sweep(self) -> None:
+        """Forget sockets whose connection ended without a disconnect event (a client gone mid-handshake)."""
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            rooms = self.sio.manager.rooms
+            # Every socket of a namespace, connecting ones included, is in its ``None`` room.
+            gone = [key for key in self.sockets if key[1] not in rooms.get(key[0], {}).get(None, {})]
+            for key in gone:
+                self.sockets.pop(key, None)
 
     # -- Redis -------------------------------------------------------------------------------------
 

@@ -36,3 +36,16 @@ def progress(ctx: Context, percent: float, task_id: str | None = None) -> str:
     """Publish a ``progress`` event (to ``task_id``'s room, else to the user)."""
     publish_progress(float(percent), title="Test", task_id=task_id, ctx=ctx)
     return "ok"
+
+
+def explode_after_insert(doc: Any, _event: str) -> None:
+    """A ToDo described ``explode:<tag>`` inserts a ToDo ``<tag>``, then fails (a savepoint undoes both)."""
+    description = str(doc.get("description") or "")
+    if not description.startswith("explode:"):
+        return
+    from docframe.model import lifecycle, persistence
+
+    ctx = doc.ctx
+    inner = persistence.new_document(ctx, ctx.meta("ToDo"), {"description": description.split(":", 1)[1]})
+    lifecycle.insert(ctx, inner, ignore_permissions=True)
+    raise errors.ValidationError("exploding after an insert")
