@@ -2,9 +2,11 @@
 
 A request is dispatched on its path alone: ``/socket.io`` (HTTP and WebSocket, and anything on a
 Socket.IO-only port) goes to :class:`~docframe.realtime.server.RealtimeServer`; ``/files/...`` and
-``/private/files/...`` go to a small
-Starlette router holding :class:`~docframe.files.serve.FileServer`'s endpoints; every other request
-goes straight to :class:`~docframe.pipeline.Pipeline`, with no middleware or router layer in
+``/private/files/...`` go to a small Starlette router holding
+:class:`~docframe.files.serve.FileServer`'s endpoints; a GET or HEAD outside ``/api/`` without
+``cmd`` goes to :class:`~docframe.web.server.WebServer` (app assets, single-page apps, the login and
+home pages), which hands what it does not serve on; every other request goes straight to
+:class:`~docframe.pipeline.Pipeline`, with no middleware or router layer in
 front of it (each would cost every API request its own scope copies and calls). The app answers the
 ASGI lifespan itself: on start-up the embedded scheduler starts (when ``docframe serve`` asks for
 it), on shutdown it stops, in-process background jobs are let finish and sites closed. An
@@ -28,6 +30,7 @@ from docframe.pipeline import Pipeline
 from docframe.realtime.server import RealtimeServer
 from docframe.scheduler.service import Scheduler
 from docframe.sites import SiteRegistry
+from docframe.web.server import WebServer, is_page_request
 
 __all__ = ["DocframeApp", "create_app", "default_app"]
 
@@ -50,6 +53,7 @@ class DocframeApp:
         self.pipeline = Pipeline(sites)
         #: The embedded scheduler (``docframe serve`` without ``--no-scheduler``).
         self.scheduler: Scheduler | None = None
+        self.web = WebServer(sites, self.pipeline, min(socket_only_ports) if socket_only_ports else None)
         files = FileServer(sites)
         self.files = Router(
             routes=[
@@ -69,6 +73,8 @@ class DocframeApp:
             try:
                 if scope["path"].startswith(_FILE_PREFIXES):
                     await self.files(scope, receive, send)
+                elif is_page_request(scope):
+                    await self.web(scope, receive, send)
                 else:
                     await self.pipeline(scope, receive, send)
             except Exception:
@@ -116,17 +122,25 @@ async def _server_error(send: Send) -> None:
 
 
 def create_app(
-    sites_path: Path, default_site: str | None = None, socket_only_ports: frozenset[int] = frozenset()
+    sites_path: Path,
+    default_site: str | None = None,
+    socket_only_ports: frozenset[int] = frozenset(),
+    *,
+    forced_site: str | None = None,
 ) -> DocframeApp:
-    """The ASGI app serving every site in ``sites_path``."""
-    return DocframeApp(SiteRegistry(sites_path, default_site), socket_only_ports)
+    """The ASGI app serving every site in ``sites_path`` (only ``forced_site`` when given)."""
+    return DocframeApp(SiteRegistry(sites_path, default_site, forced_site=forced_site), socket_only_ports)
 
 
 def default_app() -> DocframeApp:
-    """The app for ``$DOCFRAME_SITES`` (default ``./sites``); used by ``uvicorn --factory``."""
+    """The app for ``$DOCFRAME_SITES`` (default ``./sites``); used by ``uvicorn --factory``.
+
+    ``$DOCFRAME_SITE`` (set by ``docframe serve --site``) forces that site for every request.
+    """
     socket_port = os.environ.get("DOCFRAME_SOCKETIO_PORT", "")
     return create_app(
         Path(os.environ.get("DOCFRAME_SITES", "sites")),
-        os.environ.get("DOCFRAME_SITE") or None,
+        None,
         frozenset({int(socket_port)}) if socket_port.isdigit() else frozenset(),
+        forced_site=os.environ.get("DOCFRAME_SITE") or None,
     )

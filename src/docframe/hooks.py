@@ -2,7 +2,9 @@
 
 An app is an importable package listed in the site config (``apps``) with an optional
 ``<app>.hooks`` module using Frappe's hook names: ``doc_events`` (``{doctype or "*": {event:
-dotted path or list}}``) and ``override_whitelisted_methods`` (``{original: replacement}``).
+dotted path or list}}``), ``override_whitelisted_methods`` (``{original: replacement}``),
+``home_page`` (the page a login sends users to) and ``single_page_apps`` (the built front ends the
+app serves; see :mod:`docframe.web.spa`).
 Dotted paths are imported when the registry is built, so a typo fails at start-up, not mid-request.
 """
 
@@ -53,6 +55,10 @@ class HookRegistry:
         self.framework_listeners: tuple[DocEventHandler, ...] = tuple(
             resolve_dotted(p) for p in FRAMEWORK_DOC_LISTENERS
         )
+        #: ``home_page`` of the first app that declares one.
+        self.home_page: str | None = None
+        #: ``(app, declaration)`` for every entry of every app's ``single_page_apps``.
+        self.single_page_apps: list[tuple[str, Any]] = []
         for app in self.apps:
             try:
                 module = importlib.import_module(f"{app}.hooks")
@@ -65,6 +71,12 @@ class HookRegistry:
                     handlers = self._doc_events.setdefault((doctype, event), [])
                     handlers.extend(resolve_dotted(p) for p in _as_list(paths))
             self.method_overrides.update(getattr(module, "override_whitelisted_methods", None) or {})
+            home = getattr(module, "home_page", None)
+            if self.home_page is None and isinstance(home, str) and home.startswith("/"):
+                self.home_page = home
+            self.single_page_apps.extend(
+                (app, spa) for spa in getattr(module, "single_page_apps", None) or ()
+            )
 
     def doc_event_handlers(self, doctype: str, event: str) -> list[DocEventHandler]:
         """Handlers for ``event`` on ``doctype`` (specific ones first, then ``"*"``)."""

@@ -3,7 +3,8 @@
 A sites folder holds ``common_site_config.json`` and one sub-folder per site with its
 ``site_config.json``. A request picks its site by the ``X-Frappe-Site-Name`` header, else the
 ``Host`` header (port stripped), else the default site (``default_site`` in the common config, or
-the only site). :meth:`Site.unit_of_work` opens the transaction every request and job runs in.
+the only site). A registry built with ``forced_site`` (``docframe serve --site X``, like
+``bench --site X serve``) serves that site to every request, whatever the headers say. :meth:`Site.unit_of_work` opens the transaction every request and job runs in.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ class Site:
         self.metas.attach_custom_source(loader, lister)
         self.controllers = ControllerRegistry(self.metas)
         self.hooks = HookRegistry(settings.apps)
+        #: The front ends the site's apps ship (checked now, so a bad declaration fails at start-up).
         self.time_zone = _zone(settings.time_zone)
         #: The site's other registries, caches and stores, each built on first use by its owner.
         self.services = SiteServices()
@@ -371,10 +373,14 @@ class UnitOfWork:
 class SiteRegistry:
     """The sites of one sites folder, opened on first use."""
 
-    def __init__(self, sites_path: Path, default_site: str | None = None) -> None:
+    def __init__(
+        self, sites_path: Path, default_site: str | None = None, *, forced_site: str | None = None
+    ) -> None:
         self.sites_path = sites_path.resolve()
         common = read_json_file(self.sites_path / "common_site_config.json")
-        self.default_site = default_site or common.get("default_site") or self._only_site()
+        self.default_site = forced_site or default_site or common.get("default_site") or self._only_site()
+        #: The one site every request gets (``serve --site``), or None to choose per request.
+        self.forced_site = forced_site or None
         self._sites: dict[str, Site] = {}
         self._missing_hosts: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -405,7 +411,9 @@ class SiteRegistry:
         return site
 
     def resolve(self, site_header: str | None, host_header: str | None) -> Site:
-        """The site a request is for (opened on first use, which reads files and the database)."""
+        """The site a request is for: the forced site, else by header, Host, then the default."""
+        if self.forced_site:
+            return self.get(self.forced_site)
         if site_header:
             return self.get(site_header.strip())
         if host_header:

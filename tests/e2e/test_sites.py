@@ -89,6 +89,35 @@ def test_unknown_site_header_is_404(two_sites: tuple[str, Path]) -> None:
     )
 
 
+def test_forced_site_ignores_header_and_host(two_sites: tuple[str, Path]) -> None:
+    """``serve --site X`` serves X whatever X-Frappe-Site-Name or Host say (as ``bench --site X serve``)."""
+    _, sites = two_sites
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "docframe.cli.main", "--sites", str(sites), "serve", "--port",
+                             str(port), "--site", "beta.localhost"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(f"{base}/api/method/ping", proc=proc)
+        password = _current_beta_password(base)
+        # What frappe-ui sends from a page at http://127.0.0.1:PORT: the page's host name as the site.
+        assert _login(base, {"X-Frappe-Site-Name": "127.0.0.1"}, password).status_code == 200
+        assert _login(base, {"X-Frappe-Site-Name": "alpha.localhost"}, "pw-alpha").status_code == 401
+        assert _login(base, {"X-Frappe-Site-Name": "alpha.localhost"}, password).status_code == 200
+        assert _login(base, {"Host": "alpha.localhost:8000"}, password).status_code == 200
+        assert _login(base, {"X-Frappe-Site-Name": "nope.localhost"}, password).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _current_beta_password(base: str) -> str:
+    """beta's Administrator password (another test in this module changes it)."""
+    for password in ("pw-beta", "changed-pw"):
+        if _login(base, {}, password).status_code == 200:
+            return password
+    raise AssertionError("beta.localhost accepts neither known password")
+
+
 def test_set_admin_password_command(two_sites: tuple[str, Path]) -> None:
     base, sites = two_sites
     _docframe(sites, "set-admin-password", "--site", "beta.localhost", "changed-pw")

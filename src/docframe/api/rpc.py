@@ -33,7 +33,10 @@ __all__ = [
 def reply_for(value: Any) -> Reply:
     """The reply for a method's return value (``docs`` become a top-level key)."""
     if isinstance(value, WithDocs):
-        return Reply(value.value, extra={"docs": value.docs})
+        extra = dict(value.extra)
+        if value.with_docs:
+            extra["docs"] = value.docs
+        return Reply(value.value, extra=extra)
     if isinstance(value, TopLevel):
         return Reply(extra=dict(value.keys))
     return Reply(value)

@@ -111,9 +111,10 @@ def login(ctx: Context, form: dict[str, Any], state: AuthState) -> dict[str, Any
     state.user, state.sid, state.via, state.new_session = user.name, info.sid, "session", True
     state.extra.update(session=info, full_name=full_name, user_image=found.user_image or "")
     ctx.user = user
+    home = ctx.site.hooks.home_page  # an app's ``home_page`` hook, else Frappe's /app and /me
     if user.user_type == "System User":
-        return {"message": "Logged In", "home_page": "/app", "full_name": full_name}
-    return {"message": "No App", "home_page": "/me", "full_name": full_name}
+        return {"message": "Logged In", "home_page": home or "/app", "full_name": full_name}
+    return {"message": "No App", "home_page": home or "/me", "full_name": full_name}
 
 
 def _record_login(ctx: Context, name: str, ip: str) -> None:

@@ -271,7 +271,11 @@ def _uvicorn_logging(access_log: bool) -> dict[str, Any]:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
-@click.option("--site", help="Default site for requests whose Host names no site.")
+@click.option(
+    "--site",
+    help="Serve only this site, whatever X-Frappe-Site-Name or Host say (like `bench --site X serve`). "
+    "Without it, each request picks its site by those headers.",
+)
 @click.option("--access-log/--no-access-log", default=False, show_default=True)
 @click.option(
     "--scheduler/--no-scheduler", default=True, show_default=True,

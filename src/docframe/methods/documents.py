@@ -55,6 +55,10 @@ class WithDocs:
 
     value: Any
     docs: list[dict[str, Any]] = field(default_factory=list)
+    #: Other top-level keys of the response (the desk's ``docinfo``, ``user_settings``).
+    extra: dict[str, Any] = field(default_factory=dict)
+    #: False leaves ``docs`` out of the response (Frappe drops an empty ``docs`` list).
+    with_docs: bool = True
 
 
 # -- standard document methods ---------------------------------------------------------------------

@@ -68,6 +68,8 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "docframe.methods.jobs",
     "docframe.methods.bulk",
     "docframe.methods.realtime",
+    "docframe.methods.desk",
+    "docframe.doctypes.user.user",
 )
 _registered: list[str] = []
 _loaded: set[str] = set()

@@ -12,13 +12,18 @@ of the row, and guards the standard users.
   never be disabled or deleted.
 * After a change commits, cached identities are dropped; disabling a user ends their sessions, and
   a new password ends their other sessions when ``logout_all_sessions`` is set.
+
+The module's whitelisted functions are the ones Frappe's clients call on User
+(``/api/v2/method/User/<name>``, or v1 ``frappe.core.doctype.user.user.<name>``): ``get_all_roles``,
+``get_roles`` and ``get_timezones``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from zoneinfo import available_timezones
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, delete, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from docframe import errors
@@ -28,6 +33,7 @@ from docframe.auth.identity import identity_cache
 from docframe.auth.sessions import session_manager
 from docframe.auth.users import ADMINISTRATOR, AUTOMATIC_ROLES, GUEST, STANDARD_USERS
 from docframe.auth.users import User as Identity
+from docframe.methods.registry import alias, whitelist
 from docframe.model import lifecycle, persistence
 from docframe.model.document import Document
 from docframe.permissions.hooks import PermissionHooks
@@ -170,3 +176,42 @@ def _current_sid(ctx: Context, user: str) -> str | None:
     state = ctx.auth
     info = state.session if isinstance(state, AuthState) else None
     return info.sid if info is not None and info.user == user else None
+
+
+_MODULE = "frappe.core.doctype.user.user"
+
+
+@alias(f"{_MODULE}.get_all_roles")
+@whitelist()
+def get_all_roles(ctx: Context) -> list[str]:
+    """The names of every enabled role a user can be given (automatic roles left out), sorted."""
+    roles = ctx.site.tables.get(ctx.meta("Role"))
+    stmt = select(roles.c.name).where(
+        roles.c.name.not_in(AUTOMATIC_ROLES),
+        or_(roles.c.disabled.is_(None), roles.c.disabled == 0),
+        or_(roles.c.restrict_to_domain.is_(None), roles.c.restrict_to_domain == ""),
+    )
+    return sorted(str(name) for name in ctx.conn.execute(stmt).scalars())
+
+
+@alias(f"{_MODULE}.get_roles")
+@whitelist()
+def get_roles(ctx: Context, arg: Any = None, uid: Any = None) -> list[str]:
+    """The roles of the current user; of another user (``uid``) only for a System Manager."""
+    user = ctx.user
+    wanted = uid or arg
+    if wanted and wanted != user.name:
+        if not user.is_admin and "System Manager" not in user.roles:
+            raise errors.PermissionError("Not permitted", title="Not Permitted")
+        other = identity_cache(ctx.site).user(ctx, str(wanted))
+        if other is None:
+            raise errors.DoesNotExistError(f"User {wanted} not found", doctype="User")
+        return sorted(other.roles)
+    return sorted(user.roles)
+
+
+@alias(f"{_MODULE}.get_timezones")
+@whitelist()
+def get_timezones() -> dict[str, list[str]]:
+    """The time zones a user or the system may be set to (``{"timezones": [...]}``)."""
+    return {"timezones": sorted(available_timezones())}
