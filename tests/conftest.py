@@ -172,6 +172,41 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def start_server(
+    sites_root: Path,
+    site: str,
+    *flags: str,
+    env: dict[str, str] | None = None,
+    output: Any = subprocess.DEVNULL,
+    timeout: float = 30,
+    port: int | None = None,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``docframe serve --site SITE FLAGS...`` on a free port and wait until it answers ``ping``.
+
+    Returns the process and its base URL; a server that does not answer in ``timeout`` seconds is
+    killed and reported (with its output when ``output`` is ``subprocess.PIPE``).
+    """
+    port = port or free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites_root), "serve", "--port", str(port),
+         "--site", site, *flags],
+        env=env if env is not None else {**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=output, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            ping = httpx.get(f"{base}/api/method/ping", headers={"X-Frappe-Site-Name": site}, timeout=1)
+            if ping.status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    said = proc.stdout.read().decode() if output == subprocess.PIPE and proc.stdout else ""
+    raise RuntimeError(f"docframe serve did not start: {said}")
+
+
 @pytest.fixture(scope="session")
 def server(sqlite_site: Site, sites_root: Path) -> Iterator[str]:
     """A real ``docframe serve`` process on the SQLite site; yields its base URL."""

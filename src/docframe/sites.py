@@ -433,6 +433,8 @@ class SiteRegistry:
         The event loop uses it; a request for a site not yet open resolves it with
         :meth:`resolve` in a thread.
         """
+        if self.forced_site:
+            return self._sites.get(self.forced_site)
         if site_header:
             return self._sites.get(site_header.strip())
         if host_header:

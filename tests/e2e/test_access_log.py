@@ -4,33 +4,16 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from docframe.sites import Site
-from tests.conftest import free_port
+from tests.conftest import start_server
 
 
 def _serve(sites_root: Path, site: Site, *flags: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites_root), "serve", "--port", str(port),
-         "--site", site.name, *flags],
-        env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/method/ping", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(proc.stdout.read().decode() if proc.stdout else "server did not start")
+    return start_server(sites_root, site.name, *flags, output=subprocess.PIPE)
 
 
 def _output(proc: subprocess.Popen[bytes]) -> str:

@@ -22,7 +22,14 @@ import httpx
 import pytest
 
 from docframe.db.provision import drop_database
-from tests.conftest import ADMIN_PASSWORD, BACKEND_URLS, _port_open, free_port, make_site, require_backend
+from tests.conftest import (
+    ADMIN_PASSWORD,
+    BACKEND_URLS,
+    _port_open,
+    make_site,
+    require_backend,
+    start_server,
+)
 
 
 def _require_redis() -> None:
@@ -36,21 +43,7 @@ _SITES: dict[str, tuple[Path, str]] = {}
 
 
 def _start(sites: Path, site: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites), "serve", "--port", str(port), "--site", site],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/method/ping", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"server did not start: {proc.stdout.read().decode() if proc.stdout else ''}")
+    return start_server(sites, site, output=subprocess.PIPE)
 
 
 @pytest.fixture(scope="module", params=["postgresql", "mariadb"])

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 from docframe.auth.users import User
 from docframe.scheduler.lock import SchedulerLock
 from docframe.sites import Site
-from tests.conftest import api_key_for, free_port, make_site
+from tests.conftest import api_key_for, make_site, start_server
 from tests.unit.webhooks.receiver import Receiver
 
 CONFIG = {"scheduler_tick": 0.2, "scheduler_interval": 0.3, "scheduler_lock_lease": 2,
@@ -26,21 +25,7 @@ CONFIG = {"scheduler_tick": 0.2, "scheduler_interval": 0.3, "scheduler_lock_leas
 
 
 def _serve(sites_root: Path, site: Site, *flags: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites_root), "serve", "--port", str(port), "--site", site.name, *flags],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/method/ping", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("docframe serve did not start")
+    return start_server(sites_root, site.name, *flags, timeout=20)
 
 
 @pytest.fixture()

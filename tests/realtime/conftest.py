@@ -8,7 +8,6 @@ import asyncio
 import os
 import secrets
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ import httpx
 import pytest
 import socketio
 
-from tests.conftest import ADMIN_PASSWORD, free_port, make_site
+from tests.conftest import ADMIN_PASSWORD, free_port, make_site, start_server
 
 PASSWORD = "Rt-Secret-77"
 SITE = "rt.test"
@@ -47,23 +46,11 @@ class RealtimeServer:
 
 def start_serve(sites: Path, site: str, *args: str) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``docframe serve`` (extra ``args``) and wait until it answers."""
-    port = free_port()
     env = {key: value for key, value in os.environ.items() if key != "DOCFRAME_NO_SOCKETIO_PORT"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites), "serve", "--port", str(port),
-         "--site", site, *args],
-        stdout=(sites / f"serve-{port}.log").open("wb"), stderr=subprocess.STDOUT, env=env,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/method/ping", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("docframe serve did not start")
+    port = free_port()
+    return start_server(
+        sites, site, *args, env=env, output=(sites / f"serve-{port}.log").open("wb"), port=port
+    )
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

@@ -70,8 +70,9 @@ def test_spa_page_carries_guest_boot_values(browser: SiteClient, web_site: Site)
 def test_boot_names_the_socketio_listener_when_there_is_one(web_site: Site, sites_root: Path) -> None:
     app = create_app(sites_root, None, frozenset({9123}))
     app.state.sites._sites[web_site.name] = web_site
-    with TestClient(app, headers={"X-Frappe-Site-Name": web_site.name}) as client:
-        assert _boot(client.get("/spa").text)["socketio_port"] == 9123
+    # no `with`: the app's lifespan shutdown would close the shared site (and its request threads)
+    client = TestClient(app, headers={"X-Frappe-Site-Name": web_site.name})
+    assert _boot(client.get("/spa").text)["socketio_port"] == 9123
 
 
 def test_client_side_routes_get_the_same_page(browser: SiteClient) -> None:
