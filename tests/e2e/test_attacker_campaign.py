@@ -12,11 +12,8 @@ response to a non-administrator carries SQL or traceback text; refused writes ch
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +24,7 @@ import pytest
 
 from docframe.sites import Site
 from tests.api.test_permissions_matrix import rule
-from tests.conftest import api_key_for, free_port
+from tests.conftest import api_key_for, start_server
 
 SECRET = f"campaign-{secrets.token_hex(6)}"
 #: Never in a response to anyone but Administrator: SQL text and database driver errors.
@@ -82,26 +79,8 @@ def _user(admin: httpx.Client, base: str, site: Site, roles: list[str]) -> tuple
 @pytest.fixture(scope="module")
 def live(site: Site, sites_root: Path) -> Iterator[str]:
     """A real ``docframe serve`` process on the current backend's site; yields its base URL."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites_root), "serve", "--port", str(port), "--site", site.name, "--no-scheduler"],
-        env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    proc, base = start_server(sites_root, site.name, "--no-scheduler", timeout=20)
     try:
-        for _ in range(200):  # up to 20 s
-            try:
-                if (
-                    httpx.get(
-                        f"{base}/api/method/ping", headers={"X-Frappe-Site-Name": site.name}, timeout=1
-                    ).status_code
-                    == 200
-                ):
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("docframe serve did not start")
         yield base
     finally:
         proc.terminate()
