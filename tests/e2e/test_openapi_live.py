@@ -77,6 +77,24 @@ def spec(live: httpx.Client) -> dict[str, Any]:
     return response.json()  # type: ignore[no-any-return]
 
 
+def _chromium() -> Any:
+    """Debian's headless Chromium through its chromedriver (Selenium)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1400,2000",
+    ):
+        options.add_argument(flag)  # fmt: skip
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     server: str, token: str, spec: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -145,25 +163,13 @@ def test_the_docs_page_shows_todo_operations_and_runs_one_with_the_session(
 ) -> None:
     _require("/usr/bin/chromium", "Debian's chromium")
     _require("/usr/bin/chromedriver", "Debian's chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     login = httpx.post(f"{server}/api/method/login", json={"usr": "Administrator", "pwd": ADMIN_PASSWORD})
     sid = login.cookies["sid"]
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--window-size=1400,2000",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = _chromium()
     try:
         wait = WebDriverWait(driver, 60)
         driver.get(f"{server}/api/docs/assets/LICENSE")
@@ -207,23 +213,11 @@ def test_the_docs_page_shows_todo_operations_and_runs_one_with_the_session(
 def test_a_guest_logs_in_from_the_docs_page_and_gets_the_users_operations(server: str) -> None:
     _require("/usr/bin/chromium", "Debian's chromium")
     _require("/usr/bin/chromedriver", "Debian's chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--window-size=1400,2000",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = _chromium()
     try:
         wait = WebDriverWait(driver, 60)
         driver.get(f"{server}/api/docs")
