@@ -4,7 +4,8 @@ A sites folder holds ``common_site_config.json`` and one sub-folder per site wit
 ``site_config.json``. A request picks its site by the ``X-Frappe-Site-Name`` header, else the
 ``Host`` header (port stripped), else the default site (``default_site`` in the common config, or
 the only site). A registry built with ``forced_site`` (``docframe serve --site X``, like
-``bench --site X serve``) serves that site to every request, whatever the headers say. :meth:`Site.unit_of_work` opens the transaction every request and job runs in.
+``bench --site X serve``) serves that site to every request, whatever the headers say.
+:meth:`Site.unit_of_work` opens the transaction every request and job runs in.
 """
 
 from __future__ import annotations
@@ -91,7 +92,6 @@ class Site:
         self.metas.attach_custom_source(loader, lister)
         self.controllers = ControllerRegistry(self.metas)
         self.hooks = HookRegistry(settings.apps)
-        #: The front ends the site's apps ship (checked now, so a bad declaration fails at start-up).
         self.time_zone = _zone(settings.time_zone)
         #: The site's other registries, caches and stores, each built on first use by its owner.
         self.services = SiteServices()
