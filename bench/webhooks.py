@@ -71,14 +71,15 @@ class Receiver:
 
 
 def serve(sites: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """``docframe serve --no-scheduler`` (one worker), waited for."""
+    """``docframe serve --no-scheduler`` (one worker, every site of the folder: the header picks it), waited for."""
     with log.open("ab") as out:
         proc = subprocess.Popen([PYTHON, "-m", "docframe.cli.main", "--sites", str(sites), "serve", "--port", str(port),
-                                 "--workers", "1", "--site", SITE, "--no-scheduler"], stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+                                 "--workers", "1", "--no-scheduler"], stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/method/ping", timeout=1).status_code == 200:
+            ping = httpx.get(f"http://127.0.0.1:{port}/api/method/ping", headers={"X-Frappe-Site-Name": SITE}, timeout=1)
+            if ping.status_code == 200:
                 return proc
         except httpx.HTTPError:
             time.sleep(0.2)
