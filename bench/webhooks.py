@@ -78,7 +78,9 @@ def serve(sites: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            ping = httpx.get(f"http://127.0.0.1:{port}/api/method/ping", headers={"X-Frappe-Site-Name": SITE}, timeout=1)
+            ping = httpx.get(
+                f"http://127.0.0.1:{port}/api/method/ping", headers={"X-Frappe-Site-Name": SITE}, timeout=1
+            )
             if ping.status_code == 200:
                 return proc
         except httpx.HTTPError:
