@@ -51,7 +51,7 @@ def create(req: ApiRequest, doctype: str) -> Reply:
 def read(req: ApiRequest, doctype: str, name: str) -> Reply:
     """GET /api/v2/document/{doctype}/{name} (``expand`` replaces Link values by the linked documents;
     ``include`` adds named parts beside ``data``)."""
-    include = parse_include(req.form.get("include"))
+    include = parse_include(get_json(req.form, "include"))
     doc = operations.get_document(req.ctx, doctype, name)
     out = v2_doc_dict(doc)
     names = link_fields_to_expand(doc.meta, get_json(req.form, "expand"), ("*",))
@@ -79,7 +79,7 @@ def copy(req: ApiRequest, doctype: str, name: str) -> Reply:
 def meta(req: ApiRequest, doctype: str) -> Reply:
     """GET /api/v2/doctype/{doctype}/meta (any logged-in user; ``include=children`` adds the child
     DocTypes' definitions)."""
-    include = parse_include(req.form.get("include"))
+    include = parse_include(get_json(req.form, "include"))
     definition = operations.doctype_definition(req.ctx, doctype)
     parts = meta_parts(req.ctx, doctype, include, lambda child: operations.doctype_definition(req.ctx, child))
     return Reply(definition, extra=parts)

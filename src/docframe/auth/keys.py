@@ -98,14 +98,19 @@ def reseal_all(site: Site) -> Resealed:
     return Resealed(resealed, unreadable)
 
 
-def forget_legacy_key(site_path: Path) -> bool:
-    """Drop ``docframe_legacy_encryption_key`` from the config; True when there was one."""
+def _drop_config_key(site_path: Path, key: str) -> bool:
+    """Remove ``key`` from the site's config; True when it was there."""
     config = read_json_file(site_path / "site_config.json")
-    if LEGACY_KEY not in config:
+    if key not in config:
         return False
-    del config[LEGACY_KEY]
+    del config[key]
     write_site_config(site_path, config)
     return True
+
+
+def forget_legacy_key(site_path: Path) -> bool:
+    """Drop ``docframe_legacy_encryption_key`` from the config; True when there was one."""
+    return _drop_config_key(site_path, LEGACY_KEY)
 
 
 def advance_key(site_path: Path) -> None:
@@ -120,12 +125,7 @@ def advance_key(site_path: Path) -> None:
 
 def forget_previous_keys(site_path: Path) -> bool:
     """Drop ``previous_encryption_keys`` from the config; True when there were some."""
-    config = read_json_file(site_path / "site_config.json")
-    if PREVIOUS_KEYS not in config:
-        return False
-    del config[PREVIOUS_KEYS]
-    write_site_config(site_path, config)
-    return True
+    return _drop_config_key(site_path, PREVIOUS_KEYS)
 
 
 __all__ += ["advance_key", "forget_legacy_key", "forget_previous_keys"]

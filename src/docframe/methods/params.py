@@ -16,6 +16,7 @@ import orjson
 from docframe import errors
 from docframe.query.builder import DEFAULT_ORDER, ListArgs
 from docframe.query.filters import check_depth
+from docframe.query.include import check_parts, parse_include
 
 __all__ = [
     "FormDict",
@@ -204,12 +205,6 @@ def count_args(doctype: str, form: FormDict, *, null_mode: str = "v1") -> ListAr
 
 def include_parts(form: FormDict, known: tuple[str, ...]) -> frozenset[str]:
     """v2's ``include`` (a comma list or a JSON list); an unknown part is Frappe's 417."""
-    raw = get_json(form, "include")
-    if raw is None or raw == "" or raw == []:
-        return frozenset()
-    parts = raw if isinstance(raw, list) else str(raw).split(",")
-    names = [str(p).strip() for p in parts if str(p).strip()]
-    for name in names:
-        if name not in known:
-            raise errors.ValidationError(f"Unknown include part {name[:40]}. Known parts: {', '.join(known)}")
+    names = parse_include(get_json(form, "include"))
+    check_parts(names, known)
     return frozenset(names)

@@ -12,7 +12,7 @@ has already been allowed to read the document they describe. An unknown part is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -27,7 +27,7 @@ from docframe.query.listing import run_list
 if TYPE_CHECKING:
     from docframe.context import Context
 
-__all__ = ["DOCUMENT_PARTS", "META_PARTS", "document_parts", "parse_include"]
+__all__ = ["DOCUMENT_PARTS", "META_PARTS", "check_parts", "document_parts", "meta_parts", "parse_include"]
 
 USERS_PART = "users"
 #: the parts that name users, and the row key holding the user (``None``: the row is the user)
@@ -38,7 +38,7 @@ _USER_KEYS: dict[str, str | None] = {
 
 def parse_include(value: Any) -> list[str]:
     """The part names of ``include``: a comma-separated string (a JSON list is accepted too)."""
-    if value is None or value == "":
+    if value is None or value == "" or value == []:
         return []
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         parts = value
@@ -49,8 +49,11 @@ def parse_include(value: Any) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def _unknown(part: str, known: list[str]) -> errors.ValidationError:
-    return errors.ValidationError(f"Unknown include part {part[:40]}. Known parts: {', '.join(known)}")
+def check_parts(include: list[str], known: Sequence[str]) -> None:
+    """Frappe's 417 for the first part of ``include`` that is not ``known``."""
+    for part in include:
+        if part not in known:
+            raise errors.ValidationError(f"Unknown include part {part[:40]}. Known parts: {', '.join(known)}")
 
 
 def _rows(ctx: Context, doctype: str, fields: tuple[str, ...], filters: Any, order_by: str) -> list[Any]:
@@ -164,10 +167,7 @@ def _users(ctx: Context, doc: Document, parts: dict[str, Any]) -> dict[str, dict
 
 def document_parts(ctx: Context, doc: Document, include: list[str]) -> dict[str, Any]:
     """Each named part of ``doc`` under its own key (``users`` last: it names the others' people)."""
-    known = [*DOCUMENT_PARTS, USERS_PART]
-    for part in include:
-        if part not in known:
-            raise _unknown(part, known)
+    check_parts(include, [*DOCUMENT_PARTS, USERS_PART])
     out = {part: DOCUMENT_PARTS[part](ctx, doc) for part in include if part != USERS_PART}
     if USERS_PART in include:
         out[USERS_PART] = _users(ctx, doc, out)
@@ -182,9 +182,7 @@ def meta_parts(
     ctx: Context, doctype: str, include: list[str], definition: Callable[[str], dict[str, Any]]
 ) -> dict[str, Any]:
     """``children``: the definitions of the DocType's child DocTypes (sorted, each once)."""
-    for part in include:
-        if part not in META_PARTS:
-            raise _unknown(part, list(META_PARTS))
+    check_parts(include, META_PARTS)
     if "children" not in include:
         return {}
     meta = ctx.meta(doctype)
