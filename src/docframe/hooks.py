@@ -14,7 +14,7 @@ import importlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["HookRegistry", "installed", "resolve_dotted"]
+__all__ = ["HookRegistry", "app_hooks", "as_list", "installed", "resolve_dotted"]
 
 DocEventHandler = Callable[[Any, str], None]
 
@@ -38,10 +38,21 @@ def resolve_dotted(path: str) -> Any:
     return getattr(importlib.import_module(module_path), attr)
 
 
-def _as_list(value: Any) -> list[str]:
+def as_list(value: Any) -> list[str]:
+    """A hook value that may be one dotted path or a list of them, as a list."""
     if isinstance(value, str):
         return [value]
     return [str(v) for v in value or []]
+
+
+def app_hooks(app: str) -> Any:
+    """The ``hooks`` module of ``app`` (``None`` when the app has none; other import errors raise)."""
+    try:
+        return importlib.import_module(f"{app}.hooks")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{app}.hooks":
+            raise
+        return None
 
 
 class HookRegistry:
@@ -60,16 +71,13 @@ class HookRegistry:
         #: ``(app, declaration)`` for every entry of every app's ``single_page_apps``.
         self.single_page_apps: list[tuple[str, Any]] = []
         for app in self.apps:
-            try:
-                module = importlib.import_module(f"{app}.hooks")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{app}.hooks":
-                    raise
+            module = app_hooks(app)
+            if module is None:
                 continue
             for doctype, events in (getattr(module, "doc_events", None) or {}).items():
                 for event, paths in events.items():
                     handlers = self._doc_events.setdefault((doctype, event), [])
-                    handlers.extend(resolve_dotted(p) for p in _as_list(paths))
+                    handlers.extend(resolve_dotted(p) for p in as_list(paths))
             self.method_overrides.update(getattr(module, "override_whitelisted_methods", None) or {})
             home = getattr(module, "home_page", None)
             if self.home_page is None and isinstance(home, str) and home.startswith("/"):

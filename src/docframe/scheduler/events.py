@@ -10,12 +10,13 @@ others follow their cron expression from the last execution (or from when the ty
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from croniter import croniter
+
+from docframe.hooks import app_hooks, as_list
 
 __all__ = ["BUILTIN", "CRON", "JobType", "declared_job_types", "is_due", "next_run"]
 
@@ -54,28 +55,21 @@ BUILTIN: tuple[JobType, ...] = (
 )
 
 
-def _as_list(value: Any) -> list[str]:
-    return [value] if isinstance(value, str) else [str(v) for v in value or []]
-
-
 def app_job_types(apps: tuple[str, ...]) -> list[JobType]:
     """The job types the apps' ``hooks.scheduler_events`` declare."""
     found: list[JobType] = []
     for app in apps:
-        try:
-            module = importlib.import_module(f"{app}.hooks")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.hooks":
-                raise
+        module = app_hooks(app)
+        if module is None:
             continue
         for key, value in (getattr(module, "scheduler_events", None) or {}).items():
             if key == "cron":
                 for expression, methods in (value or {}).items():
                     if not croniter.is_valid(expression):
                         raise ValueError(f"{app}.hooks scheduler_events: invalid cron {expression!r}")
-                    found += [JobType(m, "Cron", expression) for m in _as_list(methods)]
+                    found += [JobType(m, "Cron", expression) for m in as_list(methods)]
             elif key in _HOOK_KEYS:
-                found += [JobType(m, _HOOK_KEYS[key]) for m in _as_list(value)]
+                found += [JobType(m, _HOOK_KEYS[key]) for m in as_list(value)]
             else:
                 raise ValueError(f"{app}.hooks scheduler_events: unknown frequency {key!r}")
     return found
