@@ -84,6 +84,8 @@ class Settings:
     log_retention_days: float = DEFAULT_RETENTION_DAYS
     #: Redis pub/sub channel of realtime events (``realtime_channel``; Frappe's ``events``).
     realtime_channel: str = "events"
+    #: Port of the Socket.IO listener that pages are told about (``socketio_port``; Frappe's 9000).
+    socketio_port: int = 9000
     #: Webhooks: seconds between delivery attempts (``None`` = the default schedule), the grace
     #: before the scheduler sends a queued delivery, characters of a response kept in the log, and
     #: seconds added to a delivery's timeout for a sender's lease.
@@ -194,6 +196,17 @@ def _positive_whole(key: str, value: Any, default: int) -> int:
     return default
 
 
+def _port(key: str, value: Any, default: int) -> int:
+    """A TCP port number (1-65535) from config; absent or invalid is ``default`` (invalid warns)."""
+    if value is None or value == "":
+        return default
+    number = _positive_whole(key, value, default)
+    if number > 65535:
+        log.warning("site config %s=%r is not a TCP port; using %d", key, value, default)
+        return default
+    return number
+
+
 def resolve_sqlite_url(url: str, site_path: Path) -> str:
     """A relative SQLite path (``sqlite:///db/site.db``) made absolute against the site folder.
 
@@ -261,6 +274,7 @@ def load_settings(site_path: Path) -> Settings:
         pause_scheduler=bool(merged.get("pause_scheduler")),
         log_retention_days=_positive(merged.get("log_retention_days"), DEFAULT_RETENTION_DAYS),
         realtime_channel=channel if isinstance(channel, str) and channel else "events",
+        socketio_port=_port("socketio_port", merged.get("socketio_port"), 9000),
         webhook_retry_schedule=_delays("webhook_retry_schedule", merged.get("webhook_retry_schedule")),
         webhook_outbox_grace=_seconds(merged.get("webhook_outbox_grace"), 30.0),
         webhook_response_excerpt=int(_seconds(merged.get("webhook_response_excerpt"), 4096)),

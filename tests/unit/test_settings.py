@@ -26,6 +26,7 @@ def test_absent_keys_take_their_defaults(tmp_path: Path) -> None:
     assert (s.scheduler_tick, s.scheduler_interval, s.scheduler_lock_lease) == (10.0, 60.0, 60.0)
     assert s.log_retention_days == DEFAULT_RETENTION_DAYS
     assert s.realtime_channel == "events"
+    assert s.socketio_port == 9000
     assert s.webhook_retry_schedule is None
     assert (s.webhook_outbox_grace, s.webhook_response_excerpt, s.webhook_claim_margin) == (30.0, 4096, 60.0)
 
@@ -43,6 +44,7 @@ def test_keys_are_parsed_into_typed_fields(tmp_path: Path) -> None:
             "pause_scheduler": True,
             "log_retention_days": "7",
             "realtime_channel": "rt",
+            "socketio_port": "9100",
             "webhook_retry_schedule": [1, 2.5],
             "webhook_outbox_grace": 0,
             "webhook_response_excerpt": 100,
@@ -56,6 +58,7 @@ def test_keys_are_parsed_into_typed_fields(tmp_path: Path) -> None:
     assert (s.scheduler_tick, s.scheduler_interval) == (2.0, 30.0)  # common config applies too
     assert s.log_retention_days == 7.0
     assert s.realtime_channel == "rt"
+    assert s.socketio_port == 9100
     assert s.webhook_retry_schedule == (1.0, 2.5)
     assert (s.webhook_outbox_grace, s.webhook_response_excerpt) == (0.0, 100)
 
@@ -69,6 +72,8 @@ def test_keys_are_parsed_into_typed_fields(tmp_path: Path) -> None:
         ("scheduler_lock_lease", "soon", "scheduler_lock_lease", 60.0),
         ("log_retention_days", -1, "log_retention_days", DEFAULT_RETENTION_DAYS),
         ("realtime_channel", 5, "realtime_channel", "events"),
+        ("socketio_port", 70000, "socketio_port", 9000),
+        ("socketio_port", "port", "socketio_port", 9000),
         ("webhook_retry_schedule", "5,10", "webhook_retry_schedule", None),
         ("webhook_retry_schedule", [5, -1], "webhook_retry_schedule", None),
         ("webhook_claim_margin", -3, "webhook_claim_margin", 60.0),

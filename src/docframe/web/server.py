@@ -187,7 +187,7 @@ class WebServer:
             return self.socketio_port
         if port:
             return port
-        return int(site.settings.raw.get("socketio_port") or 9000)
+        return site.settings.socketio_port
 
     @staticmethod
     def _identify(ctx: Context, site: Site, creds: RequestCredentials) -> tuple[str, str]:
