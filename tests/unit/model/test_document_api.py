@@ -140,6 +140,11 @@ def test_insert_save_reload_and_doc_before_save(sqlite_site: Site, doctypes: tup
         assert [r.item for r in doc.get_table("rows")] == ["r1"]
         assert doc.get_table("rows")[0].parent_doc is doc
     assert seen == {"title": True, "note": False, "rows": False}
+    with sqlite_site.unit_of_work(ADMIN) as ctx:
+        doc = persistence.load_doc(ctx, ctx.meta(parent), name)
+        doc.get_table("rows")[0].qty = 5
+        doc.save()
+        assert doc.has_value_changed("rows") and not doc.has_value_changed("title")
 
 
 def test_submit_cancel_and_delete(sqlite_site: Site, doctypes: tuple[str, str]) -> None:
