@@ -450,7 +450,7 @@ class ScriptNamed(Document):
         self.flags.extra["before_naming"] = True
 
     def autoname(self) -> None:
-        self._data["name"] = f"script-{self.get('title')}"
+        self.set("name", f"script-{self.get('title')}")
 
 
 def test_controller_autoname_wins_over_the_doctype_autoname(admin: SiteClient, site: Site) -> None:

@@ -125,7 +125,7 @@ def store_password_fields(ctx: Context, doc: Any) -> None:
         for field in row.meta.data_fields:
             if field.fieldtype != "Password":
                 continue
-            value = row._data.get(field.fieldname)
+            value = row.get(field.fieldname)
             if value is None:
                 continue
             text = str(value)
@@ -133,6 +133,6 @@ def store_password_fields(ctx: Context, doc: Any) -> None:
                 continue
             if text:
                 set_secret(ctx, row.doctype, str(row.name), field.fieldname, text)
-                row._data[field.fieldname] = "*" * len(text)
+                row.set(field.fieldname, "*" * len(text))
             else:
                 delete_auth_value(ctx, row.doctype, str(row.name), field.fieldname)

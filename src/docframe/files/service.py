@@ -179,7 +179,7 @@ def store_content(ctx: Context, doc: Document, content: bytes) -> None:
     _check_content(ctx, file_name, content)
     private = bool(_cint(doc.is_private))
     digest = hashlib.md5(content, usedforsecurity=False).hexdigest()
-    doc._data.update(
+    doc.update(
         {"file_name": file_name, "is_private": int(private), "content_hash": digest,
          "file_size": len(content), "file_type": _extension(file_name) or None}
     )  # fmt: skip
@@ -187,7 +187,7 @@ def store_content(ctx: Context, doc: Document, content: bytes) -> None:
     if url is None:
         url = site_storage(ctx.site).write_new(file_name, content, private=private)
         _written(ctx, url)
-    doc._data["file_url"] = url
+    doc.set("file_url", url)
 
 
 def describe_local_file(ctx: Context, doc: Document) -> None:
@@ -197,11 +197,11 @@ def describe_local_file(ctx: Context, doc: Document) -> None:
     if not storage.exists(url):
         raise errors.ValidationError(f"File {url} does not exist")
     content = storage.read(url)
-    doc._data["is_private"] = int(url.startswith("/private/"))
-    doc._data["file_size"] = len(content)
-    doc._data["content_hash"] = doc.content_hash or hashlib.md5(content, usedforsecurity=False).hexdigest()
+    doc.set("is_private", int(url.startswith("/private/")))
+    doc.set("file_size", len(content))
+    doc.set("content_hash", doc.content_hash or hashlib.md5(content, usedforsecurity=False).hexdigest())
     if not doc.file_type and doc.file_name:
-        doc._data["file_type"] = _extension(str(doc.file_name)) or None
+        doc.set("file_type", _extension(str(doc.file_name)) or None)
 
 
 # -- folders -------------------------------------------------------------------------------------

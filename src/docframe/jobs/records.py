@@ -60,13 +60,14 @@ def insert_record(ctx: Context, job: JobSpec) -> None:
     meta = ctx.meta("RQ Job")
     doc = persistence.new_document(ctx, meta)
     now = ctx.now()
-    doc._data.update(
+    doc.update(
         {
             "name": job.job_id, "job_id": job.job_id, "owner": job.user, "modified_by": job.user,
             "creation": now, "modified": now, "queue": job.queue, "status": "queued",
             "job_name": job.job_name or job.method, "timeout": float(job.timeout),
             "arguments": orjson.dumps(job.kwargs, default=str).decode(),
-        }
+        },
+        with_name=True,
     )  # fmt: skip
     persistence.insert_doc(ctx, doc)
 

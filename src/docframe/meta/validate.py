@@ -13,7 +13,7 @@ used elsewhere, an autoincrement switch on a table with rows) live in the DocTyp
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any, ClassVar
 
 from docframe import errors
@@ -137,7 +137,7 @@ def _cint(value: Any) -> int:
         return 0
 
 
-def _label(row: dict[str, Any]) -> Any:
+def _label(row: MutableMapping[str, Any]) -> Any:
     """What Frappe prints for ``d.label`` (``None`` when the row has no label)."""
     return row.get("label") or None
 
@@ -160,7 +160,11 @@ def check_name(name: Any) -> None:
         )
 
 
-def prepare(dt: dict[str, Any], fields: list[dict[str, Any]], permissions: list[dict[str, Any]]) -> None:
+def prepare(
+    dt: MutableMapping[str, Any],
+    fields: list[MutableMapping[str, Any]],
+    permissions: list[MutableMapping[str, Any]],
+) -> None:
     """Flags Frappe forces: Singles are not submittable/child/importable, child tables have no
     permissions, autoincrement DocTypes cannot be renamed."""
     if _cint(dt.get("issingle")):
@@ -175,7 +179,7 @@ def prepare(dt: dict[str, Any], fields: list[dict[str, Any]], permissions: list[
 # -- fieldnames --------------------------------------------------------------------------------------
 
 
-def _derive_fieldname(row: dict[str, Any]) -> str:
+def _derive_fieldname(row: MutableMapping[str, Any]) -> str:
     fieldtype = str(row.get("fieldtype") or "Data")
     label = str(row.get("label") or "")
     if not label:
@@ -189,7 +193,7 @@ def _derive_fieldname(row: dict[str, Any]) -> str:
     return name + suffix.get(fieldtype, "")
 
 
-def check_fieldnames(dt_name: str, fields: list[dict[str, Any]]) -> None:
+def check_fieldnames(dt_name: str, fields: list[MutableMapping[str, Any]]) -> None:
     """Derive missing fieldnames, scrub and lower-case them, then refuse bad or repeated ones."""
     for row in fields:
         row["fieldtype"] = row.get("fieldtype") or "Data"
@@ -206,7 +210,7 @@ def check_fieldnames(dt_name: str, fields: list[dict[str, Any]]) -> None:
         _check_one_fieldname(dt_name, row["fieldname"], fields)
 
 
-def _check_one_fieldname(dt_name: str, name: str, fields: list[dict[str, Any]]) -> None:
+def _check_one_fieldname(dt_name: str, name: str, fields: list[MutableMapping[str, Any]]) -> None:
     special = _SPECIAL.findall(name)
     if special or not name:
         shown = ", ".join(f'"{c}"' for c in special)
@@ -230,7 +234,7 @@ def _check_one_fieldname(dt_name: str, name: str, fields: list[dict[str, Any]]) 
 # -- one field ---------------------------------------------------------------------------------------
 
 
-def _check_mandatory_and_hidden(dt_name: str, row: dict[str, Any]) -> None:
+def _check_mandatory_and_hidden(dt_name: str, row: MutableMapping[str, Any]) -> None:
     fieldtype = row["fieldtype"]
     if fieldtype in NO_VALUE_TYPES - TABLE_TYPES and _cint(row.get("reqd")):
         raise IllegalMandatoryError(f"{dt_name}: Field {_label(row)} of type {fieldtype} cannot be mandatory")
@@ -240,7 +244,7 @@ def _check_mandatory_and_hidden(dt_name: str, row: dict[str, Any]) -> None:
         )
 
 
-def _check_link_options(dt_name: str, row: dict[str, Any], lookup: Lookup) -> None:
+def _check_link_options(dt_name: str, row: MutableMapping[str, Any], lookup: Lookup) -> None:
     if row["fieldtype"] not in ("Link", *TABLE_TYPES):
         return
     options = str(row.get("options") or "").strip()
@@ -261,7 +265,7 @@ def _check_link_options(dt_name: str, row: dict[str, Any], lookup: Lookup) -> No
         _check_child_table(row, target)
 
 
-def _check_child_table(row: dict[str, Any], target: Meta) -> None:
+def _check_child_table(row: MutableMapping[str, Any], target: Meta) -> None:
     if not target.istable:
         raise errors.ValidationError(
             f"Option {bold(target.name)} for field {bold(row['fieldname'])} is not a child table",
@@ -274,7 +278,7 @@ def _check_child_table(row: dict[str, Any], target: Meta) -> None:
         )
 
 
-def _check_dynamic_link(row: dict[str, Any], fields: list[dict[str, Any]]) -> None:
+def _check_dynamic_link(row: MutableMapping[str, Any], fields: list[MutableMapping[str, Any]]) -> None:
     if row["fieldtype"] != "Dynamic Link":
         return
     pointer = next((f for f in fields if f.get("fieldname") == row.get("options")), None)
@@ -288,7 +292,7 @@ def _check_dynamic_link(row: dict[str, Any], fields: list[dict[str, Any]]) -> No
         )
 
 
-def _check_list_and_search_flags(row: dict[str, Any], istable: bool) -> None:
+def _check_list_and_search_flags(row: MutableMapping[str, Any], istable: bool) -> None:
     fieldtype = row["fieldtype"]
     not_in_list = (NO_VALUE_TYPES | {"Attach Image"}) - ({"Button"} if istable else set())
     if _cint(row.get("in_list_view")) and fieldtype in not_in_list:
@@ -300,7 +304,7 @@ def _check_list_and_search_flags(row: dict[str, Any], istable: bool) -> None:
         )
 
 
-def _check_default(row: dict[str, Any]) -> None:
+def _check_default(row: MutableMapping[str, Any]) -> None:
     fieldtype, default = row["fieldtype"], row.get("default")
     if fieldtype == "Check":
         if default in (None, ""):
@@ -320,7 +324,7 @@ def _check_default(row: dict[str, Any]) -> None:
             )
 
 
-def _check_numbers(row: dict[str, Any]) -> None:
+def _check_numbers(row: MutableMapping[str, Any]) -> None:
     fieldtype = row["fieldtype"]
     precision = row.get("precision")
     limited = fieldtype in ("Currency", "Float", "Percent") and precision not in (None, "")
@@ -335,7 +339,7 @@ def _check_numbers(row: dict[str, Any]) -> None:
         raise errors.ValidationError(f"Length of {row['fieldname']} should be between 1 and 1000")
 
 
-def _check_unique_and_index(dt_name: str, row: dict[str, Any], issingle: bool) -> None:
+def _check_unique_and_index(dt_name: str, row: MutableMapping[str, Any], issingle: bool) -> None:
     if issingle:
         row["unique"] = 0
         row["search_index"] = 0
@@ -347,14 +351,14 @@ def _check_unique_and_index(dt_name: str, row: dict[str, Any], issingle: bool) -
         )
 
 
-def _check_depends_on(row: dict[str, Any]) -> None:
+def _check_depends_on(row: MutableMapping[str, Any]) -> None:
     for key in DEPENDS_ON_KEYS:
         expression = row.get(key)
         if expression and "=" in str(expression) and _DEPENDS_ASSIGNMENT.match(str(expression)):
             raise errors.ValidationError(f"Invalid {key.replace('_', ' ').title()} condition")
 
 
-def _scrub_options(row: dict[str, Any]) -> None:
+def _scrub_options(row: MutableMapping[str, Any]) -> None:
     if row["fieldtype"] == "Select" and row.get("options") is not None:
         lines = str(row["options"]).split("\n")
         row["options"] = "\n".join(o.strip() for i, o in enumerate(lines) if i == 0 or o.strip())
@@ -362,7 +366,7 @@ def _scrub_options(row: dict[str, Any]) -> None:
         row["fetch_from"] = str(row["fetch_from"]).strip("\n").strip()
 
 
-def _check_data_options(row: dict[str, Any]) -> None:
+def _check_data_options(row: MutableMapping[str, Any]) -> None:
     if row["fieldtype"] != "Data" or _cint(row.get("is_virtual")):
         return
     if row.get("oldfieldtype") and row.get("oldfieldtype") != "Data":
@@ -376,13 +380,15 @@ def _check_data_options(row: dict[str, Any]) -> None:
         )
 
 
-def _check_max_height(row: dict[str, Any]) -> None:
+def _check_max_height(row: MutableMapping[str, Any]) -> None:
     height = str(row.get("max_height") or "")
     if height and height[-2:] not in ("px", "em"):
         raise errors.ValidationError(f"Max for {bold(row['fieldname'])} height must be in px, em, rem")
 
 
-def check_fields(dt: dict[str, Any], fields: list[dict[str, Any]], lookup: Lookup) -> None:
+def check_fields(
+    dt: MutableMapping[str, Any], fields: list[MutableMapping[str, Any]], lookup: Lookup
+) -> None:
     """Every per-field rule of Frappe's ``validate_fields`` (after :func:`check_fieldnames`)."""
     name = str(dt.get("name") or "")
     istable, issingle = bool(_cint(dt.get("istable"))), bool(_cint(dt.get("issingle")))
@@ -404,7 +410,7 @@ def check_fields(dt: dict[str, Any], fields: list[dict[str, Any]], lookup: Looku
     _check_fold(fields)
 
 
-def _check_fold(fields: list[dict[str, Any]]) -> None:
+def _check_fold(fields: list[MutableMapping[str, Any]]) -> None:
     folds = [i for i, f in enumerate(fields) if f.get("fieldtype") == "Fold"]
     if len(folds) > 1:
         raise errors.ValidationError("There can be only one Fold in a form")
@@ -418,11 +424,11 @@ def _check_fold(fields: list[dict[str, Any]]) -> None:
 # -- properties that name fields -----------------------------------------------------------------------
 
 
-def _field_named(fields: list[dict[str, Any]], fieldname: str) -> dict[str, Any] | None:
+def _field_named(fields: list[MutableMapping[str, Any]], fieldname: str) -> MutableMapping[str, Any] | None:
     return next((f for f in fields if f.get("fieldname") == fieldname), None)
 
 
-def check_properties(dt: dict[str, Any], fields: list[dict[str, Any]]) -> None:
+def check_properties(dt: MutableMapping[str, Any], fields: list[MutableMapping[str, Any]]) -> None:
     """``search_fields``, ``title_field``, ``sort_field``, ``image_field``, ``timeline_field`` and
     ``is_published_field`` must name real fields of the right kind."""
     names = [str(f.get("fieldname")) for f in fields]
@@ -455,7 +461,9 @@ def check_properties(dt: dict[str, Any], fields: list[dict[str, Any]]) -> None:
         raise errors.ValidationError('Field "route" is mandatory for Web Views', title="Missing Field")
 
 
-def _check_title_field(dt: dict[str, Any], fields: list[dict[str, Any]], names: list[str]) -> None:
+def _check_title_field(
+    dt: MutableMapping[str, Any], fields: list[MutableMapping[str, Any]], names: list[str]
+) -> None:
     title = dt.get("title_field")
     if not title:
         return
@@ -473,7 +481,7 @@ def _check_title_field(dt: dict[str, Any], fields: list[dict[str, Any]], names: 
 # -- naming and framework fields ---------------------------------------------------------------------
 
 
-def check_autoname(dt: dict[str, Any], fields: list[dict[str, Any]]) -> None:
+def check_autoname(dt: MutableMapping[str, Any], fields: list[MutableMapping[str, Any]]) -> None:
     """``naming_series`` implies ``naming_series:``; ``field:X`` needs X and makes it unique."""
     autoname = str(dt.get("autoname") or "")
     names = [f.get("fieldname") for f in fields]
@@ -504,12 +512,14 @@ def series_prefix(autoname: str) -> str | None:
     return autoname.split(".")[0]
 
 
-def framework_fields(dt: dict[str, Any], fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def framework_fields(
+    dt: MutableMapping[str, Any], fields: list[MutableMapping[str, Any]]
+) -> list[MutableMapping[str, Any]]:
     """Rows Frappe adds to the definition itself: ``amended_from`` (submittable) and the nested-set
     fields (tree). Returns the rows to append; sets ``nsm_parent_field``."""
     name = str(dt.get("name") or "")
     names = {f.get("fieldname") for f in fields}
-    extra: list[dict[str, Any]] = []
+    extra: list[MutableMapping[str, Any]] = []
     if _cint(dt.get("is_submittable")) and "amended_from" not in names:
         extra.append({"label": "Amended From", "fieldtype": "Link", "fieldname": "amended_from",
                       "options": name, "read_only": 1, "print_hide": 1, "no_copy": 1, "search_index": 1})  # fmt: skip
@@ -538,7 +548,7 @@ def framework_fields(dt: dict[str, Any], fields: list[dict[str, Any]]) -> list[d
 # -- permission rules --------------------------------------------------------------------------------
 
 
-def check_permissions(dt: dict[str, Any], permissions: list[dict[str, Any]]) -> list[str]:
+def check_permissions(dt: MutableMapping[str, Any], permissions: list[MutableMapping[str, Any]]) -> list[str]:
     """Frappe's ``validate_permissions``; returns the notes it would show (rights it cleared)."""
     issingle = bool(_cint(dt.get("issingle")))
     submittable = bool(_cint(dt.get("is_submittable")))
@@ -555,12 +565,12 @@ def check_permissions(dt: dict[str, Any], permissions: list[dict[str, Any]]) -> 
 
 
 def _check_rule(
-    row: dict[str, Any],
+    row: MutableMapping[str, Any],
     where: str,
-    permissions: list[dict[str, Any]],
+    permissions: list[MutableMapping[str, Any]],
     submittable: bool,
     importable: bool,
-    dt: dict[str, Any],
+    dt: MutableMapping[str, Any],
 ) -> None:
     has = {p: bool(_cint(row.get(p))) for p in PERM_TYPES}
     if not any(has[p] for p in ("select", "read", "write", "submit", "cancel", "create")):
@@ -590,7 +600,9 @@ def _check_rule(
     _check_level_zero(row, where, permissions)
 
 
-def _check_level_zero(row: dict[str, Any], where: str, permissions: list[dict[str, Any]]) -> None:
+def _check_level_zero(
+    row: MutableMapping[str, Any], where: str, permissions: list[MutableMapping[str, Any]]
+) -> None:
     if row["permlevel"] <= 0 or row.get("role") in ("All", "Desk User"):
         return
     if not any(
@@ -604,7 +616,7 @@ def _check_level_zero(row: dict[str, Any], where: str, permissions: list[dict[st
         row[right] = 0
 
 
-def _clear_single_rights(row: dict[str, Any], issingle: bool) -> list[str]:
+def _clear_single_rights(row: MutableMapping[str, Any], issingle: bool) -> list[str]:
     if not issingle or not _cint(row.get("report")):
         return []
     row.update(report=0, export=0)

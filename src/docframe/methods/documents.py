@@ -79,11 +79,7 @@ def cancel(ctx: Context, doc: Document) -> None:
 
 
 def _reload_into(doc: Document, fresh: Document) -> None:
-    object.__setattr__(doc, "_data", fresh._data)
-    object.__setattr__(doc, "_extra", fresh._extra)
-    object.__setattr__(doc, "_loaded_modified", fresh._loaded_modified)
-    for child in doc.all_children():
-        object.__setattr__(child, "parent_doc", doc)
+    doc.refresh_from(fresh)
 
 
 @standard_doc_method("rename")
@@ -137,10 +133,10 @@ def run_on_document(ctx: Context, doc: Document, method: Any, form: dict[str, An
 
 
 def _check_latest(doc: Document, stored: Document, values: dict[str, Any]) -> None:
-    if str(stored._data.get("modified")) != str(values.get("modified")):
+    if str(stored.get("modified")) != str(values.get("modified")):
         raise errors.TimestampMismatchError(
             f"Error: {doc.name} ({doc.doctype}) has been modified after you have opened it "
-            f"({stored._data.get('modified')}, {values.get('modified')}). "
+            f"({stored.get('modified')}, {values.get('modified')}). "
             "Please refresh to get the latest document.",
             title="Document has been modified",
         )
@@ -163,7 +159,8 @@ def doc_from_dict(ctx: Context, values: Any, ptype: str) -> Document:
     if stored is not None:
         _check_latest(doc, stored, values)
         doc.mark_new(False)
-        doc._data["owner"], doc._data["creation"] = stored.owner, stored.creation
+        doc.set("owner", stored.owner)
+        doc.set("creation", stored.creation)
         object.__setattr__(doc, "_loaded_modified", stored.modified)
     check_document(ctx, doc, ptype)
     return doc

@@ -257,6 +257,9 @@ def standard_doc_method(name: str, *, methods: Iterable[str] | None = None) -> C
     return register
 
 
+#: The module of the base ``Document`` (whose own API methods are never whitelisted).
+_DOCUMENT_MODULE = "docframe.model.document"
+
 #: Frappe's public Document API that every controller inherits but that is not whitelisted: calling
 #: one over HTTP is Frappe's 403 "not whitelisted", never a 404, whether or not docframe's own
 #: ``Document`` implements it under that name.
@@ -280,6 +283,8 @@ def doc_method_spec(doc: Document, name: str) -> MethodSpec:
         raise errors.DoesNotExistError(f"Method {name} not found")
     cls = type(doc)
     attr = inspect.getattr_static(cls, name, None)
+    if name in _STANDARD_DOC_METHODS and getattr(attr, "__module__", None) == _DOCUMENT_MODULE:
+        attr = None  # docframe's own Document.submit/cancel: HTTP runs the standard whitelisted method
     if attr is None:
         standard = _STANDARD_DOC_METHODS.get(name)
         if standard is None and name in FRAPPE_DOCUMENT_API:

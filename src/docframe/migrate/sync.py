@@ -81,13 +81,14 @@ def sync_doctype_record(ctx: Context, definition: dict[str, Any]) -> bool:
     for key in ("fields", "permissions"):
         for row in data.get(key) or []:
             doc.append(key, {k: v for k, v in row.items() if k not in ("name", "parent", "doctype")})
-    doc._data.update(
+    doc.update(
         {"name": name, "owner": ADMINISTRATOR, "modified_by": ADMINISTRATOR, "creation": _as_datetime(data.get("creation")) or file_modified,
-         "modified": file_modified, "docstatus": 0, "custom": 0, "migration_hash": digest}
+         "modified": file_modified, "docstatus": 0, "custom": 0, "migration_hash": digest},
+        with_name=True,
     )  # fmt: skip
     for row in doc.all_children():
-        row._data.update({"name": make_hash(), "parent": name, "owner": ADMINISTRATOR, "modified_by": ADMINISTRATOR,
-                          "creation": doc.creation, "modified": file_modified})  # fmt: skip
+        row.update({"name": make_hash(), "parent": name, "owner": ADMINISTRATOR, "modified_by": ADMINISTRATOR,
+                    "creation": doc.creation, "modified": file_modified}, with_name=True)  # fmt: skip
     validation.coerce_values(ctx, doc)
     persistence.insert_doc(ctx, doc)
     return True
@@ -153,12 +154,12 @@ def _ensure_system_settings(ctx: Context) -> None:
     """Save System Settings once with its defaults, so it can be read and edited through the API."""
     meta = ctx.meta("System Settings")
     doc = persistence.load_single(ctx, meta)
-    if doc._data.get("modified") is not None:
+    if doc.get("modified") is not None:
         return
     values = {**SYSTEM_DEFAULTS, "time_zone": ctx.site.settings.time_zone or "UTC"}
     for key, value in values.items():
-        if key in doc._data and not doc._data.get(key):
-            doc._data[key] = value
+        if key in doc and not doc.get(key):
+            doc.set(key, value)
     lifecycle.save(ctx, doc, ignore_permissions=True)
 
 

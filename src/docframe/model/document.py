@@ -4,13 +4,20 @@ Values live in one dict keyed by column; fields read and write as attributes (``
 an attribute that is neither a field nor a real attribute raises ``AttributeError`` (no silent
 ``None`` for typos). Saving, naming and validation are not here: :mod:`docframe.model.lifecycle`
 runs a document through the ordered steps of each action and calls the hooks declared below.
+
+The public methods are Frappe's Document API (``get``, ``set``, ``append``, ``as_dict``, ``save``,
+``db_set``, ``run_method``, ``check_permission``...; docs/building-apps.md lists them); no module outside
+:mod:`docframe.model` reads or writes the values dict itself. The methods that reach the database
+(``insert``, ``save``, ``delete``, ``reload``, ``db_set``, ``db_get``) and the permission checks act
+through the document's context and the :class:`DocumentActions` that :mod:`docframe.model.lifecycle`
+binds when it is imported (it imports this module, so this module cannot import it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from docframe import errors
 from docframe.meta.schema import Meta
@@ -18,7 +25,7 @@ from docframe.meta.schema import Meta
 if TYPE_CHECKING:
     from docframe.context import Context
 
-__all__ = ["HOOK_NAMES", "DocFlags", "Document"]
+__all__ = ["HOOK_NAMES", "DocFlags", "Document", "DocumentActions", "FieldValues", "bind_actions"]
 
 #: Every controller hook, declared once. Controllers override the ones they need.
 HOOK_NAMES: tuple[str, ...] = (
@@ -47,6 +54,87 @@ def _row_name(name: Any, meta: Meta, table_label: str) -> str | int | None:
     if not isinstance(name, str):
         raise errors.DataError(f"Rows of {table_label}: 'name' must be a string")
     return name
+
+
+class DocumentActions(Protocol):
+    """What a document does through its context: database work and permission checks."""
+
+    def insert(self, doc: Document, *, set_name: Any, ignore_permissions: bool) -> None:
+        """Run the insert lifecycle."""
+
+    def save(self, doc: Document, *, ignore_permissions: bool) -> None:
+        """Run the save lifecycle (insert for a new document)."""
+
+    def delete(self, doc: Document, *, ignore_permissions: bool) -> None:
+        """Run the delete lifecycle."""
+
+    def load(self, doc: Document) -> Document:
+        """The stored state of ``doc`` (by its DocType and name), freshly read."""
+
+    def write_values(self, doc: Document, values: dict[str, Any]) -> None:
+        """Write ``values`` (columns of ``doc``) to its stored row, with no lifecycle."""
+
+    def read_value(self, doc: Document, fieldname: str) -> Any:
+        """The stored value of column ``fieldname`` of ``doc``."""
+
+    def notify(self, doc: Document) -> None:
+        """Queue the realtime ``doc_update`` of ``doc`` for after the commit."""
+
+    def check_permission(self, doc: Document, ptype: str) -> None:
+        """Raise PermissionError unless the context's user may ``ptype`` the document."""
+
+
+_actions: list[DocumentActions] = []
+
+
+def bind_actions(actions: DocumentActions) -> None:
+    """Install the implementation of the document actions (called once, by the lifecycle module)."""
+    _actions[:] = [actions]
+
+
+def _bound() -> DocumentActions:
+    if not _actions:
+        raise RuntimeError("docframe.model.lifecycle is not loaded: document actions are unavailable")
+    return _actions[0]
+
+
+class FieldValues(MutableMapping[str, Any]):
+    """A live view of a document's fields (columns and tables) as a mapping.
+
+    Reading gives the stored value (``None`` included, no default); writing a field sets it
+    directly, without :meth:`Document.set`'s checks; a key that is not a field raises ``KeyError``
+    and no key can be deleted. For code that edits many values as a dict (the DocType rules).
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key not in self._values:
+            raise KeyError(key)
+        self._values[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("fields of a document cannot be deleted")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+#: Row columns a save always rewrites: a table "changed" only when other values did.
+_SAVE_STAMPS = frozenset({"modified", "modified_by"})
+
+
+def _row_values(rows: list[Document]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in row.values().items() if k not in _SAVE_STAMPS} for row in rows]
 
 
 @dataclass
@@ -83,6 +171,7 @@ class Document:
     _new: bool
     _loaded_modified: Any
     _extra: dict[str, Any]
+    _doc_before_save: Document | None
 
     def __init__(
         self,
@@ -101,6 +190,7 @@ class Document:
         object.__setattr__(self, "_new", is_new)
         object.__setattr__(self, "_loaded_modified", None)
         object.__setattr__(self, "_extra", {})
+        object.__setattr__(self, "_doc_before_save", None)
         self._data["docstatus"] = 0
         self._data["idx"] = 0
         for tf in meta.table_fields:
@@ -187,6 +277,14 @@ class Document:
                 unknown.append(key)
         return unknown
 
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is a field of the document (a column or a table): ``"status" in doc``."""
+        return key in self._data
+
+    def field_values(self) -> FieldValues:
+        """A live mapping of the document's fields (see :class:`FieldValues`)."""
+        return FieldValues(self._data)
+
     # -- child rows --------------------------------------------------------------------------------
 
     def _set_table(self, fieldname: str, rows: Any) -> None:
@@ -239,6 +337,11 @@ class Document:
             return Document
         return parent._ctx.site.controllers.get(meta)
 
+    def extend(self, fieldname: str, rows: list[Mapping[str, Any] | Document]) -> None:
+        """Append every row of ``rows`` to table ``fieldname``."""
+        for row in rows:
+            self.append(fieldname, row)
+
     def get_table(self, fieldname: str) -> list[Document]:
         """The rows of table ``fieldname``."""
         rows: list[Document] = self._data.get(fieldname) or []
@@ -275,6 +378,149 @@ class Document:
     def values(self) -> dict[str, Any]:
         """The column values (no tables), as stored."""
         return {k: self._data[k] for k in self.meta.valid_columns}
+
+    def get_valid_dict(self) -> dict[str, Any]:
+        """Frappe's name for :meth:`values`: a copy of the column values (no tables, no ``doctype``)."""
+        return self.values()
+
+    def get_value(self, fieldname: str) -> Any:
+        """The value of ``fieldname`` as held (``None`` when unset; no default)."""
+        return self.get(fieldname)
+
+    def get_title(self) -> Any:
+        """The document's title: its ``title_field``, else ``title``, else its name."""
+        return self.get(self.meta.title_fieldname) or self.name
+
+    def is_child_table(self) -> bool:
+        """Whether this is a row of a child table (its DocType is a table)."""
+        return bool(self.meta.istable)
+
+    def get_doc_before_save(self) -> Document | None:
+        """The document as stored when the running save started (``None`` on insert or outside a save)."""
+        return self._doc_before_save
+
+    def has_value_changed(self, fieldname: str) -> bool:
+        """Whether ``fieldname`` differs from the stored state at the start of the save (True on insert).
+
+        A table changed when a row was added, removed, reordered or edited (save timestamps aside).
+        """
+        before = self._doc_before_save
+        if before is None:
+            return True
+        if fieldname in self.meta.fields_by_name and self.meta.fields_by_name[fieldname].is_table:
+            return _row_values(before.get_table(fieldname)) != _row_values(self.get_table(fieldname))
+        return bool(before.get(fieldname) != self.get(fieldname))
+
+    def refresh_from(self, other: Document) -> None:
+        """Take the values, rows and stored timestamp of ``other`` (a freshly loaded copy)."""
+        object.__setattr__(self, "_data", other._data)
+        object.__setattr__(self, "_extra", other._extra)
+        object.__setattr__(self, "_loaded_modified", other._loaded_modified)
+        for child in self.all_children():
+            object.__setattr__(child, "parent_doc", self)
+
+    def remember_stored(self, stored: Document | None) -> None:
+        """Keep ``stored`` as the state before the running save (see :meth:`get_doc_before_save`)."""
+        object.__setattr__(self, "_doc_before_save", stored)
+
+    # -- actions (Frappe's Document API; through the document's context) -----------------------------
+
+    def insert(self, *, ignore_permissions: bool = False, set_name: Any = None) -> Document:
+        """Insert this new document (the whole insert lifecycle); returns it, named."""
+        _bound().insert(self, set_name=set_name, ignore_permissions=ignore_permissions)
+        return self
+
+    def save(self, *, ignore_permissions: bool = False) -> Document:
+        """Save the document (the save lifecycle; a new document is inserted); returns it."""
+        _bound().save(self, ignore_permissions=ignore_permissions)
+        return self
+
+    def submit(self) -> Document:
+        """Submit the document: ``docstatus`` 1, then :meth:`save`."""
+        self.set("docstatus", 1)
+        return self.save()
+
+    def cancel(self) -> Document:
+        """Cancel the submitted document: ``docstatus`` 2, then :meth:`save`."""
+        self.set("docstatus", 2)
+        return self.save()
+
+    def delete(self, *, ignore_permissions: bool = False) -> None:
+        """Delete the stored document (the delete lifecycle)."""
+        _bound().delete(self, ignore_permissions=ignore_permissions)
+
+    def reload(self) -> Document:
+        """Replace the values and rows by the stored ones (Frappe's ``reload``/``load_from_db``)."""
+        self.refresh_from(_bound().load(self))
+        return self
+
+    def db_set(
+        self,
+        fieldname: str | Mapping[str, Any],
+        value: Any = None,
+        *,
+        update_modified: bool = True,
+        notify: bool = False,
+    ) -> None:
+        """Set one field (or a mapping of fields) and write it to the stored row at once.
+
+        No validation and no save hooks (Frappe's ``db_set``): ``modified``/``modified_by`` move on
+        unless ``update_modified`` is false, ``before_change`` and ``on_change`` run through
+        :meth:`run_method`, and ``notify`` queues the realtime ``doc_update``. Only columns can be
+        set; the transaction is the unit of work's (committed when it ends).
+        """
+        values = dict(fieldname) if isinstance(fieldname, Mapping) else {fieldname: value}
+        for key in values:
+            field_def = self.meta.fields_by_name.get(key)
+            if key not in self._data or (field_def is not None and field_def.is_table):
+                raise errors.DataError(f"{key} is not a column of {self.doctype}")
+        for key, item in values.items():
+            self.set(key, item)
+        if update_modified:
+            values["modified"] = self._data["modified"] = self.ctx.now()
+            values["modified_by"] = self._data["modified_by"] = self.ctx.user.name
+        self.run_method("before_change")
+        if self.name is None:
+            return
+        _bound().write_values(self, values)
+        object.__setattr__(self, "_loaded_modified", self._data.get("modified"))
+        self.run_method("on_change")
+        if notify:
+            _bound().notify(self)
+
+    def db_get(self, fieldname: str) -> Any:
+        """The value of column ``fieldname`` as stored now (not the value held in memory)."""
+        field_def = self.meta.fields_by_name.get(fieldname)
+        if fieldname not in self._data or (field_def is not None and field_def.is_table):
+            raise errors.DataError(f"{fieldname} is not a column of {self.doctype}")
+        return _bound().read_value(self, fieldname)
+
+    def run_method(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Call the controller method ``method`` (if any), then the apps' ``doc_events`` for it.
+
+        Returns what the controller method returned (``None`` when there is none).
+        """
+        func = getattr(self, method, None)
+        result = func(*args, **kwargs) if callable(func) else None
+        if self._ctx is not None:
+            hooks = self._ctx.site.hooks
+            for handler in hooks.doc_event_handlers(self.doctype, method):
+                handler(self, method)
+            for listener in hooks.framework_listeners:  # docframe's own (webhooks, ...)
+                listener(self, method)
+        return result
+
+    def check_permission(self, ptype: str = "read") -> None:
+        """Raise PermissionError (403) unless the context's user may ``ptype`` this document.
+
+        Frappe's boolean ``doc.has_permission(ptype)`` is not a Document method here: on a
+        controller, ``has_permission`` is the permission hook (:class:`~docframe.permissions.hooks.PermissionHooks`).
+        """
+        if self._ctx is None:
+            raise errors.PermissionError(
+                f"No permission for {self.doctype}: the document has no context", title="Not Permitted"
+            )
+        _bound().check_permission(self, ptype)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.doctype} {self.name!r}>"

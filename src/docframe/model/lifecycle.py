@@ -19,7 +19,7 @@ from docframe import errors
 from docframe.auth.passwords import store_password_fields
 from docframe.meta.schema import Meta
 from docframe.model import naming, persistence, sanitize, validation, versions
-from docframe.model.document import Document
+from docframe.model.document import Document, bind_actions
 from docframe.permissions.fields import reset_unwritable
 from docframe.permissions.rules import check_permission
 from docframe.realtime.publish import doc_changed
@@ -93,13 +93,7 @@ def run_hook(doc: Document, hook: str) -> None:
     """Call controller hook ``hook``, then every app ``doc_events`` handler for it."""
     if hook in VALIDATE_HOOKS and doc.flags.ignore_validate:
         return
-    getattr(doc, hook)()
-    if doc._ctx is not None:
-        hooks = doc.ctx.site.hooks
-        for handler in hooks.doc_event_handlers(doc.doctype, hook):
-            handler(doc, hook)
-        for listener in hooks.framework_listeners:  # docframe's own (webhooks, ...)
-            listener(doc, hook)
+    doc.run_method(hook)
 
 
 def _check(run: Run, ptype: str) -> None:
@@ -214,6 +208,7 @@ def _done(run: Run) -> None:
 
 
 def _insert_start(run: Run) -> None:
+    run.doc.remember_stored(None)
     run.doc.mark_new(True)
     run.doc.flags.in_insert = True
     validation.set_defaults(run.ctx, run.doc)
@@ -304,6 +299,7 @@ def insert(
 def _save_start(run: Run) -> None:
     validation.set_defaults(run.ctx, run.doc, new_rows_only=True)
     run.stored = _stored_copy(run)
+    run.doc.remember_stored(run.stored)
 
 
 def _stored_copy(run: Run) -> Document:
@@ -531,3 +527,37 @@ def delete_doc(ctx: Context, doctype: str, name: Any, *, ignore_permissions: boo
     run = Run(ctx, doc)
     for step in DELETE_STEPS:
         step(run)
+
+
+# -- the actions behind Document.insert / save / delete / reload / db_set / check_permission ----------
+
+
+class _LifecycleActions:
+    """:class:`~docframe.model.document.DocumentActions` through this module and persistence."""
+
+    def insert(self, doc: Document, *, set_name: Any, ignore_permissions: bool) -> None:
+        insert(doc.ctx, doc, set_name=set_name, ignore_permissions=ignore_permissions)
+
+    def save(self, doc: Document, *, ignore_permissions: bool) -> None:
+        save(doc.ctx, doc, ignore_permissions=ignore_permissions)
+
+    def delete(self, doc: Document, *, ignore_permissions: bool) -> None:
+        delete_doc(doc.ctx, doc.doctype, doc.name, ignore_permissions=ignore_permissions)
+
+    def load(self, doc: Document) -> Document:
+        return persistence.load_doc(doc.ctx, doc.meta, doc.name)
+
+    def write_values(self, doc: Document, values: dict[str, Any]) -> None:
+        persistence.update_columns(doc.ctx, doc, values)
+
+    def read_value(self, doc: Document, fieldname: str) -> Any:
+        return persistence.read_column(doc.ctx, doc, fieldname)
+
+    def notify(self, doc: Document) -> None:
+        doc_changed(doc.ctx, doc)
+
+    def check_permission(self, doc: Document, ptype: str) -> None:
+        check_permission(doc.ctx, doc.meta, ptype, doc)
+
+
+bind_actions(_LifecycleActions())

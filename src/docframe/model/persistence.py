@@ -34,8 +34,10 @@ __all__ = [
     "load_doc",
     "load_single",
     "new_document",
+    "read_column",
     "snapshot",
     "table_of",
+    "update_columns",
     "update_doc",
 ]
 
@@ -269,6 +271,45 @@ def delete_row(ctx: Context, doc: Document) -> None:
         if child_meta.has_table:
             t = table_of(ctx, child_meta)
             ctx.conn.execute(delete(t).where(t.c.parent == str(doc.name), t.c.parenttype == meta.name))
+
+
+def update_columns(ctx: Context, doc: Document, values: dict[str, Any]) -> None:
+    """UPDATE only ``values`` (columns of ``doc``) in its stored row or Single (``Document.db_set``)."""
+    meta = doc.meta
+    if meta.issingle:
+        singles = ctx.site.tables.framework.singles
+        ctx.conn.execute(
+            delete(singles).where(singles.c.doctype == meta.name, singles.c.field.in_(list(values)))
+        )
+        rows = [
+            {"doctype": meta.name, "field": key, "value": _single_text(value)}
+            for key, value in values.items()
+            if value is not None
+        ]
+        if rows:
+            ctx.conn.execute(insert(singles), rows)
+        return
+    table = table_of(ctx, meta)
+    try:
+        ctx.conn.execute(update(table).where(table.c.name == doc.name).values(values))
+    except StatementError as exc:
+        translated = translate_write_error(ctx.site.db, exc, meta, doc.name)
+        if translated is exc:
+            raise
+        raise translated from exc
+
+
+def read_column(ctx: Context, doc: Document, fieldname: str) -> Any:
+    """The stored value of column ``fieldname`` of ``doc`` (``None`` when the row is missing)."""
+    meta = doc.meta
+    if meta.issingle:
+        singles = ctx.site.tables.framework.singles
+        text = ctx.conn.execute(
+            select(singles.c.value).where(singles.c.doctype == meta.name, singles.c.field == fieldname)
+        ).scalar()
+        return _single_value(meta, fieldname, text)
+    table = table_of(ctx, meta)
+    return ctx.conn.execute(select(table.c[fieldname]).where(table.c.name == doc.name)).scalar()
 
 
 # -- Singles ----------------------------------------------------------------------------------------

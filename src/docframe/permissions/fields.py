@@ -83,9 +83,9 @@ def _hidden(fields: tuple[DocFieldDef, ...], allowed: frozenset[int]) -> list[Do
 
 def _clear(row: Document, field: DocFieldDef) -> None:
     if field.is_table:
-        row._data[field.fieldname] = []
-    elif field.fieldname in row._data:
-        row._data[field.fieldname] = None
+        row.set(field.fieldname, [])
+    elif field.fieldname in row:
+        row.set(field.fieldname, None)
 
 
 def mask_for_read(ctx: Context, doc: Document) -> None:
@@ -110,11 +110,11 @@ def mask_for_read(ctx: Context, doc: Document) -> None:
 def _reset_row(row: Document, reference: Document, fields: list[DocFieldDef]) -> None:
     for field in fields:
         if field.is_table:
-            row._data[field.fieldname] = []
+            row.set(field.fieldname, [])
             for old in reference.get_table(field.fieldname):
                 row.append(field.fieldname, old)
-        elif field.fieldname in row._data:
-            row._data[field.fieldname] = reference._data.get(field.fieldname)
+        elif field.fieldname in row:
+            row.set(field.fieldname, reference.get(field.fieldname))
 
 
 def _reset_new(ctx: Context, doc: Document, fields: list[DocFieldDef]) -> None:

@@ -182,7 +182,7 @@ def doc_changed(ctx: Context, doc: Document, *, deleted: bool = False) -> None:
     if ctx.in_install:
         return
     doctype, name = doc.doctype, str(doc.name)
-    modified = doc._data.get("modified")
+    modified = doc.get("modified")
     site = ctx.site.name
     mark = [doctype, name]
     update: Envelope = {
@@ -216,7 +216,7 @@ def _snapshot(doc: Document) -> dict[str, Any]:
     """The deleted document's own fields (JSON-safe), to judge read permission once it is gone."""
     out: dict[str, Any] = {}
     for key in doc.meta.valid_columns:
-        value = doc._data.get(key)
+        value = doc.get(key)
         out[key] = value if value is None or isinstance(value, str | int | float | bool) else str(value)
     return out
 

@@ -89,9 +89,9 @@ class Comment(Document):
     def validate(self) -> None:
         """Sanitise the content and default the author to the current user."""
         if isinstance(self.content, str):
-            self._data["content"] = sanitize_html(self.content)
+            self.set("content", sanitize_html(self.content))
         if not self.comment_email:
-            self._data["comment_email"] = self.ctx.user.name
+            self.set("comment_email", self.ctx.user.name)
 
     def after_insert(self) -> None:
         """Add a ``Comment``-type comment to its document's ``_comments`` cache."""

@@ -19,19 +19,19 @@ class DocShare(Document):
     def validate(self) -> None:
         """Check the user, the sharer's right and the rights themselves."""
         if self.everyone:
-            self._data["user"] = None
+            self.set("user", None)
         elif not self.user:
             raise errors.MandatoryError("User is mandatory for Share")
         self._check_share_permission()
         meta = self._target_meta()
-        if self.submit and not meta.is_submittable:
+        if self.get("submit") and not meta.is_submittable:
             raise errors.ValidationError(
                 f"Cannot share {self.share_name} with submit permission as the doctype {self.share_doctype} is not submittable"
             )
-        if self.share or self.write or self.submit:
-            self._data["read"] = 1
-        if self.submit:
-            self._data["write"] = 1
+        if self.share or self.write or self.get("submit"):
+            self.set("read", 1)
+        if self.get("submit"):
+            self.set("write", 1)
 
     def on_trash(self) -> None:
         """Only someone who may share the document may take a share back."""

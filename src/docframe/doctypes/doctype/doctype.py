@@ -14,6 +14,7 @@ DocType table (a naming-series prefix used elsewhere, Table fields that use a ch
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 from sqlalchemy import MetaData, Table, delete, func, select
@@ -76,27 +77,27 @@ class DocType(Document):
         rules.check_name(self.name)
         name = str(self.name)
         fields = self._rows("fields")
-        rules.prepare(self._data, fields, [])
+        rules.prepare(self.field_values(), fields, [])
         if self.get("istable"):
-            self._data["permissions"] = []
+            self.set("permissions", [])
         rules.check_fieldnames(name, fields)
         _default_in_list_view(fields)
-        rules.check_autoname(self._data, fields)
+        rules.check_autoname(self.field_values(), fields)
         self._check_series_prefix()
         self._check_table_kind_switch()
         self._check_autoincrement_switch()
-        rules.check_fields(self._data, fields, self._lookup)
-        rules.check_properties(self._data, fields)
+        rules.check_fields(self.field_values(), fields, self._lookup)
+        rules.check_properties(self.field_values(), fields)
         if not self.get("istable"):
-            for note in rules.check_permissions(self._data, self._rows("permissions")):
+            for note in rules.check_permissions(self.field_values(), self._rows("permissions")):
                 self.ctx.msgprint(note)
-        for row in rules.framework_fields(self._data, fields):
+        for row in rules.framework_fields(self.field_values(), fields):
             self._append_row("fields", row)
         self._check_unique_values()
         self._check_field_conflicts()
 
-    def _rows(self, fieldname: str) -> list[dict[str, Any]]:
-        return [row._data for row in self.get_table(fieldname)]
+    def _rows(self, fieldname: str) -> list[MutableMapping[str, Any]]:
+        return [row.field_values() for row in self.get_table(fieldname)]
 
     def _current_meta(self) -> Meta | None:
         """The DocType as it is stored now (None on insert)."""
@@ -133,12 +134,12 @@ class DocType(Document):
                 return metas.get(name, conn)
         return None
 
-    def _append_row(self, fieldname: str, values: dict[str, Any]) -> None:
+    def _append_row(self, fieldname: str, values: MutableMapping[str, Any]) -> None:
         """Add a framework row (``amended_from``, tree fields) with its name and timestamps."""
         row = self.append(fieldname, values)
         naming.name_new_rows(self.ctx, self)
         for key in ("owner", "creation", "modified", "modified_by", "docstatus"):
-            row._data[key] = self._data.get(key)
+            row.set(key, self.get(key))
         row.mark_new(True)
 
     def _check_series_prefix(self) -> None:
@@ -294,7 +295,7 @@ class DocType(Document):
         ctx.site.metadata_changed(ctx, meta.name)
 
 
-def _default_in_list_view(fields: list[dict[str, Any]]) -> None:
+def _default_in_list_view(fields: list[MutableMapping[str, Any]]) -> None:
     """Frappe marks the first four visible mandatory fields ``in_list_view`` when none is."""
     if any(row.get("in_list_view") for row in fields):
         return

@@ -54,12 +54,12 @@ class File(Document, PermissionHooks):
         """Folders are named by their path; files get a random name."""
         if self.is_folder and self.file_name:
             leaf = check_file_name(str(self.file_name))
-            self._data["name"] = f"{self.folder}/{leaf}" if self.folder else leaf
+            self.set("name", f"{self.folder}/{leaf}" if self.folder else leaf)
 
     def before_insert(self) -> None:
         """Default the folder, then store the content (or check the URL) of a new file."""
         if not self.folder and not self.is_home_folder and not (self.is_folder and self.file_name == "Home"):
-            self._data["folder"] = "Home/Attachments" if self.attached_to_doctype else "Home"
+            self.set("folder", "Home/Attachments" if self.attached_to_doctype else "Home")
             service.ensure_folder(self.ctx, str(self.folder))
         if self.is_folder:
             return
@@ -73,7 +73,7 @@ class File(Document, PermissionHooks):
         if not url:
             raise errors.ValidationError("File content or a file_url is required")
         if not self.file_name:
-            self._data["file_name"] = str(url).rstrip("/").rsplit("/", 1)[-1] or str(url)
+            self.set("file_name", str(url).rstrip("/").rsplit("/", 1)[-1] or str(url))
         if is_local_url(str(url)):
             permissions.check_may_reference(self.ctx, str(url))
             service.describe_local_file(self.ctx, self)
@@ -81,7 +81,7 @@ class File(Document, PermissionHooks):
     def validate(self) -> None:
         """Check attachment references and that a URL is remote or a safe stored path."""
         if self.file_name:
-            self._data["file_name"] = str(self.file_name).replace("/", "").strip() or None
+            self.set("file_name", str(self.file_name).replace("/", "").strip() or None)
         if self.is_folder:
             return
         if self.attached_to_doctype and self.attached_to_name in (None, ""):
@@ -94,7 +94,7 @@ class File(Document, PermissionHooks):
             if not is_local_url(url):
                 raise errors.ValidationError("URL must start with http:// or https://", title="Invalid URL")
             service.site_storage(self.ctx.site).path(url)
-            self._data["is_private"] = int(url.startswith("/private/"))
+            self.set("is_private", int(url.startswith("/private/")))
             if not self.is_new() and url != self._stored_url():
                 permissions.check_may_reference(self.ctx, url, exclude=self.name)
 

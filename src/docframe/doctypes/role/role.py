@@ -20,7 +20,7 @@ class Role(Document):
         if self.name in STANDARD_ROLES and self.disabled:
             raise errors.ValidationError(f"Standard roles cannot be disabled: {self.name}")
         if self.name == "Guest":
-            self._data["desk_access"] = 0
+            self.set("desk_access", 0)
 
     def on_update(self) -> None:
         """A disabled role is removed from every user."""

@@ -68,22 +68,20 @@ class User(Document, PermissionHooks):
     def autoname(self) -> None:
         """Administrator and Guest keep their names; everyone else is named by e-mail."""
         if self.first_name in STANDARD_USERS and self.email in ("admin@example.com", "guest@example.com"):
-            self._data["name"] = self.first_name
+            self.set("name", self.first_name)
         elif self.email:
-            self._data["name"] = str(self.email).strip().lower()
+            self.set("name", str(self.email).strip().lower())
 
     def validate(self) -> None:
         """Normalise the e-mail, compute names and type, protect the standard users, keep secrets aside."""
         if self.email and self.name not in STANDARD_USERS:
-            self._data["email"] = str(self.email).strip().lower()
-        self._data["full_name"] = " ".join(
-            p for p in (self.first_name, self.middle_name, self.last_name) if p
-        )
+            self.set("email", str(self.email).strip().lower())
+        self.set("full_name", " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p))
         if self.name in STANDARD_USERS and not self.enabled:
             raise errors.ValidationError(f"User {self.name} cannot be disabled")
         if self.name == GUEST:
-            self._data["roles"] = [r for r in self.get_table("roles") if r.role == GUEST]
-        self._data["user_type"] = self._user_type()
+            self.set("roles", [r for r in self.get_table("roles") if r.role == GUEST])
+        self.set("user_type", self._user_type())
         self._take_secrets()
 
     def _user_type(self) -> str:
@@ -112,11 +110,11 @@ class User(Document, PermissionHooks):
         pending = self.new_password
         if not _unchanged_secret(pending):
             self._extra[_PENDING_PASSWORD] = str(pending)
-        self._data["new_password"] = None
+        self.set("new_password", None)
         secret = self.api_secret
         if not _unchanged_secret(secret):
             self._extra[_PENDING_SECRET] = str(secret)
-            self._data["api_secret"] = "*" * len(str(secret))
+            self.set("api_secret", "*" * len(str(secret)))
 
     def after_insert(self) -> None:
         """Share the new user's record with themself (read, write, share)."""

@@ -19,7 +19,7 @@ class UserPermission(Document):
     def validate(self) -> None:
         """Normalise ``applicable_for``; refuse duplicates and a second default."""
         if self.apply_to_all_doctypes:
-            self._data["applicable_for"] = None
+            self.set("applicable_for", None)
         table = self.ctx.site.tables.get(self.meta)
         same = [table.c.user == self.user, table.c.allow == self.allow]
         if self.name is not None:

@@ -27,5 +27,5 @@ class WebhookRequestLog(Document):
                 f"Webhook Request Log {self.name} has no stored request to send: {self.get('error') or ''}".strip()
             )
         job_id = requeue(self.ctx, str(self.name))
-        self._data["status"] = "Queued"
+        self.set("status", "Queued")
         return {"status": "Queued", "job_id": job_id}
