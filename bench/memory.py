@@ -66,16 +66,31 @@ def children(pid: int) -> list[int]:
 
 
 def workers_of(pid: int, count: int) -> list[int]:
-    """The processes that serve requests: ``pid`` itself with one worker, else its ``count`` workers."""
+    """The processes that serve requests: ``pid`` itself with one worker, else its ``count`` workers
+    once they have all started and their RSS has stopped growing (uvicorn answers as soon as one is up)."""
     if count == 1:
         return [pid]
     deadline = time.monotonic() + 60
+    previous: dict[int, int] = {}
     while time.monotonic() < deadline:
-        found = [c for c in children(pid) if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()]
-        if len(found) >= count:
-            return found[:count]
-        time.sleep(0.2)
-    raise RuntimeError(f"{count} workers did not start under {pid}")
+        found = [c for c in children(pid) if "spawn_main" in _cmdline(c)]
+        try:
+            sizes = {c: rss_kib(c) for c in found}
+        except (OSError, RuntimeError):  # a worker went away between the listing and the read
+            sizes = {}
+        settled = len(sizes) == count and sizes.keys() == previous.keys()
+        if settled and all(abs(sizes[c] - previous[c]) < 512 for c in sizes):
+            return sorted(sizes)
+        previous = sizes
+        time.sleep(1)
+    raise RuntimeError(f"{count} workers did not settle under {pid}")
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return ""
 
 
 def request(base: str, method: str, path: str, body: dict[str, str] | None = None) -> None:
