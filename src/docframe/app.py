@@ -1,7 +1,8 @@
 """App: ``create_app(sites_path) -> DocframeApp`` — the ASGI application for a sites folder.
 
 A request is dispatched on its path alone: ``/socket.io`` (HTTP and WebSocket, and anything on a
-Socket.IO-only port) goes to :class:`~docframe.realtime.server.RealtimeServer`; ``/files/...`` and
+Socket.IO-only port) goes to :class:`~docframe.realtime.server.RealtimeServer`, made (and Socket.IO
+loaded) on the first such request; ``/files/...`` and
 ``/private/files/...`` go to a small Starlette router holding
 :class:`~docframe.files.serve.FileServer`'s endpoints; a GET or HEAD outside ``/api/`` without
 ``cmd`` goes to :class:`~docframe.web.server.WebServer` (app assets, single-page apps, the login and
@@ -15,10 +16,13 @@ error that escapes before a response has started becomes a JSON 500 in Frappe's 
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 import os
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
@@ -27,10 +31,12 @@ from docframe.files.serve import FileServer
 from docframe.http.envelopes import dumps
 from docframe.jobs.backends import shutdown_in_process
 from docframe.pipeline import Pipeline
-from docframe.realtime.server import RealtimeServer
 from docframe.scheduler.service import Scheduler
 from docframe.sites import SiteRegistry
 from docframe.web.server import WebServer, is_page_request
+
+if TYPE_CHECKING:
+    from docframe.realtime.server import RealtimeServer
 
 __all__ = ["DocframeApp", "create_app", "default_app"]
 
@@ -44,8 +50,9 @@ class DocframeApp:
 
     def __init__(self, sites: SiteRegistry, socket_only_ports: frozenset[int] = frozenset()) -> None:
         self.sites = sites
-        #: Socket.IO (``/socket.io``) for every site; see docframe.realtime.
-        self.realtime = RealtimeServer(sites)
+        #: Socket.IO (``/socket.io``) for every site (see docframe.realtime), once a request needed it.
+        self.realtime: RealtimeServer | None = None
+        self._realtime_made = asyncio.Lock()
         #: Ports that serve only Socket.IO (Frappe's ``socketio_port``); anything else there is a 404.
         self.socket_only_ports = socket_only_ports
         #: ``app.state.sites``, as on a Starlette app.
@@ -67,7 +74,7 @@ class DocframeApp:
         if kind in ("http", "websocket") and (
             scope["path"].startswith(_SOCKETIO_PREFIX) or _port(scope) in self.socket_only_ports
         ):
-            await self.realtime(scope, receive, send)
+            await (await self._realtime())(scope, receive, send)
             return
         if kind == "http":
             try:
@@ -86,6 +93,23 @@ class DocframeApp:
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
+    async def _realtime(self) -> RealtimeServer:
+        """The Socket.IO server, made on the first Socket.IO request.
+
+        Loaded on demand for memory: python-socketio's package imports its clients too (requests,
+        aiohttp, websocket-client), 15-16 MiB of RSS per worker measured with bench/memory.py, which a
+        worker that never serves a socket does not need. Nothing is lost by waiting: the server only
+        starts delivering events on its first request anyway. The import (~0.3 s) runs in a thread so
+        the event loop keeps serving meanwhile.
+        """
+        if self.realtime is None:
+            async with self._realtime_made:
+                if self.realtime is None:
+                    module = await asyncio.to_thread(importlib.import_module, "docframe.realtime.server")
+                    server: RealtimeServer = module.RealtimeServer(self.sites)
+                    self.realtime = server
+        return self.realtime
+
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
@@ -97,7 +121,8 @@ class DocframeApp:
             elif message["type"] == "lifespan.shutdown":
                 if self.scheduler is not None:
                     self.scheduler.stop()
-                await self.realtime.close()
+                if self.realtime is not None:
+                    await self.realtime.close()
                 shutdown_in_process()
                 self.sites.close()
                 await send({"type": "lifespan.shutdown.complete"})

@@ -21,20 +21,31 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 import redis
 
 from docframe.settings import Settings
 
-__all__ = ["HUB", "Envelope", "Hub", "channel_of"]
+__all__ = ["HUB", "RUNNING", "Envelope", "Hub", "RunningServer", "channel_of"]
 
 log = logging.getLogger("docframe.realtime")
 Envelope = dict[str, Any]
 #: What a local server registers: called on its loop with envelopes in publishing order.
 Receiver = Callable[[list[Envelope]], None]
 DEFAULT_CHANNEL = "events"
+
+
+class RunningServer(Protocol):
+    """What the stats method reads of a realtime server serving sockets in this process."""
+
+    def stats(self) -> dict[str, int]: ...
+
+
+#: The realtime servers of this process that have started serving (the stats method reads them).
+#: Here rather than in :mod:`~docframe.realtime.server` so that reading it does not load Socket.IO.
+RUNNING: list[RunningServer] = []
 
 
 def channel_of(settings: Settings) -> str:

@@ -26,7 +26,7 @@ import socketio
 
 from docframe import errors
 from docframe.realtime import access, handshake, rooms
-from docframe.realtime.broker import HUB, Envelope, channel_of
+from docframe.realtime.broker import HUB, RUNNING, Envelope, channel_of
 from docframe.realtime.publish import LOGOUT_EVENT, session_key
 from docframe.sites import Site, SiteRegistry
 
@@ -41,8 +41,6 @@ MAX_PENDING_CHECKS = 16
 SWEEP_SECONDS = 60.0
 #: Most envelopes delivered as one batch (see :meth:`RealtimeServer._consume`).
 MAX_BATCH = 256
-#: The realtime servers of this process (the stats method reads them).
-RUNNING: list[RealtimeServer] = []
 
 
 class _Json:
