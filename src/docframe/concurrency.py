@@ -9,6 +9,11 @@ thread; the loop stays free to accept and answer connections meanwhile.
 
 The caller's context variables (request id, site and user for logs) are copied into the thread, as
 ``asyncio.to_thread`` does.
+
+The pool counts the units of work it is running, so that work which can wait (the embedded
+default's background jobs) can start only once requests have left it alone for a moment
+(:meth:`RequestThreads.wait_quiet`): a job queued by a request then does not compete for the one
+interpreter lock with the response it was queued by, or with the requests that follow.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
@@ -35,13 +42,51 @@ class RequestThreads:
     def __init__(self, size: int, name: str) -> None:
         self.size = size
         self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"docframe-{name}")
+        self._quiet = threading.Condition()
+        #: Units of work running now, and when the last one ended (``time.monotonic``).
+        self._busy = 0
+        self._last_end = 0.0
 
     async def run(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``func(*args, **kwargs)`` in one of the pool's threads and wait for it without blocking."""
         loop = asyncio.get_running_loop()
         context = contextvars.copy_context()
-        call = functools.partial(context.run, func, *args, **kwargs)
+        call = functools.partial(context.run, self._counted, functools.partial(func, *args, **kwargs))
         return await loop.run_in_executor(self._executor, call)
+
+    def _counted(self, call: Callable[[], T]) -> T:
+        with self._quiet:
+            self._busy += 1
+        try:
+            return call()
+        finally:
+            with self._quiet:
+                self._busy -= 1
+                self._last_end = time.monotonic()
+                if not self._busy:
+                    self._quiet.notify_all()
+
+    @property
+    def busy(self) -> int:
+        """How many units of work the pool is running now."""
+        return self._busy
+
+    def wait_quiet(self, settle: float, longest: float) -> bool:
+        """Block until no unit of work has run for ``settle`` seconds, or ``longest`` seconds passed.
+
+        True when the pool went quiet, False when the wait gave up (work that can wait must not
+        starve under a steady load, so it then starts anyway).
+        """
+        deadline = time.monotonic() + longest
+        with self._quiet:
+            while True:
+                now = time.monotonic()
+                if not self._busy and now - self._last_end >= settle:
+                    return True
+                if now >= deadline:
+                    return False
+                idle_at = self._last_end + settle if not self._busy else deadline
+                self._quiet.wait(max(0.0, min(idle_at, deadline) - now))
 
     def close(self) -> None:
         """Let queued work finish and stop the threads."""

@@ -2,6 +2,10 @@
 
 * :class:`InProcessBackend` (default): a small thread pool inside the server process; no extra
   service to run. Results are kept in memory (the last 1000) for :func:`~docframe.jobs.get_job`.
+  A job yields to requests: it starts once the site's request threads have been idle for
+  ``JOB_SETTLE`` seconds, or after ``JOB_LONGEST_WAIT`` seconds under a steady load, so a job queued
+  by a request (a webhook delivery, a bulk job) does not run while that request's response is still
+  being built and sent, on the same interpreter lock.
 * :class:`RQBackend` (when the site config has ``redis_url``): jobs go to RQ queues named
   ``docframe:<site>:<queue>`` on that Redis and run in ``docframe worker`` processes
   (:func:`run_rq_job`); results are kept in Redis for an hour.
@@ -32,6 +36,11 @@ __all__ = ["Backend", "InProcessBackend", "RQBackend", "queue_name", "run_rq_job
 log = logging.getLogger("docframe.jobs")
 RESULT_TTL = 3600
 KEPT_RESULTS = 1000
+#: Seconds the request threads must have been idle before an in-process job starts, and the most
+#: a job waits for that (measured with bench/webhooks.py: a job started at commit ran inside the
+#: insert_many call that queued it and doubled its server time).
+JOB_SETTLE = 0.02
+JOB_LONGEST_WAIT = 2.0
 _MISSING = object()
 _LIVE: weakref.WeakSet[InProcessBackend] = weakref.WeakSet()
 
@@ -63,6 +72,7 @@ class InProcessBackend:
                 self._results.popitem(last=False)
 
     def _run(self, job: JobSpec) -> None:
+        self.site.threads.wait_quiet(JOB_SETTLE, JOB_LONGEST_WAIT)
         try:
             execute(self.site, job, lambda value: self._keep(job.job_id, value))
         except Exception:
