@@ -1,14 +1,16 @@
 """Delivery: send queued webhook requests, record every attempt, retry on a schedule, replay.
 
-The job a transaction queued first *expands* its ``Webhook Outbox`` row: in one transaction the
-outbox row is deleted and its deliveries inserted as ``Webhook Request Log`` rows (whoever deletes
-the outbox row does it, so it happens once). A delivery is then a log row. Whoever sends it first *claims* it in a short
-transaction of its own (``attempts`` + 1 and ``next_retry`` set to a lease, only if nobody else
-claimed it meanwhile), so a row is sent by one sender at a time even when the immediate job, the
-scheduler's sweep and a replay race. The outcome is written in another short transaction:
-``Success`` (2xx/3xx), else ``Failed`` with ``next_retry`` from the retry schedule, or ``Exhausted``
-once the schedule is used up. A sender that dies mid-request leaves a lease that runs out, and the
-sweep sends the row again (at-least-once delivery).
+The job a transaction queued first *expands* its ``Webhook Outbox`` row: it builds each delivery's
+request (URL, headers, JSON body) from what the transaction captured of the document, then, in one
+transaction, deletes the outbox row and inserts the deliveries as ``Webhook Request Log`` rows
+(whoever deletes the outbox row does it, so it happens once). A delivery is then a log row. Whoever
+sends it first *claims* it (``attempts`` + 1 and ``next_retry`` set to a lease, only if nobody else
+claimed it meanwhile; a batch of rows per short transaction), so a row is sent by one sender at a
+time even when the immediate job, the scheduler's sweep and a replay race. The outcomes of a batch
+are written together in another short transaction: ``Success`` (2xx/3xx), else ``Failed`` with
+``next_retry`` from the retry schedule, or ``Exhausted`` once the schedule is used up. A sender that
+dies mid-batch leaves leases that run out, and the sweep sends those rows again (at-least-once
+delivery).
 """
 
 from __future__ import annotations
@@ -42,7 +44,6 @@ log = logging.getLogger("docframe.webhooks")
 LOG_DOCTYPE = "Webhook Request Log"
 SWEEP_BATCH = 500
 DELIVER_NAMES = "docframe.webhooks.delivery.deliver"
-_DATETIMES = ("creation", "modified", "next_retry")
 
 
 def _table(site: Site) -> Any:
@@ -231,15 +232,9 @@ def deliver(ctx: Context, names: list[str]) -> dict[str, int]:
     return counts
 
 
-def _log_rows(site: Site, payload: Any, queue: str) -> list[dict[str, Any]]:
+def _log_rows(site: Site, payload: dict[str, Any], queue: str) -> list[dict[str, Any]]:
     """The ``Webhook Request Log`` rows of an outbox payload (:meth:`Outbox.payloads`), each with its
     request built: status ``Queued``, or ``Failed`` with the reason when it cannot be built."""
-    if isinstance(payload, list):  # an outbox row written with its log rows already built
-        for built in payload:
-            for key in _DATETIMES:
-                if built.get(key):
-                    built[key] = datetime.fromisoformat(built[key])
-        return payload
     at = datetime.fromisoformat(payload["at"])
     # A row no job has taken by ``next_retry`` (the server died after the commit) is sent by the
     # scheduler's sweep; the delivery job takes fresh rows (no attempt yet) at once.
