@@ -199,7 +199,7 @@ def deliver_one(site: Site, name: str, client: httpx.Client) -> str:
 
 
 #: Deliveries claimed per transaction.
-CLAIM_BATCH = 20
+CLAIM_BATCH = 50
 #: Seconds after which the outcomes sent so far are written even though the batch is not done.
 RECORD_EVERY = 1.0
 
