@@ -6,16 +6,19 @@ one enabled Webhook (``after_insert`` on ToDo, two data rows, signed with a secr
 serve --no-scheduler`` worker serves both (the scheduler is off so that only the measured work runs),
 and a local receiver (a threaded ``http.server`` on 127.0.0.1 in this process, keep-alive, answering
 200 at once) takes the deliveries. After a warm-up call on each, ``--runs`` rounds each measure one
-``frappe.client.insert_many`` call of ``--docs`` ToDos on ``bench`` and one on ``bench-hooked``. On
-the hooked site the call also writes the outbox (one ``Webhook Outbox`` row holding the 1,000
-deliveries) in its transaction and queues one delivery job, which then runs in the server's thread
-pool; the benchmark waits until the receiver has all the deliveries and every log row says
-``Success``, and reports deliveries per second from the end of the call to that point.
+``frappe.client.insert_many`` call of ``--docs`` ToDos on ``bench`` and one on ``bench-hooked``: the
+wall time, and the server process's CPU time during the call (all its threads, from Linux's
+schedstat). On the hooked site the call also writes the outbox (one ``Webhook Outbox`` row holding
+what the 1,000 deliveries need of their documents) in its transaction and queues one delivery job,
+which then runs in the server's thread pool, or, with ``--redis URL`` (``redis_url`` set on both
+sites), in a ``docframe worker`` process started for the hooked site; the benchmark waits until the
+receiver has all the deliveries and every log row says ``Success``, and reports deliveries per
+second from the end of the call to that point.
 
 Prints a markdown table on stdout (progress on stderr). Usage:
-``.venv/bin/python bench/webhooks.py [--runs 5] [--docs 1000] [--keep]``. Speed is reported, never
-asserted; the exit status is 1 when a check failed (a call not 200, deliveries missing or not
-``Success``), 2 when the harness could not run.
+``.venv/bin/python bench/webhooks.py [--runs 5] [--docs 1000] [--redis redis://127.0.0.1:6379/0]
+[--keep]``. Speed is reported, never asserted; the exit status is 1 when a check failed (a call not
+200, deliveries missing or not ``Success``), 2 when the harness could not run.
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ class Outbox:
         """The pending deliveries as one outbox payload per job queue (and none pending after).
 
         A payload holds the transaction's user and time, each webhook's :func:`request_spec` once,
-        and per delivery ``[webhook, doctype, name, event, data, values, error]`` (:func:`capture`:
+        and per delivery ``(webhook, doctype, name, event, data, values, error)`` (:func:`capture`:
         only what the request needs of the document's last state).
         """
         at = self.ctx.now().isoformat(sep=" ")
@@ -73,7 +73,8 @@ class Outbox:
                 payload = payloads[hook.queue] = {"user": user, "at": at, "hooks": {}, "items": []}
             if hook.name not in payload["hooks"]:
                 payload["hooks"][hook.name] = request_spec(hook)
-            payload["items"].append([hook.name, doc.doctype, str(doc.name), event, *capture(hook, doc)])
+            # a tuple of strings and plain dicts: once the collector has seen it, it stops tracking it
+            payload["items"].append((hook.name, doc.doctype, str(doc.name), event, *capture(hook, doc)))
         self.pending.clear()
         return payloads
 
