@@ -6,22 +6,26 @@ one enabled Webhook (``after_insert`` on ToDo, two data rows, signed with a secr
 serve --no-scheduler`` worker serves both (the scheduler is off so that only the measured work runs),
 and a local receiver (a threaded ``http.server`` on 127.0.0.1 in this process, keep-alive, answering
 200 at once) takes the deliveries. After a warm-up call on each, ``--runs`` rounds each measure one
-``frappe.client.insert_many`` call of ``--docs`` ToDos on ``bench`` and one on ``bench-hooked``. On
-the hooked site the call also writes the outbox (one ``Webhook Outbox`` row holding the 1,000
-deliveries) in its transaction and queues one delivery job, which then runs in the server's thread
-pool; the benchmark waits until the receiver has all the deliveries and every log row says
-``Success``, and reports deliveries per second from the end of the call to that point.
+``frappe.client.insert_many`` call of ``--docs`` ToDos on ``bench`` and one on ``bench-hooked``: the
+wall time, and the server process's CPU time during the call (all its threads, from Linux's
+schedstat). On the hooked site the call also writes the outbox (one ``Webhook Outbox`` row holding
+what the 1,000 deliveries need of their documents) in its transaction and queues one delivery job,
+which then runs in the server's thread pool, or, with ``--redis URL`` (``redis_url`` set on both
+sites), in a ``docframe worker`` process started for the hooked site; the benchmark waits until the
+receiver has all the deliveries and every log row says ``Success``, and reports deliveries per
+second from the end of the call to that point.
 
 Prints a markdown table on stdout (progress on stderr). Usage:
-``.venv/bin/python bench/webhooks.py [--runs 5] [--docs 1000] [--keep]``. Speed is reported, never
-asserted; the exit status is 1 when a check failed (a call not 200, deliveries missing or not
-``Success``), 2 when the harness could not run.
+``.venv/bin/python bench/webhooks.py [--runs 5] [--docs 1000] [--redis redis://127.0.0.1:6379/0]
+[--keep]``. Speed is reported, never asserted; the exit status is 1 when a check failed (a call not
+200, deliveries missing or not ``Success``), 2 when the harness could not run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -29,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -96,30 +101,54 @@ def successes(client: httpx.Client) -> int:
     return int(response.json()["message"])
 
 
-def timed_insert(client: httpx.Client, label: str, count: int, problems: list[str]) -> float:
-    """One insert_many call; its wall time."""
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds used so far by every thread of process ``pid`` (nanosecond counters of Linux's
+    schedstat; 0 elsewhere)."""
+    total = 0
+    for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        try:
+            total += int(stat.read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            continue  # a thread that ended meanwhile
+    return total / 1e9
+
+
+def timed_insert(
+    client: httpx.Client, label: str, count: int, problems: list[str], pid: int = 0
+) -> tuple[float, float]:
+    """One insert_many call; its wall time and the server's CPU seconds during it."""
     body = batch(label, count)
+    cpu = cpu_seconds(pid)
     start = time.perf_counter()
     response = client.post(METHOD, content=body, headers={"Content-Type": "application/json"})
     response.read()
     elapsed = time.perf_counter() - start
+    cpu = cpu_seconds(pid) - cpu
     problem = check(response, count)
     if problem:
         problems.append(f"{label}: {problem}")
-    return elapsed
+    return elapsed, cpu
 
 
-HOOKED = "bench-hooked"
-
-
-def make_sites(sites: Path, count: int) -> None:
-    """Two identical SQLite sites: ``bench`` (no webhook) and ``bench-hooked`` (one enabled webhook)."""
+def make_sites(sites: Path, count: int, hooked: str, redis_url: str | None) -> None:
+    """Two identical SQLite sites: ``bench`` (no webhook) and ``hooked`` (one enabled webhook), both
+    with ``redis_url`` when given."""
     create_site(sites, None, count)
-    docframe(sites, "new-site", HOOKED, "--admin-password", PASSWORD)
-    path = sites / HOOKED / "site_config.json"
-    config = json.loads(path.read_text())
-    config["insert_many_limit"] = count
-    path.write_text(json.dumps(config, indent=1) + "\n")
+    docframe(sites, "new-site", hooked, "--admin-password", PASSWORD)
+    for name in (SITE, hooked):
+        path = sites / name / "site_config.json"
+        config = json.loads(path.read_text())
+        config["insert_many_limit"] = count
+        if redis_url:
+            config["redis_url"] = redis_url
+        path.write_text(json.dumps(config, indent=1) + "\n")
+
+
+def start_worker(sites: Path, site: str, log: Path) -> subprocess.Popen[bytes]:
+    """``docframe worker --site SITE`` (RQ, a forked work horse per job, as by default)."""
+    with log.open("ab") as out:
+        return subprocess.Popen([PYTHON, "-m", "docframe.cli.main", "--sites", str(sites), "worker", "--site", site],
+                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
 
 
 def client_for(port: int, site: str) -> httpx.Client:
@@ -131,19 +160,31 @@ def client_for(port: int, site: str) -> httpx.Client:
     return client
 
 
-def run(sites: Path, runs: int, count: int) -> tuple[list[float], list[float], list[float], list[str]]:
-    """(seconds without webhook, seconds with, deliveries/s, problems)."""
-    make_sites(sites, count)
+@dataclass
+class Figures:
+    """What the rounds measured."""
+
+    off: list[float] = field(default_factory=list)  # seconds per call without the webhook
+    on: list[float] = field(default_factory=list)  # with it
+    cpu_off: list[float] = field(default_factory=list)  # server CPU seconds during the call
+    cpu_on: list[float] = field(default_factory=list)
+    rates: list[float] = field(default_factory=list)  # deliveries per second
+    problems: list[str] = field(default_factory=list)
+
+
+def run(sites: Path, runs: int, count: int, redis_url: str | None) -> Figures:
+    """Measure ``runs`` rounds."""
+    hooked_site = f"bench-hooked-{secrets.token_hex(3)}" if redis_url else "bench-hooked"
+    make_sites(sites, count, hooked_site, redis_url)
     receiver = Receiver()
     port = free_port()
     proc = serve(sites, port, sites / "serve.log")
-    off: list[float] = []
-    on: list[float] = []
-    rates: list[float] = []
-    problems: list[str] = []
+    worker = start_worker(sites, hooked_site, sites / "worker.log") if redis_url else None
+    got = Figures()
+    problems = got.problems
     clients: list[httpx.Client] = []
     try:
-        plain, hooked = client_for(port, SITE), client_for(port, HOOKED)
+        plain, hooked = client_for(port, SITE), client_for(port, hooked_site)
         clients += [plain, hooked]
         hook = {"name": "bench-hook", "webhook_doctype": "ToDo", "webhook_docevent": "after_insert",
                 "request_url": receiver.url, "enabled": 1, "enable_security": 1, "webhook_secret": "bench-secret",
@@ -153,20 +194,27 @@ def run(sites: Path, runs: int, count: int) -> tuple[list[float], list[float], l
         timed_insert(hooked, "warm-up", count, problems)
         wait_delivered(hooked, receiver, count, problems, "warm-up")
         for index in range(runs):
-            off.append(timed_insert(plain, f"off {index}", count, problems))
+            wall, cpu = timed_insert(plain, f"off {index}", count, problems, proc.pid)
+            got.off.append(wall)
+            got.cpu_off.append(cpu)
             done_before = receiver.count
-            on.append(timed_insert(hooked, f"on {index}", count, problems))
+            wall, cpu = timed_insert(hooked, f"on {index}", count, problems, proc.pid)
+            got.on.append(wall)
+            got.cpu_on.append(cpu)
             sent = time.perf_counter()
             wait_delivered(hooked, receiver, done_before + count, problems, f"on {index}")
-            rates.append(count / (time.perf_counter() - sent))
-            print(f"  round {index}: off {off[-1]:.3f} s, on {on[-1]:.3f} s, {rates[-1]:,.0f} deliveries/s",
+            got.rates.append(count / (time.perf_counter() - sent))
+            print(f"  round {index}: off {got.off[-1]:.3f} s ({got.cpu_off[-1]:.3f} s CPU), "
+                  f"on {got.on[-1]:.3f} s ({got.cpu_on[-1]:.3f} s CPU), {got.rates[-1]:,.0f} deliveries/s",
                   file=sys.stderr)  # fmt: skip
     finally:
         for client in clients:
             client.close()
+        if worker is not None:
+            stop(worker)
         stop(proc)
         receiver.server.shutdown()
-    return off, on, rates, problems
+    return got
 
 
 def wait_delivered(
@@ -187,26 +235,37 @@ def main() -> int:
     )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument(
+        "--redis", metavar="URL", help="set redis_url on both sites; a docframe worker delivers"
+    )
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     sites = Path(tempfile.mkdtemp(prefix="dfwebhooks-"))
     try:
-        off, on, rates, problems = run(sites, args.runs, args.docs)
+        got = run(sites, args.runs, args.docs, args.redis)
     except (subprocess.CalledProcessError, RuntimeError, httpx.HTTPError) as exc:
         print(f"the harness failed: {exc}", file=sys.stderr)
         return 2
     finally:
         if not args.keep:
             shutil.rmtree(sites, ignore_errors=True)
-    slower = statistics.median(on) / statistics.median(off) - 1
-    print(f"| insert_many of {args.docs:,} ToDos (SQLite) | median s/call | min s | max s |")
-    print("|---|---:|---:|---:|")
-    print(f"| no enabled webhook | {statistics.median(off):.3f} | {min(off):.3f} | {max(off):.3f} |")
-    print(f"| one enabled webhook | {statistics.median(on):.3f} | {min(on):.3f} | {max(on):.3f} |")
-    print(f"\nslower with the webhook: {slower:+.1%} (median); deliveries/s to a local receiver: "
-          f"median {statistics.median(rates):,.0f} (min {min(rates):,.0f}, max {max(rates):,.0f})")  # fmt: skip
-    print("checks: " + ("; ".join(problems) if problems else "ok"))
-    return 1 if problems else 0
+    median = statistics.median
+    where = "a `docframe worker` (Redis)" if args.redis else "the server's job threads"
+    print(f"| insert_many of {args.docs:,} ToDos (SQLite), deliveries by {where} | median s/call | min s | max s "
+          "| server CPU s/call (median) |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|")
+    for label, wall, cpu in (
+        ("no enabled webhook", got.off, got.cpu_off),
+        ("one enabled webhook", got.on, got.cpu_on),
+    ):
+        print(f"| {label} | {median(wall):.3f} | {min(wall):.3f} | {max(wall):.3f} | {median(cpu):.3f} |")
+    ratios = sorted(on / off for on, off in zip(got.on, got.off, strict=True))
+    print(f"\nslower with the webhook: {median(got.on) / median(got.off) - 1:+.1%} (medians); per round "
+          f"{median(ratios) - 1:+.1%} (min {ratios[0] - 1:+.1%}, max {ratios[-1] - 1:+.1%}); server CPU "
+          f"{median(got.cpu_on) / median(got.cpu_off) - 1:+.1%}; deliveries/s to a local receiver: median "
+          f"{median(got.rates):,.0f} (min {min(got.rates):,.0f}, max {max(got.rates):,.0f})")  # fmt: skip
+    print("checks: " + ("; ".join(got.problems) if got.problems else "ok"))
+    return 1 if got.problems else 0
 
 
 if __name__ == "__main__":

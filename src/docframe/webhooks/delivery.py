@@ -1,19 +1,23 @@
 """Delivery: send queued webhook requests, record every attempt, retry on a schedule, replay.
 
-The job a transaction queued first *expands* its ``Webhook Outbox`` row: in one transaction the
-outbox row is deleted and its deliveries inserted as ``Webhook Request Log`` rows (whoever deletes
-the outbox row does it, so it happens once). A delivery is then a log row. Whoever sends it first *claims* it in a short
-transaction of its own (``attempts`` + 1 and ``next_retry`` set to a lease, only if nobody else
-claimed it meanwhile), so a row is sent by one sender at a time even when the immediate job, the
-scheduler's sweep and a replay race. The outcome is written in another short transaction:
-``Success`` (2xx/3xx), else ``Failed`` with ``next_retry`` from the retry schedule, or ``Exhausted``
-once the schedule is used up. A sender that dies mid-request leaves a lease that runs out, and the
-sweep sends the row again (at-least-once delivery).
+The job a transaction queued first *expands* its ``Webhook Outbox`` row: it builds each delivery's
+request (URL, headers, JSON body) from what the transaction captured of the document, then, in one
+transaction, deletes the outbox row and inserts the deliveries as ``Webhook Request Log`` rows
+(whoever deletes the outbox row does it, so it happens once). A delivery is then a log row. Whoever
+sends it first *claims* it (``attempts`` + 1 and ``next_retry`` set to a lease, only if nobody else
+claimed it meanwhile; a batch of rows per short transaction), so a row is sent by one sender at a
+time even when the immediate job, the scheduler's sweep and a replay race. The outcomes of a batch
+are written together in another short transaction: ``Success`` (2xx/3xx), else ``Failed`` with
+``next_retry`` from the retry schedule, or ``Exhausted`` once the schedule is used up. A sender that
+dies mid-batch leaves leases that run out, and the sweep sends those rows again (at-least-once
+delivery).
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
+import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +31,7 @@ from docframe.db.prepared import prepared
 from docframe.jobs.queue import enqueue
 from docframe.jobs.records import now_for
 from docframe.webhooks.config import webhook_settings
-from docframe.webhooks.render import REDACTED, SIGNATURE_HEADER, sign
+from docframe.webhooks.render import REDACTED, SIGNATURE_HEADER, BuildError, build_request, sign
 from docframe.webhooks.triggers import DELIVER, OUTBOX_DOCTYPE
 
 if TYPE_CHECKING:
@@ -40,7 +44,6 @@ log = logging.getLogger("docframe.webhooks")
 LOG_DOCTYPE = "Webhook Request Log"
 SWEEP_BATCH = 500
 DELIVER_NAMES = "docframe.webhooks.delivery.deliver"
-_DATETIMES = ("creation", "modified", "next_retry")
 
 
 def _table(site: Site) -> Any:
@@ -146,50 +149,68 @@ def _send(
     return True, response.status_code, text, None
 
 
-def _record(site: Site, row: dict[str, Any], outcome: tuple[bool, int | None, str | None, str | None]) -> str:
-    ok, status_code, text, error = outcome
+Outcome = tuple[bool, int | None, str | None, str | None]
+
+
+def _record(site: Site, outcomes: list[tuple[dict[str, Any], Outcome]]) -> list[str]:
+    """Write the outcomes of claimed deliveries, in one transaction; their new statuses."""
+    if not outcomes:
+        return []
     now = now_for(site)
-    attempts = int(row["attempts"])
     schedule = webhook_settings(site).retry_schedule
-    next_retry: datetime | None = None
-    if ok:
-        status = "Success"
-    elif attempts <= len(schedule):
-        status, next_retry = "Failed", now + timedelta(seconds=schedule[attempts - 1])
-    else:
-        status = "Exhausted"
     table = _table(site)
+    statuses: list[str] = []
     with site.unit_of_work(User.administrator()) as ctx:
-        ctx.conn.execute(
-            update(table).where(table.c.name == row["name"], table.c.attempts == attempts)
-            .values(status=status, next_retry=next_retry, response_status=status_code or 0, response=text,
-                    error=error, modified=now)
-        )  # fmt: skip
-    log.info("webhook %s delivery %s attempt %d: %s%s", row["webhook"], row["name"], attempts, status,
-             f" ({error})" if error else "")  # fmt: skip
-    return status
+        for row, (ok, status_code, text, error) in outcomes:
+            attempts = int(row["attempts"])
+            next_retry: datetime | None = None
+            if ok:
+                status = "Success"
+            elif attempts <= len(schedule):
+                status, next_retry = "Failed", now + timedelta(seconds=schedule[attempts - 1])
+            else:
+                status = "Exhausted"
+            ctx.conn.execute(
+                update(table).where(table.c.name == row["name"], table.c.attempts == attempts)
+                .values(status=status, next_retry=next_retry, response_status=status_code or 0, response=text,
+                        error=error, modified=now)
+            )  # fmt: skip
+            statuses.append(status)
+    for (row, (_, _, _, error)), status in zip(outcomes, statuses, strict=True):
+        log.info("webhook %s delivery %s attempt %d: %s%s", row["webhook"], row["name"], row["attempts"], status,
+                 f" ({error})" if error else "")  # fmt: skip
+    return statuses
 
 
-def _attempt(site: Site, row: dict[str, Any], client: httpx.Client, known: Secrets) -> str:
+def _outcome(site: Site, row: dict[str, Any], client: httpx.Client, known: Secrets) -> Outcome:
     try:
-        outcome = _send(site, row, client, known)
+        return _send(site, row, client, known)
     except Exception as exc:  # a bug or an odd response must not crash the worker: record it
         log.exception("webhook %s delivery %s failed unexpectedly", row["webhook"], row["name"])
-        outcome = (False, None, None, f"{type(exc).__name__}: {exc}")
-    return _record(site, row, outcome)
+        return False, None, None, f"{type(exc).__name__}: {exc}"
 
 
 def deliver_one(site: Site, name: str, client: httpx.Client) -> str:
     """Claim and send delivery ``name``; its new status, or ``"skipped"`` when not due or taken."""
     claimed = _claim(site, [name])
-    return _attempt(site, claimed[0], client, {}) if claimed else "skipped"
+    if not claimed:
+        return "skipped"
+    return _record(site, [(claimed[0], _outcome(site, claimed[0], client, {}))])[0]
 
 
-CLAIM_BATCH = 20
+#: Deliveries claimed per transaction.
+CLAIM_BATCH = 50
+#: Seconds after which the outcomes sent so far are written even though the batch is not done.
+RECORD_EVERY = 1.0
 
 
 def deliver(ctx: Context, names: list[str]) -> dict[str, int]:
-    """Job: send the deliveries ``names`` (claimed a batch at a time); how many ended in each status."""
+    """Job: send the deliveries ``names``; how many ended in each status.
+
+    They are claimed a batch at a time, and the outcomes of a batch written together (or every
+    :data:`RECORD_EVERY` seconds when its receivers are slow): two short transactions per batch
+    rather than one per delivery.
+    """
     counts: dict[str, int] = {}
     known: Secrets = {}
     names = [str(n) for n in names]
@@ -198,33 +219,78 @@ def deliver(ctx: Context, names: list[str]) -> dict[str, int]:
             chunk = names[start : start + CLAIM_BATCH]
             claimed = _claim(ctx.site, chunk)
             counts["skipped"] = counts.get("skipped", 0) + len(chunk) - len(claimed)
+            outcomes: list[tuple[dict[str, Any], Outcome]] = []
+            written = time.monotonic()
             for row in claimed:
-                status = _attempt(ctx.site, row, client, known)
+                outcomes.append((row, _outcome(ctx.site, row, client, known)))
+                if time.monotonic() - written >= RECORD_EVERY:
+                    for status in _record(ctx.site, outcomes):
+                        counts[status] = counts.get(status, 0) + 1
+                    outcomes, written = [], time.monotonic()
+            for status in _record(ctx.site, outcomes):
                 counts[status] = counts.get(status, 0) + 1
     return counts
 
 
+def _log_rows(site: Site, payload: dict[str, Any], queue: str) -> list[dict[str, Any]]:
+    """The ``Webhook Request Log`` rows of an outbox payload (:meth:`Outbox.payloads`), each with its
+    request built: status ``Queued``, or ``Failed`` with the reason when it cannot be built."""
+    at = datetime.fromisoformat(payload["at"])
+    # A row no job has taken by ``next_retry`` (the server died after the commit) is sent by the
+    # scheduler's sweep; the delivery job takes fresh rows (no attempt yet) at once.
+    due = at + timedelta(seconds=webhook_settings(site).outbox_grace)
+    user = str(payload["user"])
+    specs: dict[str, dict[str, Any]] = payload["hooks"]
+    headers = {name: orjson.dumps(spec["headers"]).decode() if spec["headers"] else None
+               for name, spec in specs.items()}  # fmt: skip
+    rows: list[dict[str, Any]] = []
+    for webhook, doctype, docname, event, data, values, error in payload["items"]:
+        spec = specs[webhook]
+        row: dict[str, Any] = {
+            "name": secrets.token_hex(5), "creation": at, "modified": at, "owner": user,
+            "modified_by": user, "docstatus": 0, "idx": 0, "webhook": webhook,
+            "reference_doctype": doctype, "reference_document": docname, "user": user,
+            "status": "Queued", "attempts": 0, "next_retry": due, "event": event,
+            "request_method": spec["method"], "timeout": spec["timeout"], "queue": queue,
+            "url": None, "headers": None, "data": None, "error": None,
+        }  # fmt: skip
+        if error is None:
+            try:
+                request = build_request(spec, data, values)
+            except BuildError as exc:
+                error = str(exc)
+            else:
+                row.update(url=request.url, data=request.body, headers=headers[webhook])
+        if error is not None:
+            log.warning("webhook %s: %s %s not sent: %s", webhook, doctype, docname, error)
+            row.update(status="Failed", error=error, next_retry=None)
+        rows.append(row)
+    return rows
+
+
 def expand(site: Site, outbox: str) -> list[str]:
     """Turn outbox row ``outbox`` into its ``Webhook Request Log`` rows (exactly once, whoever calls
-    first); the names of those to send."""
+    first); the names of those to send.
+
+    The requests are built before the write transaction (templates may be slow: the site's write
+    lock is not held meanwhile); whoever then deletes the outbox row inserts the log rows.
+    """
     out = site.tables.get(site.metas.get(OUTBOX_DOCTYPE))
+    with site.unit_of_work(User.administrator(), write=False) as ctx:
+        found = ctx.conn.execute(select(out.c.payload, out.c.queue).where(out.c.name == outbox)).first()
+    if found is None:
+        return []  # expanded by someone else
+    rows = _log_rows(site, orjson.loads(found.payload), str(found.queue or "default"))
     with site.unit_of_work(User.administrator()) as ctx:
-        found = ctx.conn.execute(select(out.c.payload).where(out.c.name == outbox)).first()
-        if found is None or ctx.conn.execute(delete(out).where(out.c.name == outbox)).rowcount != 1:
-            return []  # expanded by someone else
-        rows: list[dict[str, Any]] = orjson.loads(found.payload)
-        if not rows:
-            return []
-        for row in rows:
-            for key in _DATETIMES:
-                if row.get(key):
-                    row[key] = datetime.fromisoformat(row[key])
-        table = _table(site)
-        keys = tuple(rows[0])
-        statement = prepared(
-            table, ("webhook_log", keys), lambda: insert(table), site.db.engine.dialect, keys
-        )
-        statement.execute_many(ctx.raw, rows)
+        if ctx.conn.execute(delete(out).where(out.c.name == outbox)).rowcount != 1:
+            return []  # expanded by someone else meanwhile
+        if rows:
+            table = _table(site)
+            keys = tuple(rows[0])
+            statement = prepared(
+                table, ("webhook_log", keys), lambda: insert(table), site.db.engine.dialect, keys
+            )
+            statement.execute_many(ctx.conn, rows)
     return [str(r["name"]) for r in rows if r["status"] == "Queued"]
 
 

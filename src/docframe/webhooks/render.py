@@ -17,7 +17,8 @@ import functools
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
@@ -33,13 +34,17 @@ from docframe.webhooks.registry import WebhookDef
 __all__ = [
     "SIGNATURE_HEADER",
     "BuildError",
+    "Captured",
+    "LazyValues",
     "PreparedRequest",
     "build_request",
+    "capture",
     "check_condition",
     "check_template",
     "condition_met",
     "doc_values",
     "redact_headers",
+    "request_spec",
     "sign",
 ]
 
@@ -109,15 +114,55 @@ _FUNCTIONS = {
 }  # fmt: skip
 
 
+_LOCAL = threading.local()
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(condition: str) -> Any:
+    """The syntax tree of ``condition`` (parsed once; evaluating a tree does not change it)."""
+    return simpleeval.SimpleEval.parse(condition)
+
+
 def _evaluator(values: Mapping[str, Any]) -> simpleeval.EvalWithCompoundTypes:
-    return simpleeval.EvalWithCompoundTypes(
-        names={"doc": _DocView(values), "True": True, "False": False, "None": None}, functions=_FUNCTIONS
-    )
+    """This thread's evaluator (making one costs more than evaluating a condition), bound to ``values``."""
+    evaluator: simpleeval.EvalWithCompoundTypes | None = getattr(_LOCAL, "evaluator", None)
+    if evaluator is None:
+        evaluator = _LOCAL.evaluator = simpleeval.EvalWithCompoundTypes(functions=_FUNCTIONS)
+    evaluator.names = {"doc": _DocView(values), "True": True, "False": False, "None": None}
+    return evaluator
 
 
 def condition_met(condition: str, values: Mapping[str, Any]) -> bool:
     """Evaluate ``condition`` over the document values; raises on an invalid expression."""
-    return bool(_evaluator(values).eval(condition))
+    return bool(_evaluator(values).eval(condition, previously_parsed=_parsed(condition)))
+
+
+class LazyValues(Mapping[str, Any]):
+    """A document's values as :func:`doc_values` has them, each made when read: a condition reads
+    a few fields of the document, not its whole dict."""
+
+    __slots__ = ("_all", "_doc")
+
+    def __init__(self, doc: Any) -> None:
+        self._doc = doc
+        self._all: dict[str, Any] | None = None
+
+    def _values(self) -> dict[str, Any]:
+        if self._all is None:
+            self._all = doc_values(self._doc)
+        return self._all
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return _field(self._doc, key)
+        except BuildError:
+            raise KeyError(key) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
 
 
 def check_condition(condition: str, values: Mapping[str, Any]) -> str | None:
@@ -178,38 +223,64 @@ def _field(doc: Any, fieldname: str) -> Any:
     raise BuildError(f"Field {fieldname} not found in {doc.doctype}")
 
 
-def _data(hook: WebhookDef, doc: Any, values: Callable[[], Mapping[str, Any]]) -> Any:
-    if hook.data:
-        return {key: _field(doc, fieldname) for fieldname, key in hook.data}
-    if hook.webhook_json.strip():
-        text = _render(hook.webhook_json, values(), "webhook_json template")
-        try:
-            return json.loads(text)
-        except ValueError as exc:
-            raise BuildError(f"The webhook_json template did not render valid JSON: {exc}") from None
-    return {}
+def request_spec(hook: WebhookDef) -> dict[str, Any]:
+    """What the delivery job needs of ``hook`` to build its requests, as JSON values.
 
-
-def build_request(hook: WebhookDef, doc: Any) -> PreparedRequest:
-    """The request ``hook`` sends for document ``doc``; :class:`BuildError` when it cannot be built.
-
-    The document's full dict is made only for a template (a data-rows body reads its fields).
+    Taken with the deliveries when their transaction commits (so a delivery is sent as the webhook
+    was then); header values that may hold credentials are stored as ``***`` and filled in from the
+    Webhook at send time, so no secret is ever written with a delivery.
     """
-    made: list[Mapping[str, Any]] = []
+    return {
+        "url": hook.request_url,
+        "dynamic": hook.is_dynamic_url,
+        "method": hook.request_method,
+        "template": "" if hook.data else hook.webhook_json,
+        "headers": redact_headers(dict(hook.headers)),
+        "timeout": hook.timeout,
+    }
 
-    def values() -> Mapping[str, Any]:
-        if not made:
-            made.append(doc_values(doc))
-        return made[0]
 
-    url = hook.request_url
-    if hook.is_dynamic_url:
-        url = _render(url, values(), "request URL").strip()
+Captured = tuple[dict[str, Any] | None, dict[str, Any] | None, str | None]
+
+
+def capture(hook: WebhookDef, doc: Any) -> Captured:
+    """What a delivery of ``hook`` needs of ``doc``, taken from its last state: (data, values, error).
+
+    ``data`` is the body's ``{key: value}`` of the data rows (None without rows); ``values`` is the
+    document's dict (:func:`doc_values`), only when a template (the ``webhook_json`` body or a dynamic
+    URL) needs it; ``error`` says why the data could not be taken (a field the DocType lacks). Cheap on
+    purpose: it runs in the user's transaction; JSON, templates and URLs wait for the delivery job.
+    """
+    try:
+        data = {key: _field(doc, fieldname) for fieldname, key in hook.data} if hook.data else None
+    except BuildError as exc:
+        return None, None, str(exc)
+    needs_values = hook.is_dynamic_url or (data is None and bool(hook.webhook_json.strip()))
+    return data, (doc_values(doc) if needs_values else None), None
+
+
+def build_request(
+    spec: Mapping[str, Any], data: Mapping[str, Any] | None, values: Mapping[str, Any] | None
+) -> PreparedRequest:
+    """The request of one delivery, from its webhook's :func:`request_spec` and what :func:`capture`
+    took of the document; :class:`BuildError` when it cannot be built."""
+    url = str(spec["url"])
+    if spec["dynamic"]:
+        url = _render(url, values or {}, "request URL").strip()
     reason = check_url(url)
     if reason:
         raise BuildError(reason)
-    body = json.dumps(_data(hook, doc, values), default=str)
-    return PreparedRequest(url=url, headers=dict(hook.headers), body=body)
+    body: Any = data
+    if body is None:
+        body = {}
+        template = str(spec["template"] or "")
+        if template.strip():
+            text = _render(template, values or {}, "webhook_json template")
+            try:
+                body = json.loads(text)
+            except ValueError as exc:
+                raise BuildError(f"The webhook_json template did not render valid JSON: {exc}") from None
+    return PreparedRequest(url=url, headers=dict(spec["headers"]), body=json.dumps(body, default=str))
 
 
 def sign(body: bytes, secret: str) -> str:

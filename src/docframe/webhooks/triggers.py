@@ -3,20 +3,22 @@
 :func:`on_doc_event` is a framework document listener (``docframe.hooks.FRAMEWORK_DOC_LISTENERS``).
 For each enabled webhook of the document's DocType and event whose condition holds, it notes the
 (webhook, document) pair on the unit of work; the same pair noted again in the same transaction is
-one delivery. Just before the commit (``ctx.before_commit``) each pair becomes a delivery built
-from the document's last state (the future ``Webhook Request Log`` row, status ``Queued``); they are
-written, in the same transaction, as one ``Webhook Outbox`` row per queue, plus one delivery job per
-outbox row (queued when the transaction commits). The job turns the outbox row into log rows and
-sends them (:mod:`.delivery`). A rollback therefore sends nothing, and a crash after the commit
-loses nothing: outbox rows and log rows no job took are picked up by the scheduler's sweep. Problems of a webhook (condition, template, URL) are logged and never
-fail the user's write.
+one delivery. Just before the commit (``ctx.before_commit``) each pair takes what its request needs
+of the document's last state (the data rows' values, or the document's dict for a template:
+:func:`~docframe.webhooks.render.capture`), and they are written, in the same transaction, as one
+``Webhook Outbox`` row per queue, plus one delivery job per outbox row (queued when the transaction
+commits). The job builds the requests (URL, headers, JSON body), turns the outbox row into
+``Webhook Request Log`` rows and sends them (:mod:`.delivery`): the user's request pays only for
+the capture and one row. A rollback therefore sends nothing, and a crash after the commit loses
+nothing: outbox rows and log rows no job took are picked up by the scheduler's sweep. Problems of a
+webhook (condition, template, URL) are logged and never fail the user's write.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -24,9 +26,8 @@ from sqlalchemy import insert
 
 from docframe.db.prepared import prepared
 from docframe.jobs.queue import enqueue
-from docframe.webhooks.config import webhook_settings
 from docframe.webhooks.registry import WebhookDef, webhooks_for
-from docframe.webhooks.render import BuildError, build_request, condition_met, doc_values, redact_headers
+from docframe.webhooks.render import LazyValues, capture, condition_met, request_spec
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -51,36 +52,31 @@ class Outbox:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.pending: dict[tuple[str, str, str], tuple[WebhookDef, Document, str]] = {}
-        self.headers_json: dict[str, str | None] = {}
 
     def note(self, hook: WebhookDef, doc: Document, event: str) -> None:
         """One delivery of ``hook`` for ``doc`` in this transaction (the latest event wins)."""
         self.pending[(hook.name, doc.doctype, str(doc.name))] = (hook, doc, event)
 
-    def _row(self, hook: WebhookDef, doc: Document, event: str, now: Any, due: Any) -> dict[str, Any]:
-        user = self.ctx.user.name
-        row: dict[str, Any] = {
-            "name": secrets.token_hex(5), "creation": now, "modified": now, "owner": user,
-            "modified_by": user, "docstatus": 0, "idx": 0, "webhook": hook.name,
-            "reference_doctype": doc.doctype, "reference_document": str(doc.name), "user": user,
-            "status": "Queued", "attempts": 0, "next_retry": due, "event": event,
-            "request_method": hook.request_method, "timeout": hook.timeout, "queue": hook.queue,
-            "url": None, "headers": None, "data": None, "error": None,
-        }  # fmt: skip
-        try:
-            request = build_request(hook, doc)
-        except BuildError as exc:
-            log.warning("webhook %s: %s %s not sent: %s", hook.name, doc.doctype, doc.name, exc)
-            row.update(status="Failed", error=str(exc), next_retry=None)
-            return row
-        row.update(url=request.url, data=request.body, headers=self._headers(hook.name, request.headers))
-        return row
+    def payloads(self) -> dict[str, dict[str, Any]]:
+        """The pending deliveries as one outbox payload per job queue (and none pending after).
 
-    def _headers(self, webhook: str, headers: dict[str, str]) -> str | None:
-        """The stored (redacted) headers, made once per webhook: they do not depend on the document."""
-        if webhook not in self.headers_json:
-            self.headers_json[webhook] = orjson.dumps(redact_headers(headers)).decode() if headers else None
-        return self.headers_json[webhook]
+        A payload holds the transaction's user and time, each webhook's :func:`request_spec` once,
+        and per delivery ``(webhook, doctype, name, event, data, values, error)`` (:func:`capture`:
+        only what the request needs of the document's last state).
+        """
+        at = self.ctx.now().isoformat(sep=" ")
+        user = self.ctx.user.name
+        payloads: dict[str, dict[str, Any]] = {}
+        for hook, doc, event in self.pending.values():
+            payload = payloads.get(hook.queue)
+            if payload is None:
+                payload = payloads[hook.queue] = {"user": user, "at": at, "hooks": {}, "items": []}
+            if hook.name not in payload["hooks"]:
+                payload["hooks"][hook.name] = request_spec(hook)
+            # a tuple of strings and plain dicts: once the collector has seen it, it stops tracking it
+            payload["items"].append((hook.name, doc.doctype, str(doc.name), event, *capture(hook, doc)))
+        self.pending.clear()
+        return payloads
 
     def flush(self) -> None:
         """Write the deliveries as one outbox row per queue, and queue a job for each, in the unit of
@@ -88,28 +84,27 @@ class Outbox:
         if not self.pending:
             return
         ctx = self.ctx
-        now = ctx.now()
-        # A row no job has taken by ``next_retry`` (the server died after the commit) is sent by
-        # the scheduler's sweep; the delivery job takes fresh rows (no attempt yet) at once.
-        due = now + timedelta(seconds=webhook_settings(ctx.site).outbox_grace)
-        rows = [self._row(hook, doc, event, now, due) for hook, doc, event in self.pending.values()]
-        self.pending.clear()
-        by_queue: dict[str, list[dict[str, Any]]] = {}
-        for row in rows:
-            by_queue.setdefault(row["queue"], []).append(row)
+        payloads = self.payloads()
         table = ctx.site.tables.get(ctx.meta(OUTBOX_DOCTYPE))
         statement = prepared(
             table, "webhook_outbox", lambda: insert(table), ctx.site.db.engine.dialect, _OUTBOX_KEYS
         )
-        user = ctx.user.name
-        for queue, batch in by_queue.items():
+        now, user = ctx.now(), ctx.user.name
+        for queue, payload in payloads.items():
             name = secrets.token_hex(6)
-            statement.execute(ctx.raw, {
+            statement.execute(ctx.conn, {
                 "name": name, "creation": now, "modified": now, "owner": user, "modified_by": user,
-                "docstatus": 0, "idx": 0, "queue": queue, "deliveries": len(batch),
-                "payload": orjson.dumps(batch, default=str).decode(),
+                "docstatus": 0, "idx": 0, "queue": queue, "deliveries": len(payload["items"]),
+                "payload": _dumps(payload),
             })  # fmt: skip
             enqueue(ctx.site, DELIVER, ctx=ctx, queue=queue, job_name="Webhook delivery", outbox=name)
+
+
+def _dumps(payload: dict[str, Any]) -> str:
+    try:
+        return orjson.dumps(payload, default=str).decode()
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits: the standard library takes it
+        return json.dumps(payload, default=str)
 
 
 def _outbox(ctx: Context) -> Outbox:
@@ -124,7 +119,7 @@ def _matches(hook: WebhookDef, doc: Document) -> bool:
     if not hook.condition:
         return True
     try:
-        return condition_met(hook.condition, doc_values(doc))
+        return condition_met(hook.condition, LazyValues(doc))
     except Exception as exc:  # a broken condition skips this webhook, never the user's write
         log.warning("webhook %s: condition failed for %s %s: %s: %s", hook.name, doc.doctype, doc.name,
                     type(exc).__name__, exc)  # fmt: skip

@@ -55,7 +55,40 @@ def test_json_template_with_dynamic_url_and_put(
     (request,) = receiver.wait_for(1)
     assert request.method == "PUT" and request.path == f"/todo/{todo['name']}"
     assert json.loads(request.body) == {"what": "templated", "status": "Open", "n": 9}
-    wait_rows(hook_site, hook, finished())
+    (row,) = wait_rows(hook_site, hook, finished())  # the job built the request and logged it
+    assert row["url"] == f"{receiver.url}/todo/{todo['name']}" and row["request_method"] == "PUT"
+    assert row["data"] == request.body.decode() and row["headers"] is None
+
+
+def test_the_outbox_row_holds_what_the_document_gave_and_no_secret(
+    hook_site: Site, hooks: Hooks, receiver: Receiver
+) -> None:
+    hook = hooks.make(receiver.url, enable_security=1, webhook_secret="outbox-secret",
+                      webhook_headers=[{"key": "Authorization", "value": "Bearer outbox-token"},
+                                       {"key": "X-Plain", "value": "p"}],
+                      webhook_data=[{"fieldname": "description", "key": "d"}])  # fmt: skip
+    written: list[dict[str, Any]] = []
+    with hook_site.unit_of_work(User.administrator()) as ctx:
+        doc = lifecycle.insert(
+            ctx, persistence.new_document(ctx, ctx.meta("ToDo"), {"description": "captured"})
+        )
+        table = hook_site.tables.get(ctx.meta("Webhook Outbox"))
+        ctx.before_commit.append(  # runs after the outbox was written, in the same transaction
+            lambda: written.extend(dict(r) for r in ctx.conn.execute(table.select()).mappings())
+        )
+    (row,) = [r for r in written if hook in r["payload"]]
+    assert row["deliveries"] == 1 and row["queue"] == "default"
+    payload = json.loads(row["payload"])
+    assert payload["user"] == "Administrator"
+    assert payload["hooks"][hook]["headers"] == {"Authorization": "***", "X-Plain": "p"}
+    assert payload["items"] == [[hook, "ToDo", doc.name, "after_insert", {"d": "captured"}, None, None]]
+    assert "outbox-secret" not in row["payload"] and "outbox-token" not in row["payload"]
+    (request,) = receiver.wait_for(1)
+    assert request.headers["Authorization"] == "Bearer outbox-token" and request.headers["X-Plain"] == "p"
+    assert json.loads(request.body) == {"d": "captured"}
+    (log,) = wait_rows(hook_site, hook, finished())
+    assert log["url"] == receiver.url and log["data"] == '{"d": "captured"}'
+    assert json.loads(log["headers"]) == {"Authorization": "***", "X-Plain": "p"}
 
 
 @pytest.mark.parametrize("event", ["on_update", "on_change", "on_trash"])
