@@ -9,7 +9,9 @@ read the database and the event loop must stay free). On connect a socket joins 
 opposites); anything else is ignored, and malformed arguments are dropped without an answer.
 
 Envelopes from the broker are delivered in order by one consumer task; an envelope about a
-document skips the sockets whose user cannot read it.
+document skips the sockets whose user cannot read it. Each event is encoded once and written
+straight to the WebSockets that have nothing queued (:mod:`~docframe.realtime.direct`), through
+Engine.IO's queue to the others.
 """
 
 from __future__ import annotations
@@ -129,6 +131,9 @@ class RealtimeServer:
         self._listeners: dict[tuple[str, str], asyncio.Event] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self.channels = direct.Channels()
+        #: Frames fanned out straight to a WebSocket, and packets put in an Engine.IO queue instead.
+        self.sent_direct = 0
+        self.sent_queued = 0
         self._register()
 
     # -- ASGI --------------------------------------------------------------------------------------
@@ -452,7 +457,9 @@ class RealtimeServer:
                     if late is not None:
                         self._tasks.add(late)
                         late.add_done_callback(self._late_done)
+                    self.sent_direct += 1
                     continue
+            self.sent_queued += 1
             for pkt in packets:
                 await self.sio._send_eio_packet(eio_sid, pkt)
 
@@ -576,7 +583,8 @@ class RealtimeServer:
     # -- introspection -----------------------------------------------------------------------------
 
     def stats(self) -> dict[str, int]:
-        """Counts of connected sockets, their rooms, and envelopes waiting (for operators and tests)."""
+        """Counts of connected sockets, their rooms, WebSockets, envelopes waiting and events sent
+        (straight to a WebSocket or through Engine.IO's queue), for operators and tests."""
         manager = self.sio.manager
         room_count = 0
         for namespace, by_room in manager.rooms.items():
@@ -589,4 +597,7 @@ class RealtimeServer:
             "rooms": room_count,
             "engine_sessions": len(self.sio.eio.sockets),
             "queued": self._queue.qsize() if self._queue is not None else 0,
+            "websockets": len(self.channels.by_sid),
+            "sent_direct": self.sent_direct,
+            "sent_queued": self.sent_queued,
         }
