@@ -184,6 +184,10 @@ def serving(
             proc.wait(timeout=15)
 
 
+#: The extension header the sockets send (``--no-deflate-offer`` empties it).
+OFFER_DEFLATE = ["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"]
+
+
 # -- a minimal WebSocket client: thousands of idle sockets cost the client little -----------------
 
 
@@ -237,7 +241,7 @@ class RawSocket:
             f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
             f"Sec-WebSocket-Version: 13\r\nCookie: sid={sid}\r\nOrigin: http://127.0.0.1:8000\r\n"
             # Offered as browsers offer it; whether the server takes it changes its cost per frame.
-            f"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+            f"{OFFER_DEFLATE[0]}\r\n"
         ).encode())  # fmt: skip
         await writer.drain()
         head = await reader.readuntil(b"\r\n\r\n")
@@ -474,12 +478,18 @@ def main() -> int:
     parser.add_argument("--socket-user", action="store_true",
                         help="W3's sockets log in as a System Manager, not Administrator (every event "
                              "is then checked against that user's rights).")  # fmt: skip
+    parser.add_argument("--no-deflate-offer", action="store_true",
+                        help="The sockets do not offer per-message deflate (browsers do).")  # fmt: skip
+    parser.add_argument("--rate", type=float, default=None,
+                        help="W3 at this many creates per second instead of as fast as possible.")  # fmt: skip
     parser.add_argument(
         "--profile", metavar="FILE", help="Run the in-process server under cProfile (stats to FILE)."
     )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/5",
                         help="Redis for the run with docframe realtime apart ('' to skip it).")  # fmt: skip
     args = parser.parse_args()
+    if args.no_deflate_offer:
+        OFFER_DEFLATE[0] = ""
     server_cpu, client_cpu = (None, None) if args.no_pin else (0, 1)
     if client_cpu is not None and shutil.which("taskset"):
         os.sched_setaffinity(0, {client_cpu})
