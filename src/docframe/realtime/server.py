@@ -32,7 +32,7 @@ from docframe.realtime.broker import HUB, Envelope, channel_of
 from docframe.realtime.publish import LOGOUT_EVENT, session_key
 from docframe.sites import Site, SiteRegistry
 
-__all__ = ["RUNNING", "RealtimeServer", "SocketState"]
+__all__ = ["RUNNING", "STAT_KEYS", "RealtimeServer", "SocketState"]
 
 log = logging.getLogger("docframe.realtime")
 #: Most rooms one socket may be in (subscriptions beyond are refused): bounds a client's memory.
@@ -43,6 +43,8 @@ MAX_PENDING_CHECKS = 16
 SWEEP_SECONDS = 60.0
 #: Most envelopes delivered as one batch (see :meth:`RealtimeServer._consume`).
 MAX_BATCH = 256
+#: The counters of :meth:`RealtimeServer.stats`.
+STAT_KEYS = ("sockets", "rooms", "engine_sessions", "queued", "websockets", "sent_direct", "sent_queued")
 #: The realtime servers of this process (the stats method reads them).
 RUNNING: list[RealtimeServer] = []
 
