@@ -34,10 +34,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -67,6 +69,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+_PROFILED = """
+import cProfile, signal, sys, time
+from docframe.cli.main import cli
+out = sys.argv.pop(1)
+profiler = cProfile.Profile(time.thread_time)  # CPU of the event loop thread only
+def stop(*_args):
+    profiler.disable()
+    profiler.dump_stats(out)
+    raise SystemExit(0)
+signal.signal(signal.SIGTERM, stop)
+profiler.enable()
+cli.main(args=sys.argv[1:], prog_name="docframe")
+"""
+
+
 def pin(cpu: int | None) -> list[str]:
     return ["taskset", "-c", str(cpu)] if cpu is not None and shutil.which("taskset") else []
 
@@ -90,11 +107,14 @@ def serving(
     apart_cpu: int | None = None,
     redis_url: str | None = None,
     socket_user: bool = False,
+    profile: str | None = None,
 ) -> Iterator[Server]:
     """A fresh site served by ``docframe serve``; with ``redis_url``, Socket.IO by ``docframe realtime``."""
     sites = work / "sites"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     cli = [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites)]
+    # Under cProfile, the stats are written when uvicorn re-raises the SIGTERM below at its exit.
+    profiled = [sys.executable, "-c", _PROFILED, str(profile), "--sites", str(sites)] if profile else cli
     subprocess.run([*cli, "new-site", SITE, "--admin-password", PASSWORD], env=env, check=True,
                    capture_output=True)  # fmt: skip
     if redis_url:
@@ -106,12 +126,13 @@ def serving(
         config_path.write_bytes(orjson.dumps(config))
     port, socket_port = free_port(), free_port()
     log = (work / "serve.log").open("wb")
+    serve_cli = profiled
     if redis_url:
-        argv = [*pin(cpu), *cli, "serve", "--port", str(port), "--no-socketio-port", "--site", SITE]
+        argv = [*pin(cpu), *serve_cli, "serve", "--port", str(port), "--no-socketio-port", "--site", SITE]
     else:
         argv = [
             *pin(cpu),
-            *cli,
+            *serve_cli,
             "serve",
             "--port",
             str(port),
@@ -163,6 +184,10 @@ def serving(
             proc.wait(timeout=15)
 
 
+#: The extension header the sockets send (``--no-deflate-offer`` empties it).
+OFFER_DEFLATE = ["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"]
+
+
 # -- a minimal WebSocket client: thousands of idle sockets cost the client little -----------------
 
 
@@ -180,7 +205,7 @@ def _frame(text: str) -> bytes:
     return head + mask + masked
 
 
-async def _read_frame(reader: asyncio.StreamReader) -> str:
+async def _read_frame(reader: asyncio.StreamReader, inflate: Any = None) -> str:
     first, second = await reader.readexactly(2)
     size = second & 0x7F
     if size == 126:
@@ -190,14 +215,21 @@ async def _read_frame(reader: asyncio.StreamReader) -> str:
     data = await reader.readexactly(size)
     if first & 0x0F == 0x8:
         raise ConnectionError("closed by the server")
+    if first & 0x40 and inflate is not None:  # per-message deflate
+        data = inflate.decompress(data + b"\x00\x00\xff\xff")
     return data.decode(errors="replace")
 
 
 class RawSocket:
     """One Socket.IO connection in the site namespace, over a hand-made WebSocket."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
+    #: Whether the last connection opened had per-message deflate accepted by the server.
+    deflated = False
+
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, inflate: Any = None
+    ) -> None:
+        self.reader, self.writer, self.inflate = reader, writer, inflate
         self.task: asyncio.Task[None] | None = None
 
     @classmethod
@@ -207,16 +239,20 @@ class RawSocket:
         writer.write((
             f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
             f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-            f"Sec-WebSocket-Version: 13\r\nCookie: sid={sid}\r\nOrigin: http://127.0.0.1:8000\r\n\r\n"
+            f"Sec-WebSocket-Version: 13\r\nCookie: sid={sid}\r\nOrigin: http://127.0.0.1:8000\r\n"
+            # Offered as browsers offer it; whether the server takes it changes its cost per frame.
+            f"{OFFER_DEFLATE[0]}\r\n"
         ).encode())  # fmt: skip
         await writer.drain()
-        await reader.readuntil(b"\r\n\r\n")
-        await _read_frame(reader)  # Engine.IO open
+        head = await reader.readuntil(b"\r\n\r\n")
+        inflate = zlib.decompressobj(-15) if b"permessage-deflate" in head.lower() else None
+        RawSocket.deflated = inflate is not None
+        await _read_frame(reader, inflate)  # Engine.IO open
         writer.write(_frame(f"40/{SITE},"))
-        reply = await _read_frame(reader)
+        reply = await _read_frame(reader, inflate)
         if not reply.startswith(f"40/{SITE},"):
             raise ConnectionError(reply)
-        return cls(reader, writer)
+        return cls(reader, writer, inflate)
 
     def send(self, event: str, *args: object) -> None:
         self.writer.write(_frame(f"42/{SITE}," + orjson.dumps([event, *args]).decode()))
@@ -227,7 +263,7 @@ class RawSocket:
         async def loop() -> None:
             try:
                 while True:
-                    if await _read_frame(self.reader) == "2":
+                    if await _read_frame(self.reader, self.inflate) == "2":
                         self.writer.write(_frame("3"))
             except (ConnectionError, asyncio.IncompleteReadError):
                 return
@@ -291,11 +327,15 @@ async def latency(server: Server, updates: int) -> dict[str, float]:
     }  # fmt: skip
 
 
-async def creates(server: Server, seconds: float, connections: int = 16) -> tuple[float, float]:
-    """W3: ``POST /api/resource/ToDo`` on keep-alive connections.
+async def creates(
+    server: Server, seconds: float, connections: int = 16, rate: float | None = None
+) -> tuple[float, float]:
+    """W3: ``POST /api/resource/ToDo`` on keep-alive connections, as fast as they go or at ``rate``/s.
 
     Returns requests per second and the server's CPU time per request (µs), which a crowded
-    machine blurs much less than the rate.
+    machine blurs much less than the rate. At a fixed rate the sockets' reader (this process)
+    keeps up even on a crowded machine, so the server's cost per recipient is not inflated by
+    full socket buffers.
     """
     body = b'{"description": "Benchmark task"}'
     request = (
@@ -306,11 +346,18 @@ async def creates(server: Server, seconds: float, connections: int = 16) -> tupl
     done = 0
     failures = 0
     stop_at = 0.0
+    slot = 0
+    paced_from = 0.0
 
     async def worker() -> None:
-        nonlocal done, failures
+        nonlocal done, failures, slot
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         while time.perf_counter() < stop_at:
+            if rate:
+                due = paced_from + slot / rate
+                slot += 1
+                if due > time.perf_counter():
+                    await asyncio.sleep(due - time.perf_counter())
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
             length = 0
@@ -324,11 +371,12 @@ async def creates(server: Server, seconds: float, connections: int = 16) -> tupl
                 failures += 1
         writer.close()
 
-    stop_at = time.perf_counter() + 1.0  # warm-up
+    paced_from = time.perf_counter()
+    stop_at = paced_from + 1.0  # warm-up
     await asyncio.gather(*(worker() for _ in range(connections)))
-    done = failures = 0
+    done = failures = slot = 0
     cpu_before = cpu_seconds(server.proc.pid)
-    started = time.perf_counter()
+    started = paced_from = time.perf_counter()
     stop_at = started + seconds
     await asyncio.gather(*(worker() for _ in range(connections)))
     elapsed = time.perf_counter() - started
@@ -381,14 +429,14 @@ async def w3(
     }  # fmt: skip
     runs = {name: values for name, values in runs.items() if name in only}
     for _round in range(args.rounds):
-        runs["none"].append(await creates(server, args.duration))
+        runs["none"].append(await creates(server, args.duration, rate=args.rate))
         if "100 on other documents" in runs:
             socks = await open_many(100, server.socket_port, server.socket_sid)
             for sock, name in zip(socks, others, strict=True):
                 sock.send("doc_subscribe", "ToDo", name)
                 sock.drain()
             await asyncio.sleep(1)
-            runs["100 on other documents"].append(await creates(server, args.duration))
+            runs["100 on other documents"].append(await creates(server, args.duration, rate=args.rate))
             for sock in socks:
                 await sock.close()
         socks = await open_many(100, server.socket_port, server.socket_sid)
@@ -396,22 +444,24 @@ async def w3(
             sock.send("doctype_subscribe", "ToDo")
             sock.drain()
         await asyncio.sleep(1)
-        runs["100 on the ToDo list"].append(await creates(server, args.duration))
+        runs["100 on the ToDo list"].append(await creates(server, args.duration, rate=args.rate))
         for sock in socks:
             await sock.close()
         await asyncio.sleep(1)
     base = statistics.median(rate for rate, _cpu in runs["none"])
     base_cpu = statistics.median(cpu for _rate, cpu in runs["none"])
-    results[key] = {
-        key: {
+    summary: dict[str, object] = {
+        name: {
             "req_s": round(statistics.median(rate for rate, _cpu in values), 1),
             "runs": [round(rate) for rate, _cpu in values],
             "vs_none": round(statistics.median(rate for rate, _cpu in values) / base, 3),
             "server_cpu_us_per_create": round(statistics.median(cpu for _rate, cpu in values)),
             "cpu_vs_none": round(statistics.median(cpu for _rate, cpu in values) / base_cpu, 3),
         }
-        for key, values in runs.items()
+        for name, values in runs.items()
     }
+    summary["sockets_per_message_deflate"] = RawSocket.deflated
+    results[key] = summary
     print(f"{key}: {results[key]}", file=sys.stderr)
 
 
@@ -428,15 +478,24 @@ def main() -> int:
     parser.add_argument("--socket-user", action="store_true",
                         help="W3's sockets log in as a System Manager, not Administrator (every event "
                              "is then checked against that user's rights).")  # fmt: skip
+    parser.add_argument("--no-deflate-offer", action="store_true",
+                        help="The sockets do not offer per-message deflate (browsers do).")  # fmt: skip
+    parser.add_argument("--rate", type=float, default=None,
+                        help="W3 at this many creates per second instead of as fast as possible.")  # fmt: skip
+    parser.add_argument(
+        "--profile", metavar="FILE", help="Run the in-process server under cProfile (stats to FILE)."
+    )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/5",
                         help="Redis for the run with docframe realtime apart ('' to skip it).")  # fmt: skip
     args = parser.parse_args()
+    if args.no_deflate_offer:
+        OFFER_DEFLATE[0] = ""
     server_cpu, client_cpu = (None, None) if args.no_pin else (0, 1)
     if client_cpu is not None and shutil.which("taskset"):
         os.sched_setaffinity(0, {client_cpu})
     with (
         tempfile.TemporaryDirectory(prefix="df-rt-bench-") as tmp,
-        serving(Path(tmp), server_cpu, socket_user=args.socket_user) as server,
+        serving(Path(tmp), server_cpu, socket_user=args.socket_user, profile=args.profile) as server,
     ):
         results = asyncio.run(main_async(args, server))
     if args.redis:

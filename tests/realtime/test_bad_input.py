@@ -108,6 +108,7 @@ def test_soak_connects_and_disconnects_leave_nothing_behind(rt: RealtimeServer) 
         assert after["sockets"] == baseline["sockets"]
         assert after["rooms"] == baseline["rooms"]
         assert after["engine_sessions"] <= baseline["engine_sessions"]
+        assert after["websockets"] <= baseline["websockets"]
         assert rss_after - rss_before < 30 * 1024, f"RSS grew by {(rss_after - rss_before) // 1024} MiB"
 
     run(scenario())

@@ -43,3 +43,24 @@ def test_no_socketio_port(rt: RealtimeServer) -> None:
         assert not reached
     finally:
         stop(proc)
+
+
+def test_websockets_refuse_per_message_deflate(rt: RealtimeServer) -> None:
+    """Browsers offer per-message deflate; the server declines it (a zlib stream per socket for
+    frames of a few hundred bytes), on the Socket.IO port and on the main port's /socket.io."""
+    for port in (rt.socket_port, int(rt.base.rsplit(":", 1)[1])):
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(
+                b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+                b"Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+            )
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = conn.recv(4096)
+                assert chunk, head
+                head += chunk
+        status, _, rest = head.partition(b"\r\n")
+        assert status.startswith(b"HTTP/1.1 101"), head
+        assert b"sec-websocket-extensions" not in rest.lower(), head

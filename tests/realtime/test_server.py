@@ -486,7 +486,9 @@ def test_realtime_http_methods(rt: RealtimeServer, alice: str, bob: str) -> None
         stats = other.get("/api/method/docframe.methods.realtime.stats")
         assert stats.status_code == 403
     stats = rt.admin.get("/api/method/docframe.methods.realtime.stats").json()["message"]
-    assert set(stats) == {"sockets", "rooms", "engine_sessions", "queued"}
+    assert set(stats) == {
+        "sockets", "rooms", "engine_sessions", "queued", "websockets", "sent_direct", "sent_queued"
+    }  # fmt: skip
 
 
 def test_socket_refused_after_connection_error_keeps_server_healthy(rt: RealtimeServer, alice: str) -> None:

@@ -16,7 +16,7 @@ from docframe import errors
 from docframe.methods.registry import alias, whitelist
 from docframe.model import operations, persistence
 from docframe.permissions import rules
-from docframe.realtime.broker import RUNNING
+from docframe.realtime.broker import RUNNING, STAT_KEYS
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -85,7 +85,7 @@ def stats(ctx: Context) -> dict[str, int]:
     """This worker's realtime counters (System Manager only)."""
     if not ctx.user.is_admin and "System Manager" not in ctx.user.roles:
         raise errors.PermissionError("Not permitted", title="Not Permitted")
-    totals = {"sockets": 0, "rooms": 0, "engine_sessions": 0, "queued": 0}
+    totals = dict.fromkeys(STAT_KEYS, 0)
     for server in list(RUNNING):
         for key, value in server.stats().items():
             totals[key] = totals.get(key, 0) + value

@@ -28,7 +28,7 @@ import redis
 
 from docframe.settings import Settings
 
-__all__ = ["HUB", "RUNNING", "Envelope", "Hub", "RunningServer", "channel_of"]
+__all__ = ["HUB", "RUNNING", "STAT_KEYS", "Envelope", "Hub", "RunningServer", "channel_of"]
 
 log = logging.getLogger("docframe.realtime")
 Envelope = dict[str, Any]
@@ -46,6 +46,8 @@ class RunningServer(Protocol):
 #: The realtime servers of this process that have started serving (the stats method reads them).
 #: Here rather than in :mod:`~docframe.realtime.server` so that reading it does not load Socket.IO.
 RUNNING: list[RunningServer] = []
+#: The counters of a running server's ``stats()``.
+STAT_KEYS = ("sockets", "rooms", "engine_sessions", "queued", "websockets", "sent_direct", "sent_queued")
 
 
 def channel_of(settings: Settings) -> str:

@@ -73,6 +73,11 @@ def run(
         loop="uvloop", http="httptools", ws="websockets-sansio", access_log=access_log,
         log_level=None if log_config is not None else "warning", log_config=log_config,
         timeout_graceful_shutdown=10, proxy_headers=False, server_header=False,
+        # The only WebSockets served are Socket.IO's: frames of a few hundred bytes, which
+        # per-message deflate (offered by every browser) does not shrink, at a zlib stream per
+        # socket (memory) and a compression per frame and recipient (CPU). Refused, as Frappe's
+        # Node server does by default.
+        ws_per_message_deflate=False,
     )  # fmt: skip
     sockets = [config.bind_socket()]
     server = uvicorn.Server(config)

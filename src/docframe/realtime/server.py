@@ -9,7 +9,9 @@ read the database and the event loop must stay free). On connect a socket joins 
 opposites); anything else is ignored, and malformed arguments are dropped without an answer.
 
 Envelopes from the broker are delivered in order by one consumer task; an envelope about a
-document skips the sockets whose user cannot read it.
+document skips the sockets whose user cannot read it. Each event is encoded once and written
+straight to the WebSockets that have nothing queued (:mod:`~docframe.realtime.direct`), through
+Engine.IO's queue to the others.
 """
 
 from __future__ import annotations
@@ -25,12 +27,12 @@ import orjson
 import socketio
 
 from docframe import errors
-from docframe.realtime import access, handshake, rooms
+from docframe.realtime import access, direct, handshake, rooms
 from docframe.realtime.broker import HUB, RUNNING, Envelope, channel_of
 from docframe.realtime.publish import LOGOUT_EVENT, session_key
 from docframe.sites import Site, SiteRegistry
 
-__all__ = ["RUNNING", "RealtimeServer", "SocketState"]
+__all__ = ["RealtimeServer", "SocketState"]
 
 log = logging.getLogger("docframe.realtime")
 #: Most rooms one socket may be in (subscriptions beyond are refused): bounds a client's memory.
@@ -86,6 +88,21 @@ class _Delivery:
     question: tuple[str, str, bytes] | None = None
 
 
+def _direct_ok(channel: direct.Channel, socket: Any) -> bool:
+    """Whether a frame may be written to ``socket``'s WebSocket now without overtaking a packet.
+
+    The Engine.IO writer takes a packet from the queue and marks it done before writing it
+    (``Queue.task_done``), so "nothing unfinished in the queue and no send in progress" means
+    nothing is waiting to be written ahead of this frame.
+    """
+    if not channel.open or channel.busy or not socket.upgraded or socket.upgrading:
+        return False
+    if socket.closing or socket.closed:
+        return False
+    queue = socket.queue
+    return bool(queue.empty() and getattr(queue, "_unfinished_tasks", 1) == 0)
+
+
 class RealtimeServer:
     """Socket.IO for every site of a sites folder, as an ASGI app (:attr:`asgi`)."""
 
@@ -111,6 +128,10 @@ class RealtimeServer:
         self._queue: asyncio.Queue[Envelope] | None = None
         self._listeners: dict[tuple[str, str], asyncio.Event] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.channels = direct.Channels()
+        #: Frames fanned out straight to a WebSocket, and packets put in an Engine.IO queue instead.
+        self.sent_direct = 0
+        self.sent_queued = 0
         self._register()
 
     # -- ASGI --------------------------------------------------------------------------------------
@@ -119,7 +140,14 @@ class RealtimeServer:
         """Serve one Socket.IO request or WebSocket (starting the delivery task on first use)."""
         if self._queue is None:
             self._start()
-        await self.asgi(scope, receive, send)
+        if scope.get("type") != "websocket":
+            await self.asgi(scope, receive, send)
+            return
+        channel = self.channels.wrap(scope, send)
+        try:
+            await self.asgi(scope, receive, channel)
+        finally:
+            self.channels.forget(channel)
 
     def _start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -133,6 +161,11 @@ class RealtimeServer:
         task: asyncio.Task[Any] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _late_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.debug("realtime: a delayed direct send failed", exc_info=task.exception())
 
     async def close(self) -> None:
         """Stop delivering and listening (sockets are left to the server's shutdown)."""
@@ -393,17 +426,38 @@ class RealtimeServer:
                 await self._fan_out(delivery.namespace, event, message, recipients)
 
     async def _fan_out(self, namespace: str, event: str, message: Any, recipients: list[str]) -> None:
-        """Send one event to Engine.IO sessions: encoded once, queued without a task per socket.
+        """Send one event to Engine.IO sessions, encoded once.
 
-        (``AsyncServer.emit`` makes an asyncio task per recipient; with a room of hundreds of sockets
-        that cost is paid by every write.) Queueing never waits, so every event of a batch is in a
-        socket's queue before its writer wakes up, and the writer sends them in one go.
+        A socket on a WebSocket with nothing queued gets the frame text straight from here
+        (:mod:`~docframe.realtime.direct`); the others get the packet in their Engine.IO queue
+        without a task per socket (``AsyncServer.emit`` makes one per recipient). Queueing never
+        waits, so every event of a batch is in a socket's queue before its writer wakes up.
         """
         data = [event] if message is None else [event, message]
         encoded = self.sio.packet_class(socketio.packet.EVENT, namespace=namespace, data=data).encode()
-        packets = [engineio.packet.Packet(engineio.packet.MESSAGE, part) for part in
-                   (encoded if isinstance(encoded, list) else [encoded])]  # fmt: skip
+        parts = encoded if isinstance(encoded, list) else [encoded]
+        packets = [engineio.packet.Packet(engineio.packet.MESSAGE, part) for part in parts]
+        frame: dict[str, Any] | None = None
+        if len(parts) == 1 and isinstance(parts[0], str):  # binary attachments go the usual way
+            frame = {"type": "websocket.send", "bytes": None, "text": packets[0].encode()}
+        sockets = self.sio.eio.sockets
+        channels = self.channels.by_sid
         for eio_sid in recipients:
+            if frame is not None:
+                channel = channels.get(eio_sid)
+                socket = sockets.get(eio_sid)
+                if channel is not None and socket is not None and _direct_ok(channel, socket):
+                    try:
+                        late = direct.send_now(channel, frame)
+                    except Exception:  # the connection is going; Engine.IO will notice and clean up
+                        log.debug("realtime: direct send to %s failed", eio_sid, exc_info=True)
+                        continue
+                    if late is not None:
+                        self._tasks.add(late)
+                        late.add_done_callback(self._late_done)
+                    self.sent_direct += 1
+                    continue
+            self.sent_queued += 1
             for pkt in packets:
                 await self.sio._send_eio_packet(eio_sid, pkt)
 
@@ -527,7 +581,8 @@ class RealtimeServer:
     # -- introspection -----------------------------------------------------------------------------
 
     def stats(self) -> dict[str, int]:
-        """Counts of connected sockets, their rooms, and envelopes waiting (for operators and tests)."""
+        """Counts of connected sockets, their rooms, WebSockets, envelopes waiting and events sent
+        (straight to a WebSocket or through Engine.IO's queue), for operators and tests."""
         manager = self.sio.manager
         room_count = 0
         for namespace, by_room in manager.rooms.items():
@@ -540,4 +595,7 @@ class RealtimeServer:
             "rooms": room_count,
             "engine_sessions": len(self.sio.eio.sockets),
             "queued": self._queue.qsize() if self._queue is not None else 0,
+            "websockets": len(self.channels.by_sid),
+            "sent_direct": self.sent_direct,
+            "sent_queued": self.sent_queued,
         }
