@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
 __all__ = [
     "Where",
+    "child_rows",
+    "count",
     "delete_older",
     "delete_rows",
     "exists",
@@ -84,11 +86,55 @@ def first(
 
 
 def select_rows(
-    conn: Connection, table: Table, columns: Sequence[str] | None = None, where: Where | None = None
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str] | None = None,
+    where: Where | None = None,
+    *,
+    order_by: str | None = None,
+    descending: bool = False,
+    limit: int | None = None,
+    after: Any = None,
 ) -> list[dict[str, Any]]:
-    """Every row matching ``where`` (``columns``, or every column), as dicts."""
+    """The rows matching ``where`` (``columns``, or every column), as dicts.
+
+    ``after`` keeps the rows whose ``order_by`` column is greater (a page after the last one seen).
+    """
     cols = [table.c[c] for c in columns] if columns is not None else list(table.c)
-    return [dict(r) for r in conn.execute(select(*cols).where(*conditions(table, where))).mappings()]
+    stmt = select(*cols).where(*conditions(table, where))
+    if order_by is not None:
+        key = table.c[order_by]
+        if after is not None:
+            stmt = stmt.where(key > after)
+        stmt = stmt.order_by(key.desc() if descending else key)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def count(conn: Connection, table: Table, where: Where | None = None) -> int:
+    """How many rows match ``where``."""
+    return int(
+        conn.execute(select(func.count()).select_from(table).where(*conditions(table, where))).scalar_one()
+    )
+
+
+def child_rows(
+    conn: Connection,
+    child: Table,
+    columns: Sequence[str],
+    parenttype: str,
+    parentfield: str,
+    parents: Sequence[Any],
+) -> list[dict[str, Any]]:
+    """The rows of table field ``parentfield`` of the documents ``parents`` (with ``parent``), in order."""
+    stmt = (
+        select(child.c.parent, *(child.c[c] for c in columns))
+        .where(child.c.parenttype == parenttype, child.c.parentfield == parentfield)
+        .where(child.c.parent.in_(list(parents)))
+        .order_by(child.c.parent, child.c.idx)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
 def update_rows(conn: Connection, table: Table, where: Where, changes: Mapping[str, Any]) -> int:
