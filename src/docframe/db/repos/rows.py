@@ -77,11 +77,17 @@ def exists(conn: Connection, table: Table, where: Where) -> bool:
 
 
 def first(
-    conn: Connection, table: Table, columns: Sequence[str] | None, where: Where
+    conn: Connection, table: Table, columns: Sequence[str] | None, where: Where, *, for_update: bool = False
 ) -> dict[str, Any] | None:
-    """The first row matching ``where`` (``columns``, or every column), as a dict; or None."""
+    """The first row matching ``where`` (``columns``, or every column), as a dict; or None.
+
+    ``for_update`` locks the row until the transaction ends (``SELECT ... FOR UPDATE``).
+    """
     cols = [table.c[c] for c in columns] if columns is not None else list(table.c)
-    row = conn.execute(select(*cols).where(*conditions(table, where)).limit(1)).mappings().first()
+    stmt = select(*cols).where(*conditions(table, where)).limit(1)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = conn.execute(stmt).mappings().first()
     return None if row is None else dict(row)
 
 
