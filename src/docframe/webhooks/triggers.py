@@ -20,9 +20,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import insert
 
-from docframe.db.prepared import prepared
+from docframe.db.repos.webhooks import insert_outbox
 from docframe.jobs.queue import enqueue
 from docframe.webhooks.config import webhook_settings
 from docframe.webhooks.registry import WebhookDef, webhooks_for
@@ -40,8 +39,6 @@ EVENTS = frozenset(
 )
 DELIVER = "docframe.webhooks.delivery.deliver_outbox"
 OUTBOX_DOCTYPE = "Webhook Outbox"
-_OUTBOX_KEYS = ("name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", "queue",
-                "deliveries", "payload")  # fmt: skip
 _STATE = "webhooks.outbox"
 
 
@@ -98,13 +95,11 @@ class Outbox:
         for row in rows:
             by_queue.setdefault(row["queue"], []).append(row)
         table = ctx.site.tables.get(ctx.meta(OUTBOX_DOCTYPE))
-        statement = prepared(
-            table, "webhook_outbox", lambda: insert(table), ctx.site.db.engine.dialect, _OUTBOX_KEYS
-        )
+        dialect = ctx.site.db.engine.dialect
         user = ctx.user.name
         for queue, batch in by_queue.items():
             name = secrets.token_hex(6)
-            statement.execute(ctx.raw, {
+            insert_outbox(ctx.raw, table, dialect, {
                 "name": name, "creation": now, "modified": now, "owner": user, "modified_by": user,
                 "docstatus": 0, "idx": 0, "queue": queue, "deliveries": len(batch),
                 "payload": orjson.dumps(batch, default=str).decode(),
