@@ -12,11 +12,10 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from docframe.auth.passwords import digest_secret, get_auth_value, secret_matches
 from docframe.auth.stores import SharedEpoch, shared_epoch
 from docframe.auth.users import ADMINISTRATOR, GUEST, User, effective_roles
+from docframe.db.repos import rows, users
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -70,32 +69,20 @@ class IdentityCache:
 
     def _load_user(self, ctx: Context, name: str) -> User | None:
         metas = ctx.site.metas
-        users = ctx.site.tables.get(metas.get("User", ctx.conn))
-        row = ctx.conn.execute(
-            select(users.c.name, users.c.enabled, users.c.user_type, users.c.full_name).where(
-                users.c.name == name
-            )
-        ).first()
-        if row is None or not (row.enabled or row.name == ADMINISTRATOR):
+        table = ctx.site.tables.get(metas.get("User", ctx.conn))
+        row = rows.first(ctx.conn, table, ("name", "enabled", "user_type", "full_name"), {"name": name})
+        if row is None or not (row["enabled"] or row["name"] == ADMINISTRATOR):
             return None
-        if row.name == ADMINISTRATOR:
+        if row["name"] == ADMINISTRATOR:
             roles = ctx.site.tables.get(metas.get("Role", ctx.conn))
-            return User.administrator(frozenset(r[0] for r in ctx.conn.execute(select(roles.c.name))))
+            return User.administrator(frozenset(users.role_names(ctx.conn, roles)))
         has_role = ctx.site.tables.get(metas.get("Has Role", ctx.conn))
-        assigned = (
-            r[0]
-            for r in ctx.conn.execute(
-                select(has_role.c.role).where(
-                    has_role.c.parent == name,
-                    has_role.c.parenttype == "User",
-                    has_role.c.parentfield == "roles",
-                )
-            )
-        )
-        user_type = row.user_type or "System User"
+        assigned = users.assigned_roles(ctx.conn, has_role, name)
+        user_type = row["user_type"] or "System User"
         return User(
-            row.name, effective_roles(assigned, user_type), user_type=user_type, full_name=row.full_name or ""
-        )
+            row["name"], effective_roles(assigned, user_type), user_type=user_type,
+            full_name=row["full_name"] or "",
+        )  # fmt: skip
 
     def user_for_key(self, ctx: Context, api_key: str, api_secret: str) -> str | None:
         """The user whose API key and secret these are, or None."""
@@ -104,15 +91,13 @@ class IdentityCache:
         hit = self._keys.get(cache_key)
         if hit is not None and time.monotonic() - hit[0] < TTL:
             return hit[1]
-        users = ctx.site.tables.get(ctx.meta("User"))
-        row = ctx.conn.execute(
-            select(users.c.name, users.c.enabled).where(users.c.api_key == api_key)
-        ).first()
+        table = ctx.site.tables.get(ctx.meta("User"))
+        row = rows.first(ctx.conn, table, ("name", "enabled"), {"api_key": api_key})
         found: str | None = None
-        if row is not None and row.enabled:
-            stored = get_auth_value(ctx, "User", row.name, "api_secret")
+        if row is not None and row["enabled"]:
+            stored = get_auth_value(ctx, "User", row["name"], "api_secret")
             if secret_matches(stored, api_secret):
-                found = row.name
+                found = row["name"]
         with self._lock:
             if len(self._keys) > 10000:
                 self._keys.clear()

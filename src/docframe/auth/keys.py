@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
-
 from docframe.auth.secret_box import SecretBoxError, generate_key, is_valid_key
 from docframe.auth.users import User
+from docframe.db.repos import auth_values
 from docframe.settings import read_json_file
 
 if TYPE_CHECKING:
@@ -75,12 +74,7 @@ def reseal_all(site: Site) -> Resealed:
     auth = site.tables.framework.auth
     resealed = unreadable = 0
     with site.unit_of_work(User.administrator()) as ctx:
-        rows = ctx.conn.execute(
-            select(auth.c.doctype, auth.c.name, auth.c.fieldname, auth.c.password).where(
-                auth.c.encrypted == 1
-            )
-        ).all()
-        for doctype, name, fieldname, value in rows:
+        for doctype, name, fieldname, value in auth_values.encrypted_values(ctx.conn, auth):
             if value is None or not site.secrets.needs_reseal(str(value)):
                 continue
             try:
@@ -89,11 +83,7 @@ def reseal_all(site: Site) -> Resealed:
                 unreadable += 1
                 log.warning("%s %s %s: sealed with a key this site does not have", doctype, name, fieldname)
                 continue
-            ctx.conn.execute(
-                update(auth)
-                .where(auth.c.doctype == doctype, auth.c.name == name, auth.c.fieldname == fieldname)
-                .values(password=fresh)
-            )
+            auth_values.replace_value(ctx.conn, auth, doctype, name, fieldname, fresh)
             resealed += 1
     return Resealed(resealed, unreadable)
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select, update
-
 from docframe import errors
 from docframe.auth.backends import AuthState
 from docframe.auth.identity import identity_cache
@@ -24,6 +22,7 @@ from docframe.auth.passwords import check_password
 from docframe.auth.sessions import session_manager
 from docframe.auth.settings import AuthSettings, auth_settings
 from docframe.auth.users import ADMINISTRATOR
+from docframe.db.repos import rows, users
 from docframe.ratelimit.stores import site_counters
 
 if TYPE_CHECKING:
@@ -43,18 +42,13 @@ def _fail(message: str) -> errors.AuthenticationError:
 
 
 def _find_user(ctx: Context, usr: str, settings: AuthSettings) -> Any:
-    users = ctx.site.tables.get(ctx.meta("User"))
-    key = usr.strip()
-    matches = [users.c.name == key, func.lower(users.c.email) == key.lower()]
-    if settings.allow_login_using_mobile_number:
-        matches.append(users.c.mobile_no == key)
-    if settings.allow_login_using_user_name:
-        matches.append(users.c.username == key)
-    stmt = select(
-        users.c.name, users.c.enabled, users.c.first_name, users.c.last_name, users.c.user_image,
-        users.c.simultaneous_sessions, users.c.last_ip,
-    ).where(or_(*matches))  # fmt: skip
-    return ctx.conn.execute(stmt.order_by(users.c.name).limit(1)).first()
+    return users.find_login_user(
+        ctx.conn,
+        ctx.site.tables.get(ctx.meta("User")),
+        usr.strip(),
+        by_mobile=settings.allow_login_using_mobile_number,
+        by_username=settings.allow_login_using_user_name,
+    )
 
 
 def _credentials(form: dict[str, Any]) -> tuple[str, str]:
@@ -118,9 +112,8 @@ def login(ctx: Context, form: dict[str, Any], state: AuthState) -> dict[str, Any
 
 
 def _record_login(ctx: Context, name: str, ip: str) -> None:
-    users = ctx.site.tables.get(ctx.meta("User"))
-    stmt = update(users).where(users.c.name == name).values(last_login=str(ctx.now()), last_ip=ip)
-    ctx.conn.execute(stmt)
+    table = ctx.site.tables.get(ctx.meta("User"))
+    rows.update_rows(ctx.conn, table, {"name": name}, {"last_login": str(ctx.now()), "last_ip": ip})
 
 
 def logout(ctx: Context, state: AuthState) -> dict[str, str]:

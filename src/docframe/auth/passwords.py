@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import and_, delete, insert, select
 
 from docframe.auth.secret_box import SecretBoxError
+from docframe.db.repos import auth_values
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -32,23 +32,14 @@ def set_auth_value(
     ctx: Context, doctype: str, name: str, fieldname: str, value: str, *, encrypted: int = 0
 ) -> None:
     """Store ``value`` in ``__Auth`` for (doctype, name, fieldname), replacing any old value."""
-    auth = ctx.site.tables.framework.auth
-    key = and_(auth.c.doctype == doctype, auth.c.name == name, auth.c.fieldname == fieldname)
-    ctx.conn.execute(delete(auth).where(key))
-    ctx.conn.execute(
-        insert(auth),
-        {"doctype": doctype, "name": name, "fieldname": fieldname, "password": value, "encrypted": encrypted},
+    auth_values.set_value(
+        ctx.conn, ctx.site.tables.framework.auth, doctype, name, fieldname, value, encrypted
     )
 
 
 def get_auth_value(ctx: Context, doctype: str, name: str, fieldname: str) -> str | None:
     """The stored ``__Auth`` value, or ``None``."""
-    auth = ctx.site.tables.framework.auth
-    stmt = select(auth.c.password).where(
-        auth.c.doctype == doctype, auth.c.name == name, auth.c.fieldname == fieldname
-    )
-    value = ctx.conn.execute(stmt).scalar()
-    return None if value is None else str(value)
+    return auth_values.get_value(ctx.conn, ctx.site.tables.framework.auth, doctype, name, fieldname)
 
 
 def set_password(ctx: Context, user: str, password: str) -> None:
@@ -87,10 +78,7 @@ __all__ += ["secret_matches"]
 
 def delete_auth_value(ctx: Context, doctype: str, name: str, fieldname: str) -> None:
     """Forget the stored ``__Auth`` value of (doctype, name, fieldname)."""
-    auth = ctx.site.tables.framework.auth
-    ctx.conn.execute(
-        delete(auth).where(auth.c.doctype == doctype, auth.c.name == name, auth.c.fieldname == fieldname)
-    )
+    auth_values.delete_value(ctx.conn, ctx.site.tables.framework.auth, doctype, name, fieldname)
 
 
 def set_secret(ctx: Context, doctype: str, name: str, fieldname: str, value: str) -> None:

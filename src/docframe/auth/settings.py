@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
+
+from docframe.db.repos.singles import single_values
 
 if TYPE_CHECKING:
     from docframe.sites import Site
@@ -103,11 +104,7 @@ def _defaults(site: Site) -> dict[str, Any]:
 
 
 def _read(site: Site, conn: Connection) -> AuthSettings:
-    singles = site.tables.framework.singles
-    stmt = select(singles.c.field, singles.c.value).where(
-        singles.c.doctype == "System Settings", singles.c.field.in_(_FIELDS)
-    )
-    values = {row[0]: row[1] for row in conn.execute(stmt)}
+    values = single_values(conn, site.tables.framework.singles, "System Settings", _FIELDS)
     return AuthSettings.from_values(values, _defaults(site), site.settings.deny_multiple_sessions)
 
 

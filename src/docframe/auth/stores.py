@@ -15,14 +15,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 import redis
-from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
+
+from docframe.db.repos import sessions as stored
 
 log = logging.getLogger("docframe.auth")
 
@@ -86,66 +88,58 @@ class DatabaseSessionStore:
         self.site = site
         self.table = site.tables.framework.sessions
 
-    def _write(self, ctx: Context | None, stmt: Any, params: Any = None) -> None:
+    def _write(self, ctx: Context | None, work: Callable[[Connection], None]) -> None:
         conn = _write_conn(ctx)
         if conn is not None:
-            conn.execute(stmt, params)
+            work(conn)
             return
         with self.site.db.engine.begin() as own:
-            own.execute(stmt, params)
+            work(own)
 
     def create(self, ctx: Context, record: SessionRecord, ttl: int) -> None:
         """INSERT the session row (in the login request's transaction)."""
-        row = {
-            "sid": record.sid, "user": record.user, "lastupdate": record.last_updated, "status": "Active",
-            "sessiondata": orjson.dumps(record.data, default=str).decode(),
-        }  # fmt: skip
-        self._write(ctx, insert(self.table), row)
+        data = orjson.dumps(record.data, default=str).decode()
+        self._write(
+            ctx,
+            lambda conn: stored.insert_session(
+                conn, self.table, record.sid, record.user, record.last_updated, data
+            ),
+        )
 
     def get(self, sid: str) -> SessionRecord | None:
         """SELECT one active session."""
-        table = self.table
         with self.site.db.engine.connect() as conn:
-            row = conn.execute(
-                select(table.c.user, table.c.lastupdate, table.c.sessiondata).where(
-                    table.c.sid == sid, table.c.status == "Active"
-                )
-            ).first()
+            row = stored.read_session(conn, self.table, sid)
             conn.rollback()
         if row is None:
             return None
         try:
-            data = orjson.loads(row.sessiondata or "{}")
+            data = orjson.loads(row.data or "{}")
         except orjson.JSONDecodeError:
             data = {}
         return SessionRecord(
-            sid, str(row.user), row.lastupdate or datetime.min, data if isinstance(data, dict) else {}
+            sid, row.user, row.last_updated or datetime.min, data if isinstance(data, dict) else {}
         )
 
     def touch(self, ctx: Context | None, record: SessionRecord, ttl: int) -> None:
         """UPDATE ``lastupdate`` and ``sessiondata``."""
-        values = {
-            "lastupdate": record.last_updated,
-            "sessiondata": orjson.dumps(record.data, default=str).decode(),
-        }
-        stmt = update(self.table).where(self.table.c.sid == record.sid).values(**values)
-        self._write(ctx, stmt)
+        data = orjson.dumps(record.data, default=str).decode()
+        self._write(
+            ctx, lambda conn: stored.touch_session(conn, self.table, record.sid, record.last_updated, data)
+        )
 
     def delete(self, ctx: Context | None, sids: list[str]) -> None:
         """DELETE the rows."""
         if sids:
-            stmt = delete(self.table).where(self.table.c.sid.in_(sids))
-            self._write(ctx, stmt)
+            self._write(ctx, lambda conn: stored.delete_sessions(conn, self.table, sids))
 
     def sids_of(self, ctx: Context | None, user: str) -> list[str]:
         """SELECT the user's sids, newest first."""
-        table = self.table
-        stmt = select(table.c.sid).where(table.c.user == user).order_by(table.c.lastupdate.desc())
         conn = _write_conn(ctx)
         if conn is not None:
-            return [r[0] for r in conn.execute(stmt)]
+            return stored.sids_of(conn, self.table, user)
         with self.site.db.engine.connect() as own:
-            sids = [r[0] for r in own.execute(stmt)]
+            sids = stored.sids_of(own, self.table, user)
             own.rollback()
         return sids
 

@@ -22,11 +22,12 @@ import click
 import orjson
 import redis
 from rich.table import Table as RichTable
-from sqlalchemy import Date, DateTime, Table, Time, delete, insert, select, text
+from sqlalchemy import Table
 
 from docframe.auth.users import User
 from docframe.cli.common import UserError, console, progress_bar, require_site, site_name, sites_path
 from docframe.cli.create import create_site, remove_site
+from docframe.db.repos import dump
 from docframe.migrate.apply import reflect
 from docframe.migrate.diff import Notice, diff_table
 from docframe.migrate.sync import sync_schema
@@ -55,7 +56,7 @@ def _site_tables(site: Site) -> list[Table]:
 def _check_database(site: Site) -> tuple[bool, str]:
     started = time.perf_counter()
     with site.db.engine.connect() as conn:
-        conn.execute(text("SELECT 1"))
+        dump.ping(conn)
     return True, f"{site.db.backend}, answered in {(time.perf_counter() - started) * 1000:.1f} ms"
 
 
@@ -148,11 +149,10 @@ def backup(site: Site, target: Path, progress: Callable[[int], Tick] | None = No
     with tarfile.open(target, "w:gz") as archive, site.db.engine.connect() as conn:
         for table in tables:
             tick(str(table.name))
-            if not conn.dialect.has_table(conn, table.name):
+            if not dump.table_exists(conn, table):
                 continue
             lines = [
-                orjson.dumps({str(k): _encode(v) for k, v in row.items()})
-                for row in conn.execute(select(table)).mappings()
+                orjson.dumps({k: _encode(v) for k, v in row.items()}) for row in dump.table_rows(conn, table)
             ]
             counts[str(table.name)] = len(lines)
             _add_bytes(archive, f"tables/{table.name}.jsonl", b"\n".join(lines))
@@ -176,19 +176,17 @@ def backup(site: Site, target: Path, progress: Callable[[int], Tick] | None = No
 # -- restore ---------------------------------------------------------------------------------------
 
 
-def _decoder(column: Any) -> Any:
-    kind = column.type
-    if isinstance(kind, DateTime):
-        return parse_datetime
-    if isinstance(kind, Date):
-        return parse_date
-    if isinstance(kind, Time):
-        return parse_time
-    return None
+_DECODERS: dict[str, Callable[[str], Any]] = {
+    "datetime": parse_datetime,
+    "date": parse_date,
+    "time": parse_time,
+}
 
 
 def _load_table(conn: Any, table: Table, lines: bytes) -> int:
-    decoders = {c.name: _decoder(c) for c in table.columns}
+    decoders: dict[str, Callable[[str], Any]] = {
+        name: _DECODERS[kind] for name, kind in dump.column_kinds(table).items() if kind is not None
+    }
     rows = []
     for line in lines.splitlines():
         if not line.strip():
@@ -196,15 +194,12 @@ def _load_table(conn: Any, table: Table, lines: bytes) -> int:
         raw = orjson.loads(line)
         rows.append(
             {
-                k: (decoders[k](v) if decoders.get(k) and isinstance(v, str) else v)
+                k: (decoders[k](v) if k in decoders and isinstance(v, str) else v)
                 for k, v in raw.items()
                 if k in table.c
             }
         )
-    conn.execute(delete(table))
-    for start in range(0, len(rows), 500):
-        conn.execute(insert(table), rows[start : start + 500])
-    return len(rows)
+    return dump.replace_rows(conn, table, rows)
 
 
 def _extract_files(archive: tarfile.TarFile, site: Site) -> None:

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import func, select
-
 from docframe.auth.users import User
 from docframe.dataio.columns import Column, ColumnResolver, exported_fields
+from docframe.db.repos import rows
 from docframe.sites import Site
 
 __all__ = ["PAGE", "count_documents", "export_columns", "export_documents"]
@@ -39,7 +38,7 @@ def count_documents(site: Site, doctype: str) -> int:
     """How many documents ``doctype`` has."""
     with site.unit_of_work(User.administrator(), write=False) as ctx:
         table = site.tables.get(site.metas.get(doctype, ctx.conn))
-        return int(ctx.conn.execute(select(func.count()).select_from(table)).scalar_one())
+        return rows.count(ctx.conn, table)
 
 
 def export_documents(
@@ -56,24 +55,14 @@ def export_documents(
     while True:
         with site.unit_of_work(User.administrator(), write=False) as ctx:
             table = site.tables.get(meta)
-            stmt = select(*(table.c[f] for f in own)).order_by(table.c.name).limit(PAGE)
-            if last is not None:
-                stmt = stmt.where(table.c.name > last)
-            page = [dict(row) for row in ctx.conn.execute(stmt).mappings()]
+            page = rows.select_rows(ctx.conn, table, own, order_by="name", limit=PAGE, after=last)
             if not page:
                 return
             by_name = {row["name"]: row for row in page}
             for fieldname in tables:
                 child = site.tables.get(resolver.child_metas[fieldname])
                 wanted = [c.fieldname for c in columns if c.table == fieldname]
-                rows = ctx.conn.execute(
-                    select(child.c.parent, *(child.c[f] for f in wanted))
-                    .where(child.c.parenttype == meta.name, child.c.parentfield == fieldname)
-                    .where(child.c.parent.in_(list(by_name)))
-                    .order_by(child.c.parent, child.c.idx)
-                ).mappings()
-                for row in rows:
-                    values = dict(row)
+                for values in rows.child_rows(ctx.conn, child, wanted, meta.name, fieldname, list(by_name)):
                     parent = by_name.get(values.pop("parent"))
                     if parent is not None:
                         parent.setdefault(fieldname, []).append(values)

@@ -31,6 +31,7 @@ from sqlalchemy.sql import ColumnElement
 
 from docframe import errors
 from docframe.auth.users import User
+from docframe.db.repos import files
 from docframe.files.storage import PRIVATE_PREFIX
 from docframe.model import persistence
 from docframe.permissions.conditions import doctype_conditions
@@ -74,12 +75,7 @@ def file_permission(ctx: Context, doc: Any, ptype: str, user: User) -> bool:
 
 def _attached_doctypes(ctx: Context, table: Table, user: User) -> list[str]:
     """DocTypes that other users' private files are attached to."""
-    stmt = (
-        select(table.c.attached_to_doctype)
-        .where(table.c.is_private == 1, table.c.attached_to_doctype.is_not(None), table.c.owner != user.name)
-        .distinct()
-    )
-    return [str(row[0]) for row in ctx.conn.execute(stmt) if row[0]]
+    return files.attached_doctypes(ctx.conn, table, user.name)
 
 
 def _attached_clause(ctx: Context, table: Table, user: User, doctype: str) -> ColumnElement[bool] | None:
@@ -124,12 +120,9 @@ def may_read_url(ctx: Context, url: str, *, exclude: Any = None) -> bool:
         return False
     meta = ctx.meta("File")
     table = ctx.site.tables.get(meta)
-    stmt = select(table.c.name).where(table.c.file_url == url, table.c.is_folder == 0)
-    if exclude not in (None, ""):
-        stmt = stmt.where(table.c.name != exclude)
     if user.is_admin:
-        return ctx.conn.execute(stmt.limit(1)).first() is not None
-    for (name,) in ctx.conn.execute(stmt.limit(50)).all():
+        return bool(files.file_names_of_url(ctx.conn, table, url, exclude, 1))
+    for name in files.file_names_of_url(ctx.conn, table, url, exclude, 50):
         try:
             doc = persistence.load_doc(ctx, meta, name)
         except errors.DoesNotExistError:

@@ -21,9 +21,8 @@ import hashlib
 import mimetypes
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from docframe import errors
+from docframe.db.repos import rows
 from docframe.files.storage import Storage, check_file_name, is_local_url, storage_for
 from docframe.model import lifecycle, operations, persistence
 from docframe.model.document import Document
@@ -122,8 +121,8 @@ def _settle(site: Site, url: str) -> None:
     meta = site.metas.get("File")
     table = site.tables.get(meta)
     with site.connect() as conn:
-        used = conn.execute(select(table.c.name).where(table.c.file_url == url).limit(1)).first()
-    if used is None:
+        used = rows.exists(conn, table, {"file_url": url})
+    if not used:
         site_storage(site).delete(url)
 
 
@@ -161,13 +160,15 @@ def decode_content(content: Any, decode: bool) -> bytes:
 
 def _same_content_url(ctx: Context, digest: str, private: bool) -> str | None:
     table = ctx.site.tables.get(ctx.meta("File"))
-    rows = ctx.conn.execute(
-        select(table.c.file_url)
-        .where(table.c.content_hash == digest, table.c.is_private == int(private), table.c.is_folder == 0)
-        .limit(5)
+    urls = rows.values(
+        ctx.conn,
+        table,
+        "file_url",
+        {"content_hash": digest, "is_private": int(private), "is_folder": 0},
+        limit=5,
     )
     storage = site_storage(ctx.site)
-    for (url,) in rows:
+    for url in urls:
         if is_local_url(url) and bool(str(url).startswith("/private/")) == private and storage.exists(url):
             return str(url)
     return None

@@ -15,8 +15,7 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert
-
+from docframe.db.repos import rows as stored
 from docframe.model.naming import make_hash
 from docframe.services import SlotKey
 
@@ -100,8 +99,7 @@ class RequestLogWriter:
         ]  # fmt: skip
         try:
             with self.site.db.engine.begin() as conn:
-                for start in range(0, len(rows), BATCH):
-                    conn.execute(insert(table), rows[start : start + BATCH])
+                stored.insert_rows(conn, table, rows, batch=BATCH)
         except Exception as exc:  # a failed log write is reported, never raised into a request
             log.error("could not write %d API Request Log rows: %s", len(rows), exc)
             return 0

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import select, update
 
+from docframe.db.repos import rows
 from docframe.model import persistence
 
 if TYPE_CHECKING:
@@ -84,13 +84,13 @@ def mark(site: Site, job_id: str, status: str, **values: Any) -> None:
     with site.connect() as conn:
         conn = conn.execution_options(docframe_write=True)
         with conn.begin():
-            conn.execute(update(table).where(table.c.name == job_id).values(**values))
+            rows.update_rows(conn, table, {"name": job_id}, values)
 
 
 def read_record(ctx: Context, job_id: str) -> dict[str, Any] | None:
     """The row of ``job_id`` as a dict, or None."""
     table = _table(ctx.site, ctx.conn)
-    row = ctx.conn.execute(select(table).where(table.c.name == job_id)).mappings().first()
+    row = rows.first(ctx.conn, table, None, {"name": job_id})
     return None if row is None else {k: v for k, v in row.items() if not k.startswith("_")}
 
 

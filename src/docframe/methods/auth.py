@@ -14,10 +14,9 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from docframe import errors
 from docframe.auth.csrf import csrf_token
+from docframe.db.repos import rows
 from docframe.meta.schema import PERM_TYPES, Meta
 from docframe.methods.registry import alias, whitelist
 from docframe.model import lifecycle, operations, persistence
@@ -114,9 +113,8 @@ def get_csrf_token(ctx: Context) -> str | None:
 
 def _share_name(ctx: Context, doctype: str, name: str, user: str | None, everyone: bool) -> Any:
     table = ctx.site.tables.get(ctx.meta("DocShare"))
-    stmt = select(table.c.name).where(table.c.share_doctype == doctype, table.c.share_name == name)
-    stmt = stmt.where(table.c.everyone == 1) if everyone else stmt.where(table.c.user == user)
-    return ctx.conn.execute(stmt.limit(1)).scalar()
+    who = {"everyone": 1} if everyone else {"user": user}
+    return rows.value(ctx.conn, table, "name", {"share_doctype": doctype, "share_name": name, **who})
 
 
 def _check_share(ctx: Context, doctype: str, name: str) -> Meta:

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from docframe import errors
 from docframe.auth.passwords import get_secret
+from docframe.db.repos import rows
 from docframe.meta.fieldtypes import CHILD_FIELDS, DEFAULT_FIELDS
 from docframe.meta.schema import PERM_TYPES
 from docframe.methods.call import json_argument
@@ -308,7 +307,7 @@ def _stored_name(ctx: Context, meta: Any, docname: str) -> Any:
         return None
     table = ctx.site.tables.get(meta)
     key = int(docname) if meta.naming_rule == "autoincrement" else docname
-    return ctx.conn.execute(select(table.c.name).where(table.c.name == key)).scalar()
+    return rows.value(ctx.conn, table, "name", {"name": key})
 
 
 @alias(*_names("get_password"))

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import desc, select
-
 from docframe import errors
+from docframe.db.repos import rows as stored
 from docframe.meta.schema import PERM_TYPES, Meta
 from docframe.methods.documents import WithDocs
 from docframe.methods.params import fields_value, get_int, truthy
@@ -107,12 +106,8 @@ def _rows(
     if not ctx.meta_exists(doctype):
         return []
     table = ctx.site.tables.get(ctx.meta(doctype))
-    columns = [table.c[f] for f in fields if f in table.c]
-    stmt = select(*columns)
-    for column, value in where.items():
-        stmt = stmt.where(table.c[column] == value)
-    stmt = stmt.order_by(desc(table.c[order])).limit(limit)
-    return [dict(row) for row in ctx.conn.execute(stmt).mappings()]
+    columns = [f for f in fields if f in table.c]
+    return stored.select_rows(ctx.conn, table, columns, where, order_by=order, descending=True, limit=limit)
 
 
 def docinfo(ctx: Context, doc: Document) -> dict[str, Any]:

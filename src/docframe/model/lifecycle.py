@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import select
 
 from docframe import errors
 from docframe.auth.passwords import store_password_fields
@@ -237,9 +236,7 @@ def _amend_source_cancelled(run: Run) -> None:
     source = run.doc.get("amended_from") if "amended_from" in run.doc.meta.fields_by_name else None
     if not source:
         return
-    table = run.ctx.site.tables.get(run.doc.meta)
-    status = run.ctx.conn.execute(select(table.c.docstatus).where(table.c.name == source)).scalar()
-    if status != 2:
+    if persistence.docstatus_of(run.ctx, run.doc.meta, source) != 2:
         raise errors.ValidationError(
             f"{source} cannot be amended because it is not cancelled. Please cancel the document before creating an amendment.",
             title="Amendment Not Allowed",
@@ -446,25 +443,9 @@ def _find_linking_row(
     meta = ctx.meta(doctype)
     if not meta.has_table:
         return None
-    table = ctx.site.tables.get(meta)
-    cols = [table.c.name, table.c.docstatus] + ([table.c.parent, table.c.parenttype] if meta.istable else [])
-    stmt = select(*cols).where(table.c[fieldname] == str(doc.name))
-    if dynamic_field:
-        stmt = stmt.where(table.c[dynamic_field] == doc.doctype)
-        if min_docstatus == 0:
-            stmt = stmt.where(table.c.docstatus != 2)
-    if min_docstatus:
-        stmt = stmt.where(table.c.docstatus >= min_docstatus, table.c.docstatus < 2)
-    if doctype == doc.doctype and not meta.istable:
-        stmt = stmt.where(table.c.name != doc.name)
-    if meta.istable:
-        stmt = stmt.where(table.c.parenttype.is_not(None))
-    row = ctx.conn.execute(stmt.limit(1)).first()
-    if row is None:
-        return None
-    if meta.istable:
-        return (str(row.parenttype), row.parent)
-    return (doctype, row.name)
+    return persistence.linking_row(
+        ctx, meta, fieldname, doc, dynamic_field=dynamic_field, min_docstatus=min_docstatus
+    )
 
 
 def _check_no_submitted_links(ctx: Context, doc: Document) -> None:

@@ -385,3 +385,49 @@ def _parse_stored_datetime(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value)
     except ValueError:
         return None
+
+
+def docstatus_of(ctx: Context, meta: Meta, name: Any) -> int | None:
+    """The stored ``docstatus`` of the document ``name`` (None when there is none)."""
+    table = table_of(ctx, meta)
+    value = ctx.conn.execute(select(table.c.docstatus).where(table.c.name == name)).scalar()
+    return None if value is None else int(value)
+
+
+def linking_row(
+    ctx: Context,
+    meta: Meta,
+    fieldname: str,
+    target: Document,
+    *,
+    dynamic_field: str = "",
+    min_docstatus: int = 0,
+) -> tuple[str, Any] | None:
+    """A row of ``meta`` whose ``fieldname`` links to ``target``: (doctype, name) of its document.
+
+    ``dynamic_field`` names the Dynamic Link's DocType column; ``min_docstatus`` 1 looks for
+    submitted rows only (0: cancelled rows of a Dynamic Link are left out). A child row answers
+    with its parent.
+    """
+    table = table_of(ctx, meta)
+    cols = [table.c.name, table.c.docstatus] + ([table.c.parent, table.c.parenttype] if meta.istable else [])
+    stmt = select(*cols).where(table.c[fieldname] == str(target.name))
+    if dynamic_field:
+        stmt = stmt.where(table.c[dynamic_field] == target.doctype)
+        if min_docstatus == 0:
+            stmt = stmt.where(table.c.docstatus != 2)
+    if min_docstatus:
+        stmt = stmt.where(table.c.docstatus >= min_docstatus, table.c.docstatus < 2)
+    if meta.name == target.doctype and not meta.istable:
+        stmt = stmt.where(table.c.name != target.name)
+    if meta.istable:
+        stmt = stmt.where(table.c.parenttype.is_not(None))
+    row = ctx.conn.execute(stmt.limit(1)).first()
+    if row is None:
+        return None
+    if meta.istable:
+        return (str(row.parenttype), row.parent)
+    return (meta.name, row.name)
+
+
+__all__ += ["docstatus_of", "linking_row"]

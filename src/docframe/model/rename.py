@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import and_, select, update
 
 from docframe import errors
 from docframe.auth.users import STANDARD_USERS
+from docframe.db.repos import rows
 from docframe.meta.registry import LinkRef
 from docframe.meta.schema import Meta
 from docframe.model import lifecycle, persistence
@@ -58,8 +58,8 @@ def _validate(
         raise errors.ValidationError("No changes made because old and new name are the same.")
     doc = persistence.load_doc(ctx, meta, old, for_update=True)
     target = ctx.site.tables.get(meta)
-    row = ctx.conn.execute(select(target.c.name).where(target.c.name == new).with_for_update()).first()
-    exists = row is not None and row[0] == new
+    row = rows.first(ctx.conn, target, ("name",), {"name": new}, for_update=True)
+    exists = row is not None and row["name"] == new
     if merge and not exists:
         raise errors.ValidationError(f"{meta.name} {new} does not exist, select a new target to merge")
     if not merge and exists:
@@ -82,16 +82,14 @@ def _rename_row(ctx: Context, meta: Meta, old: Any, new: Any) -> None:
         fieldname = meta.autoname.split(":", 1)[1].strip()
         if fieldname in table.c:
             values[fieldname] = new
-    ctx.conn.execute(update(table).where(table.c.name == old).values(**values))
+    rows.update_rows(ctx.conn, table, {"name": old}, values)
     for tf in meta.table_fields:
         child = ctx.meta(tf.options)
         if not child.has_table:
             continue
-        rows = ctx.site.tables.get(child)
-        ctx.conn.execute(
-            update(rows)
-            .where(rows.c.parent == str(old), rows.c.parenttype == meta.name)
-            .values(parent=str(new))
+        children = ctx.site.tables.get(child)
+        rows.update_rows(
+            ctx.conn, children, {"parent": str(old), "parenttype": meta.name}, {"parent": str(new)}
         )
 
 
@@ -99,25 +97,25 @@ def _merge_assignments(ctx: Context, meta: Meta, old: Any, new: Any) -> None:
     table = ctx.site.tables.get(meta)
     if "_assign" not in table.c:
         return
-    found = ctx.conn.execute(select(table.c.name, table.c._assign).where(table.c.name.in_([old, new])))
+    found = rows.select_rows(ctx.conn, table, ("name", "_assign"), {"name": [old, new]})
     users: list[str] = []
-    for _name, raw in found:
+    for raw in (r["_assign"] for r in found):
         try:
             listed = orjson.loads(raw) if raw else []
         except orjson.JSONDecodeError:
             listed = []
         users.extend(u for u in listed if isinstance(u, str) and u not in users)
-    ctx.conn.execute(update(table).where(table.c.name == new).values(_assign=orjson.dumps(users).decode()))
+    rows.update_rows(ctx.conn, table, {"name": new}, {"_assign": orjson.dumps(users).decode()})
 
 
 def _rewrite_link(ctx: Context, ref: LinkRef, doctype: str, old: Any, new: Any) -> None:
     if ref.issingle:
         singles = ctx.site.tables.framework.singles
-        ctx.conn.execute(
-            update(singles)
-            .where(singles.c.doctype == ref.doctype, singles.c.field == ref.fieldname)
-            .where(singles.c.value == str(old))
-            .values(value=str(new))
+        rows.update_rows(
+            ctx.conn,
+            singles,
+            {"doctype": ref.doctype, "field": ref.fieldname, "value": str(old)},
+            {"value": str(new)},
         )
         return
     meta = ctx.meta(ref.doctype)
@@ -126,12 +124,12 @@ def _rewrite_link(ctx: Context, ref: LinkRef, doctype: str, old: Any, new: Any) 
     table = ctx.site.tables.get(meta)
     if ref.fieldname not in table.c:
         return
-    cond = [table.c[ref.fieldname] == str(old)]
+    where = {ref.fieldname: str(old)}
     if ref.dynamic:
         if ref.doctype_field not in table.c:
             return
-        cond.append(table.c[ref.doctype_field] == doctype)
-    ctx.conn.execute(update(table).where(and_(*cond)).values({ref.fieldname: str(new)}))
+        where[ref.doctype_field] = doctype
+    rows.update_rows(ctx.conn, table, where, {ref.fieldname: str(new)})
 
 
 def _rewrite_references(ctx: Context, doctype: str, old: Any, new: Any) -> None:
@@ -144,18 +142,12 @@ def _rewrite_references(ctx: Context, doctype: str, old: Any, new: Any) -> None:
         if not ctx.meta_exists(side):
             continue
         table = ctx.site.tables.get(ctx.meta(side))
-        ctx.conn.execute(
-            update(table)
-            .where(table.c[name_field] == str(old), table.c[type_field] == doctype)
-            .values({name_field: str(new)})
-        )
+        rows.update_rows(ctx.conn, table, {name_field: str(old), type_field: doctype}, {name_field: str(new)})
 
 
 def _move_passwords(ctx: Context, doctype: str, old: Any, new: Any) -> None:
     auth = ctx.site.tables.framework.auth
-    ctx.conn.execute(
-        update(auth).where(auth.c.doctype == doctype, auth.c.name == str(old)).values(name=str(new))
-    )
+    rows.update_rows(ctx.conn, auth, {"doctype": doctype, "name": str(old)}, {"name": str(new)})
 
 
 def add_comment(

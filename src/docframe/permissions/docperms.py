@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from docframe.db.repos.permissions import custom_docperm_rows
 from docframe.meta.schema import PERM_TYPES, DocPermDef, Meta
 
 if TYPE_CHECKING:
@@ -83,14 +83,9 @@ class CustomPermCache:
         if "parent" not in table.c or "role" not in table.c:
             return {}
         rights = [c for c in PERM_TYPES if c in table.c]
-        cols = [
-            table.c.parent,
-            table.c.role,
-            *(table.c[c] for c in ("permlevel", "if_owner") if c in table.c),
-        ]
-        stmt = select(*cols, *(table.c[c] for c in rights)).where(table.c.docstatus == 0)
+        cols = ["parent", "role", *(c for c in ("permlevel", "if_owner") if c in table.c), *rights]
         grouped: dict[str, list[DocPermDef]] = {}
-        for row in conn.execute(stmt.order_by(table.c.idx)).mappings():
+        for row in custom_docperm_rows(conn, table, cols):
             if not row["parent"] or not row["role"]:
                 continue
             grouped.setdefault(str(row["parent"]), []).append(

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, Table, or_, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import Select, Table
 
 from docframe.auth.users import User
+from docframe.db.repos import shares as stored
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -28,32 +28,22 @@ def _table(ctx: Context) -> Table:
     return ctx.site.tables.get(ctx.meta("DocShare"))
 
 
-def _who(table: Table, user: User) -> ColumnElement[bool]:
-    if user.is_guest:
-        return table.c.user == user.name
-    return or_(table.c.user == user.name, table.c.everyone == 1)
-
-
 def shared_names(ctx: Context, doctype: str, user: User, right: str = "read") -> Select[Any]:
     """``SELECT share_name`` of the ``doctype`` documents shared with ``user`` with ``right``."""
     if right not in RIGHTS:
         raise ValueError(f"A share cannot grant {right!r}")
-    table = _table(ctx)
-    return select(table.c.share_name).where(
-        table.c.share_doctype == doctype, table.c[right] == 1, _who(table, user)
-    )
+    return stored.shared_names(_table(ctx), doctype, user.name, user.is_guest, right)
 
 
 def is_shared(ctx: Context, doctype: str, name: Any, user: User, right: str = "read") -> bool:
     """Whether document ``doctype`` ``name`` is shared with ``user`` with ``right``."""
     if name in (None, "") or right not in RIGHTS:
         return False
-    stmt = shared_names(ctx, doctype, user, right).where(_table(ctx).c.share_name == str(name)).limit(1)
-    return ctx.conn.execute(stmt).first() is not None
+    return stored.is_shared(ctx.conn, _table(ctx), doctype, str(name), user.name, user.is_guest, right)
 
 
 def any_shared(ctx: Context, doctype: str, user: User, right: str = "read") -> bool:
     """Whether at least one ``doctype`` document is shared with ``user`` with ``right``."""
     if right not in RIGHTS:
         return False
-    return ctx.conn.execute(shared_names(ctx, doctype, user, right).limit(1)).first() is not None
+    return stored.any_shared(ctx.conn, _table(ctx), doctype, user.name, user.is_guest, right)

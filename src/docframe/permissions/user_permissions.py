@@ -22,12 +22,13 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, and_, or_, select
+from sqlalchemy import Table, and_, or_
 from sqlalchemy.sql import ColumnElement
 
 from docframe.auth.settings import auth_settings
 from docframe.auth.stores import shared_epoch
 from docframe.auth.users import User
+from docframe.db.repos.permissions import tree_descendants, user_permission_rows
 from docframe.meta.schema import Meta
 
 if TYPE_CHECKING:
@@ -100,12 +101,8 @@ def user_permission_cache(ctx: Context) -> UserPermissionCache:
 def _compile(ctx: Context, user: str) -> Compiled:
     metas = ctx.site.metas
     table = ctx.site.tables.get(metas.get("User Permission", ctx.conn))
-    stmt = select(
-        table.c.allow, table.c.for_value, table.c.applicable_for, table.c.apply_to_all_doctypes,
-        table.c.is_default, table.c.hide_descendants,
-    ).where(table.c.user == user)  # fmt: skip
     out: dict[str, list[Entry]] = {}
-    for row in ctx.conn.execute(stmt.order_by(table.c.creation)):
+    for row in user_permission_rows(ctx.conn, table, user):
         if not row.allow or row.for_value in (None, ""):
             continue
         applicable = None if row.apply_to_all_doctypes or not row.applicable_for else str(row.applicable_for)
@@ -125,11 +122,7 @@ def _descendants(ctx: Context, doctype: str, name: str) -> list[str]:
     if not meta.is_tree or not meta.has_table:
         return []
     table = ctx.site.tables.get(meta)
-    node = ctx.conn.execute(select(table.c.lft, table.c.rgt).where(table.c.name == name)).first()
-    if node is None or node.lft is None or node.rgt is None:
-        return []
-    stmt = select(table.c.name).where(table.c.lft > node.lft, table.c.rgt < node.rgt)
-    return [str(r[0]) for r in ctx.conn.execute(stmt)]
+    return tree_descendants(ctx.conn, table, name)
 
 
 def allowed_values(compiled: Compiled, allow: str, for_doctype: str) -> list[str] | None:

@@ -18,9 +18,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 import redis
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
+
+from docframe.db.repos import counters
 
 if TYPE_CHECKING:
     from docframe.sites import Site
@@ -144,40 +146,26 @@ class DatabaseStore:
 
     def add_on(self, conn: Connection, key: str, amount: int, ttl: int) -> int:
         """:meth:`add` inside the transaction of ``conn``."""
-        t, stored, now = self.table, _stored_key(key), _now_ms()
+        t, now = self.table, _now_ms()
         if secrets.randbelow(PURGE_ONE_IN) == 0:
-            conn.execute(delete(t).where(t.c.expires <= now))
-        live = (t.c.key == stored, t.c.expires > now)
-        if conn.execute(update(t).where(*live).values(count=t.c.count + amount)).rowcount:
-            return int(conn.execute(select(t.c.count).where(t.c.key == stored)).scalar() or 0)
-        conn.execute(delete(t).where(t.c.key == stored))
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(t).values(key=stored, count=amount, expires=now + max(ttl, 1) * 1000))
-        except IntegrityError:  # created meanwhile by another worker
-            conn.execute(update(t).where(t.c.key == stored).values(count=t.c.count + amount))
-            return int(conn.execute(select(t.c.count).where(t.c.key == stored)).scalar() or 0)
-        return amount
+            counters.purge(conn, t, now)
+        return counters.add(conn, t, _stored_key(key), amount, now + max(ttl, 1) * 1000, now)
 
     def get(self, key: str) -> int:
-        t = self.table
-        stmt = select(t.c.count).where(t.c.key == _stored_key(key), t.c.expires > _now_ms())
         try:
             with self.engine.connect() as conn:
-                value = conn.execute(stmt).scalar()
+                value = counters.current(conn, self.table, _stored_key(key), _now_ms())
                 conn.rollback()
         except SQLAlchemyError as exc:
             raise StoreUnavailable(str(exc).splitlines()[0]) from exc
-        return int(value or 0)
+        return value
 
     def clear(self, key: str) -> None:
-        t = self.table
-        self._run(lambda conn: conn.execute(delete(t).where(t.c.key == _stored_key(key))).rowcount)
+        self._run(lambda conn: counters.clear(conn, self.table, _stored_key(key)))
 
     def purge(self) -> int:
         """Remove expired counters; returns how many."""
-        t = self.table
-        return self._run(lambda conn: conn.execute(delete(t).where(t.c.expires <= _now_ms())).rowcount)
+        return self._run(lambda conn: counters.purge(conn, self.table, _now_ms()))
 
 
 def _now_ms() -> int:

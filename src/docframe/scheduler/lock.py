@@ -11,27 +11,15 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-import threading
 import time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, Double, MetaData, String, Table, delete, insert, or_, update
-from sqlalchemy.exc import IntegrityError
+from docframe.db.repos import leases
 
 if TYPE_CHECKING:
     from docframe.sites import Site
 
 __all__ = ["SchedulerLock", "holder_id"]
-
-_METADATA = MetaData()
-LOCKS = Table(
-    "__SchedulerLock", _METADATA,
-    Column("name", String(140), primary_key=True),
-    Column("holder", String(255), nullable=False),
-    Column("expires", Double(), nullable=False),
-)  # fmt: skip
-_CREATED: set[int] = set()
-_CREATE_LOCK = threading.Lock()
 
 
 def holder_id() -> str:
@@ -48,44 +36,18 @@ class SchedulerLock:
         self.lease = lease
         self.name = name
 
-    def _ensure_table(self) -> None:
-        key = id(self.site.db.engine)
-        if key in _CREATED:
-            return
-        with _CREATE_LOCK:
-            LOCKS.create(self.site.db.engine, checkfirst=True)
-            _CREATED.add(key)
-
     def acquire(self) -> bool:
         """Take or renew the lease; True while this process holds it."""
-        self._ensure_table()
-        now = time.time()
-        with self.site.db.engine.begin() as conn:
-            taken = conn.execute(
-                update(LOCKS)
-                .where(LOCKS.c.name == self.name, or_(LOCKS.c.holder == self.holder, LOCKS.c.expires < now))
-                .values(holder=self.holder, expires=now + self.lease)
-            ).rowcount
-        if taken == 1:
-            return True
-        try:
-            with self.site.db.engine.begin() as conn:
-                conn.execute(
-                    insert(LOCKS).values(name=self.name, holder=self.holder, expires=now + self.lease)
-                )
-        except IntegrityError:
-            return False  # someone holds a live lease
-        return True
+        engine = self.site.db.engine
+        leases.ensure_table(engine)
+        return leases.take(engine, self.name, self.holder, time.time(), self.lease)
 
     def holder_now(self) -> str | None:
         """Who holds a live lease right now (None when nobody)."""
-        self._ensure_table()
-        with self.site.db.engine.connect() as conn:
-            row = conn.execute(LOCKS.select().where(LOCKS.c.name == self.name)).first()
-        return str(row.holder) if row is not None and row.expires >= time.time() else None
+        leases.ensure_table(self.site.db.engine)
+        return leases.holder_of(self.site.db.engine, self.name, time.time())
 
     def release(self) -> None:
         """Give the lease up (on a clean shutdown), so another process takes over at once."""
-        self._ensure_table()
-        with self.site.db.engine.begin() as conn:
-            conn.execute(delete(LOCKS).where(LOCKS.c.name == self.name, LOCKS.c.holder == self.holder))
+        leases.ensure_table(self.site.db.engine)
+        leases.release(self.site.db.engine, self.name, self.holder)

@@ -18,11 +18,11 @@ import logging
 import threading
 import traceback
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
-
 from docframe.auth.users import User
+from docframe.db.repos import rows
 from docframe.jobs.runner import job_function
 from docframe.model import lifecycle, persistence
 from docframe.scheduler.events import JobType, declared_job_types, is_due
@@ -70,11 +70,11 @@ class SiteScheduler:
         with self.site.unit_of_work(User.administrator()) as ctx:
             meta = ctx.meta("Scheduled Job Type")
             table = ctx.site.tables.get(meta)
-            known = {str(n) for n in ctx.conn.execute(select(table.c.name)).scalars()}
+            known = {str(n) for n in rows.values(ctx.conn, table, "name")}
             for job in declared_job_types(self.site.settings.apps):
                 if job.name in known:
-                    ctx.conn.execute(update(table).where(table.c.name == job.name).values(
-                        method=job.method, frequency=job.frequency, cron_format=job.cron_format))  # fmt: skip
+                    rows.update_rows(ctx.conn, table, {"name": job.name}, {
+                        "method": job.method, "frequency": job.frequency, "cron_format": job.cron_format})  # fmt: skip
                     continue
                 doc = persistence.new_document(ctx, meta, {
                     "method": job.method, "frequency": job.frequency, "cron_format": job.cron_format})  # fmt: skip
@@ -90,9 +90,8 @@ class SiteScheduler:
         with self.site.unit_of_work(User.administrator(), write=False) as ctx:
             table = ctx.site.tables.get(ctx.meta("Scheduled Job Type"))
             now = ctx.now()
-            due = [
-                row for row in ctx.conn.execute(select(table)) if is_due(row, now, self.settings.all_interval)
-            ]
+            stored = (SimpleNamespace(**row) for row in rows.select_rows(ctx.conn, table))
+            due = [row for row in stored if is_due(row, now, self.settings.all_interval)]
         ran = []
         for row in due:
             self.run(JobType(str(row.method), str(row.frequency), str(row.cron_format or "")), row)
@@ -115,7 +114,7 @@ class SiteScheduler:
     def _record(self, job: JobType, row: Any, ok: bool, details: str) -> None:
         with self.site.unit_of_work(User.administrator()) as ctx:
             table = ctx.site.tables.get(ctx.meta("Scheduled Job Type"))
-            ctx.conn.execute(update(table).where(table.c.name == row.name).values(last_execution=ctx.now()))
+            rows.update_rows(ctx.conn, table, {"name": row.name}, {"last_execution": ctx.now()})
             if ok and job.frequency == "All" and not row.create_log:
                 return
             _log(ctx, str(row.name), "Complete" if ok else "Failed", details)

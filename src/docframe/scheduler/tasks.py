@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete
-
 from docframe.auth.settings import auth_settings
+from docframe.db.dialects import sqlite
+from docframe.db.repos import rows, sessions
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -31,7 +31,7 @@ def optimize_sqlite(ctx: Context) -> str:
     """``PRAGMA optimize`` on a SQLite site (keeps the query planner's statistics fresh)."""
     if ctx.site.db.engine.dialect.name != "sqlite":
         return "not SQLite"
-    ctx.conn.exec_driver_sql("PRAGMA optimize")
+    sqlite.optimize(ctx.conn)
     return "optimized"
 
 
@@ -45,13 +45,10 @@ def purge_old_logs(ctx: Context) -> dict[str, int]:
         ("RQ Job", ("finished", "failed")),
     ):
         table = ctx.site.tables.get(ctx.meta(doctype))
-        stmt = delete(table).where(table.c.modified < cutoff)
-        if statuses is not None:
-            stmt = stmt.where(table.c.status.in_(statuses))
-        done[doctype] = ctx.conn.execute(stmt).rowcount
-    sessions = ctx.site.tables.framework.sessions
+        where = None if statuses is None else {"status": statuses}
+        done[doctype] = rows.delete_older(ctx.conn, table, "modified", cutoff, where)
     expiry = auth_settings(ctx.site, ctx.conn).session_expiry
-    done["Sessions"] = ctx.conn.execute(
-        delete(sessions).where(sessions.c.lastupdate < ctx.now() - expiry)
-    ).rowcount
+    done["Sessions"] = sessions.delete_expired(
+        ctx.conn, ctx.site.tables.framework.sessions, ctx.now() - expiry
+    )
     return done

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
-from sqlalchemy import delete, insert, or_, select, update
 
 from docframe.auth.passwords import get_secret
 from docframe.auth.users import User
-from docframe.db.prepared import prepared
+from docframe.db.repos import rows as stored
+from docframe.db.repos import webhooks as repo
 from docframe.jobs.queue import enqueue
 from docframe.jobs.records import now_for
 from docframe.webhooks.config import webhook_settings
@@ -62,9 +62,7 @@ def _claim(site: Site, names: list[str]) -> list[dict[str, Any]]:
     claimed: list[dict[str, Any]] = []
     waited = 0.0
     with site.unit_of_work(User.administrator()) as ctx:
-        rows = {
-            r["name"]: r for r in ctx.conn.execute(select(table).where(table.c.name.in_(names))).mappings()
-        }
+        rows = {r["name"]: r for r in stored.select_rows(ctx.conn, table, None, {"name": list(names)})}
         for name in names:
             row = rows.get(name)
             if row is None or row["status"] not in ("Queued", "Failed") or not row["url"]:
@@ -74,13 +72,8 @@ def _claim(site: Site, names: list[str]) -> list[dict[str, Any]]:
                 continue
             attempts = int(row["attempts"] or 0)
             waited += float(row["timeout"] or 5)
-            done = ctx.conn.execute(
-                update(table)
-                .where(table.c.name == name, table.c.attempts == attempts, table.c.status.in_(("Queued", "Failed")),
-                       or_(table.c.attempts == 0, table.c.next_retry <= now))
-                .values(attempts=attempts + 1, next_retry=now + timedelta(seconds=waited + margin), modified=now)
-            )  # fmt: skip
-            if done.rowcount == 1:
+            until = now + timedelta(seconds=waited + margin)
+            if repo.claim(ctx.conn, table, name, attempts, now, until):
                 claimed.append({**row, "attempts": attempts + 1})
     return claimed
 
@@ -89,21 +82,20 @@ def _webhook_secrets(site: Site, webhook: str) -> tuple[bool, str | None, dict[s
     """(enable_security, secret, header values) of ``webhook``; None when it no longer exists."""
     with site.unit_of_work(User.administrator(), write=False) as ctx:
         hook_table = site.tables.get(ctx.meta("Webhook"))
-        row = ctx.conn.execute(select(hook_table).where(hook_table.c.name == webhook)).first()
+        row = stored.first(ctx.conn, hook_table, ("enable_security",), {"name": webhook})
         if row is None:
             return None
         header_table = site.tables.get(ctx.meta("Webhook Header"))
         headers = {
-            str(r.key): str(r.value)
-            for r in ctx.conn.execute(
-                select(header_table).where(
-                    header_table.c.parent == webhook, header_table.c.parenttype == "Webhook"
-                )
+            str(r["key"]): str(r["value"])
+            for r in stored.select_rows(
+                ctx.conn, header_table, ("key", "value"), {"parent": webhook, "parenttype": "Webhook"}
             )
-            if r.key and r.value
+            if r["key"] and r["value"]
         }
-        secret = get_secret(ctx, "Webhook", webhook, "webhook_secret") if row.enable_security else None
-        return bool(row.enable_security), secret, headers
+        secure = row["enable_security"]
+        secret = get_secret(ctx, "Webhook", webhook, "webhook_secret") if secure else None
+        return bool(secure), secret, headers
 
 
 def _headers(row: dict[str, Any], current: dict[str, str], body: bytes, secret: str | None) -> dict[str, str]:
@@ -170,11 +162,9 @@ def _record(site: Site, outcomes: list[tuple[dict[str, Any], Outcome]]) -> list[
                 status, next_retry = "Failed", now + timedelta(seconds=schedule[attempts - 1])
             else:
                 status = "Exhausted"
-            ctx.conn.execute(
-                update(table).where(table.c.name == row["name"], table.c.attempts == attempts)
-                .values(status=status, next_retry=next_retry, response_status=status_code or 0, response=text,
-                        error=error, modified=now)
-            )  # fmt: skip
+            stored.update_rows(ctx.conn, table, {"name": row["name"], "attempts": attempts}, {
+                "status": status, "next_retry": next_retry, "response_status": status_code or 0,
+                "response": text, "error": error, "modified": now})  # fmt: skip
             statuses.append(status)
     for (row, (_, _, _, error)), status in zip(outcomes, statuses, strict=True):
         log.info("webhook %s delivery %s attempt %d: %s%s", row["webhook"], row["name"], row["attempts"], status,
@@ -277,20 +267,16 @@ def expand(site: Site, outbox: str) -> list[str]:
     """
     out = site.tables.get(site.metas.get(OUTBOX_DOCTYPE))
     with site.unit_of_work(User.administrator(), write=False) as ctx:
-        found = ctx.conn.execute(select(out.c.payload, out.c.queue).where(out.c.name == outbox)).first()
+        found = repo.outbox_payload(ctx.conn, out, outbox)
     if found is None:
         return []  # expanded by someone else
-    rows = _log_rows(site, orjson.loads(found.payload), str(found.queue or "default"))
+    payload, queue = found
+    rows = _log_rows(site, orjson.loads(payload), queue)
     with site.unit_of_work(User.administrator()) as ctx:
-        if ctx.conn.execute(delete(out).where(out.c.name == outbox)).rowcount != 1:
+        if not repo.delete_outbox(ctx.conn, out, outbox):
             return []  # expanded by someone else meanwhile
         if rows:
-            table = _table(site)
-            keys = tuple(rows[0])
-            statement = prepared(
-                table, ("webhook_log", keys), lambda: insert(table), site.db.engine.dialect, keys
-            )
-            statement.execute_many(ctx.conn, rows)
+            repo.insert_log_rows(ctx.conn, _table(site), site.db.engine.dialect, rows)
     return [str(r["name"]) for r in rows if r["status"] == "Queued"]
 
 
@@ -303,24 +289,14 @@ def stale_outboxes(ctx: Context, limit: int = SWEEP_BATCH) -> list[tuple[str, st
     """(name, queue) of outbox rows no job expanded within the outbox grace (their process died)."""
     out = ctx.site.tables.get(ctx.meta(OUTBOX_DOCTYPE))
     grace = ctx.now() - timedelta(seconds=webhook_settings(ctx.site).outbox_grace)
-    stmt = (
-        select(out.c.name, out.c.queue).where(out.c.creation <= grace).order_by(out.c.creation).limit(limit)
-    )
-    return [(str(r.name), str(r.queue or "default")) for r in ctx.conn.execute(stmt)]
+    return repo.stale_outboxes(ctx.conn, out, grace, limit)
 
 
 def due_deliveries(ctx: Context, limit: int = SWEEP_BATCH) -> list[tuple[str, str]]:
     """(name, queue) of deliveries to send now: rows whose ``next_retry`` has come. That is failed
     ones due for a retry, queued ones no job took within the outbox grace (their process died after
     the commit), and queued ones whose sender's lease ran out (it died mid-send)."""
-    table = _table(ctx.site)
-    stmt = (
-        select(table.c.name, table.c.queue)
-        .where(table.c.next_retry <= ctx.now(), table.c.status.in_(("Queued", "Failed")))
-        .order_by(table.c.next_retry)
-        .limit(limit)
-    )
-    return [(str(r.name), str(r.queue or "default")) for r in ctx.conn.execute(stmt)]
+    return repo.due_deliveries(ctx.conn, _table(ctx.site), ctx.now(), limit)
 
 
 def sweep(ctx: Context) -> int:
@@ -340,11 +316,9 @@ def sweep(ctx: Context) -> int:
 def requeue(ctx: Context, name: str) -> str:
     """Make delivery ``name`` due now and queue a job that sends it (the replay behind ``retry``)."""
     table = _table(ctx.site)
-    row = ctx.conn.execute(select(table.c.queue).where(table.c.name == name)).first()
-    queue = str(row.queue or "default") if row is not None else "default"
-    ctx.conn.execute(
-        update(table)
-        .where(table.c.name == name)
-        .values(status="Queued", next_retry=ctx.now(), modified=ctx.now())
+    row = stored.first(ctx.conn, table, ("queue",), {"name": name})
+    queue = str(row["queue"] or "default") if row is not None else "default"
+    stored.update_rows(
+        ctx.conn, table, {"name": name}, {"status": "Queued", "next_retry": ctx.now(), "modified": ctx.now()}
     )
     return enqueue(ctx.site, DELIVER_NAMES, ctx=ctx, queue=queue, job_name="Webhook replay", names=[name])

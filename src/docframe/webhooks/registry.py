@@ -11,9 +11,9 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from docframe.db.repos.webhooks import enabled_webhooks, webhook_children
 from docframe.services import SlotKey
 
 if TYPE_CHECKING:
@@ -73,16 +73,15 @@ def _listen(site: Site) -> None:
 
 def _rows(ctx: Context, doctype: str) -> dict[str, list[Any]]:
     table = ctx.site.tables.get(ctx.meta(doctype))
-    stmt = select(table).where(table.c.parenttype == "Webhook").order_by(table.c.parent, table.c.idx)
     out: dict[str, list[Any]] = {}
-    for row in ctx.conn.execute(stmt):
+    for row in webhook_children(ctx.conn, table):
         out.setdefault(str(row.parent), []).append(row)
     return out
 
 
 def _load(ctx: Context) -> Index:
     table = ctx.site.tables.get(ctx.meta("Webhook"))
-    hooks = list(ctx.conn.execute(select(table).where(table.c.enabled == 1)))
+    hooks = enabled_webhooks(ctx.conn, table)
     if not hooks:
         return {}
     data, headers = _rows(ctx, "Webhook Data"), _rows(ctx, "Webhook Header")

@@ -22,9 +22,8 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import insert
 
-from docframe.db.prepared import prepared
+from docframe.db.repos.webhooks import insert_outbox
 from docframe.jobs.queue import enqueue
 from docframe.webhooks.registry import WebhookDef, webhooks_for
 from docframe.webhooks.render import LazyValues, capture, condition_met, request_spec
@@ -41,8 +40,6 @@ EVENTS = frozenset(
 )
 DELIVER = "docframe.webhooks.delivery.deliver_outbox"
 OUTBOX_DOCTYPE = "Webhook Outbox"
-_OUTBOX_KEYS = ("name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", "queue",
-                "deliveries", "payload")  # fmt: skip
 _STATE = "webhooks.outbox"
 
 
@@ -86,13 +83,11 @@ class Outbox:
         ctx = self.ctx
         payloads = self.payloads()
         table = ctx.site.tables.get(ctx.meta(OUTBOX_DOCTYPE))
-        statement = prepared(
-            table, "webhook_outbox", lambda: insert(table), ctx.site.db.engine.dialect, _OUTBOX_KEYS
-        )
+        dialect = ctx.site.db.engine.dialect
         now, user = ctx.now(), ctx.user.name
         for queue, payload in payloads.items():
             name = secrets.token_hex(6)
-            statement.execute(ctx.conn, {
+            insert_outbox(ctx.conn, table, dialect, {
                 "name": name, "creation": now, "modified": now, "owner": user, "modified_by": user,
                 "docstatus": 0, "idx": 0, "queue": queue, "deliveries": len(payload["items"]),
                 "payload": _dumps(payload),

@@ -216,3 +216,8 @@ def decode_integrity_error(message: str, orig: BaseException | None) -> Integrit
         return IntegrityInfo("other")
     column = match.group(1).rsplit(".", 1)[-1]
     return IntegrityInfo("primary" if column == "name" else "unique", column)
+
+
+def optimize(conn: Connection) -> None:
+    """``PRAGMA optimize`` on the connection of a unit of work (the scheduler's periodic task)."""
+    conn.exec_driver_sql("PRAGMA optimize")

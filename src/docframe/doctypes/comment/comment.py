@@ -13,8 +13,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 import orjson
-from sqlalchemy import select, update
 
+from docframe.db.repos import rows
 from docframe.model.document import Document
 
 __all__ = ["Comment", "sanitize_html"]
@@ -114,15 +114,13 @@ class Comment(Document):
         table = ctx.site.tables.get(meta)
         if "_comments" not in table.c:
             return
-        raw = ctx.conn.execute(select(table.c._comments).where(table.c.name == name)).scalar()
+        raw = rows.value(ctx.conn, table, "_comments", {"name": name})
         entries = _load_list(raw)
         entries = [e for e in entries if not (isinstance(e, dict) and e.get("name") == self.name)]
         if add:
             entries.append({"comment": _preview(self.content), "by": self.comment_email or self.owner,
                             "name": self.name})  # fmt: skip
-        ctx.conn.execute(
-            update(table).where(table.c.name == name).values(_comments=orjson.dumps(entries).decode())
-        )
+        rows.update_rows(ctx.conn, table, {"name": name}, {"_comments": orjson.dumps(entries).decode()})
 
 
 def _load_list(raw: Any) -> list[Any]:

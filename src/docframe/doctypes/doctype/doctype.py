@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
-from sqlalchemy import MetaData, Table, delete, func, select
+from sqlalchemy import Table
 
 from docframe import errors
-from docframe.db.tables import build_table
+from docframe.db.repos import doctypes
 from docframe.meta import validate as rules
 from docframe.meta.fieldtypes import NO_VALUE_TYPES, TABLE_TYPES
 from docframe.meta.loader import load_meta
@@ -147,12 +147,7 @@ class DocType(Document):
         if prefix is None:
             return
         table = self.ctx.site.tables.get(self.meta)
-        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%"
-        used = self.ctx.conn.execute(
-            select(table.c.name)
-            .where(table.c.autoname.like(pattern, escape="\\"), table.c.name != str(self.name))
-            .limit(1)
-        ).scalar()
+        used = doctypes.series_user(self.ctx.conn, table, prefix, str(self.name))
         if used:
             raise errors.ValidationError(f"Series {prefix} already used in {used}")
 
@@ -181,7 +176,7 @@ class DocType(Document):
         if was == (self.get("autoname") == "autoincrement"):
             return
         table = self._stored_table(current)
-        if table is not None and self.ctx.conn.execute(select(table.c.name).limit(1)).first():
+        if table is not None and doctypes.has_rows(self.ctx.conn, table):
             raise errors.ValidationError(
                 "Can only change to/from Autoincrement naming rule when there is no data in the doctype"
             )
@@ -197,10 +192,8 @@ class DocType(Document):
             column = table.c.get(str(row.get("fieldname")))
             if not row.get("unique") or column is None:
                 continue
-            stmt = select(column).where(column.is_not(None)).group_by(column).having(func.count() > 1)
-            if current.fields_by_name[column.name].fieldtype not in ("Int", "Check"):
-                stmt = stmt.where(column != "")
-            if self.ctx.conn.execute(stmt.limit(1)).first() is not None:
+            blank_counts = current.fields_by_name[column.name].fieldtype in ("Int", "Check")
+            if doctypes.has_duplicates(self.ctx.conn, table, column.name, blank_counts=blank_counts):
                 raise NonUniqueError(
                     f"{label}: Field '{row.get('label') or None}' cannot be set as Unique as it has non-unique values"
                 )
@@ -236,7 +229,7 @@ class DocType(Document):
             return
         meta = self._draft_meta()
         if meta.has_table:
-            table = build_table(meta, MetaData())
+            table = doctypes.detached_table(meta)
             if self.flags.extra.get("rebuild_table"):
                 drop_table(ctx.conn, table)  # empty (checked in validate): its name column changes type
             ops = plan(ctx.conn, table)
@@ -267,19 +260,10 @@ class DocType(Document):
         if not self.custom and not self.ctx.site.settings.developer_mode:
             raise errors.PermissionError("Standard DocTypes can only be deleted in developer mode")
         docfield = self.ctx.site.tables.get(self.ctx.site.metas.get("DocField", self.ctx.conn))
-        user = self.ctx.conn.execute(
-            select(docfield.c.parent, docfield.c.fieldname)
-            .where(
-                docfield.c.fieldtype.in_(sorted(TABLE_TYPES)),
-                docfield.c.options == str(self.name),
-                docfield.c.parenttype == "DocType",
-                docfield.c.parent != str(self.name),
-            )
-            .limit(1)
-        ).first()
+        user = doctypes.table_field_user(self.ctx.conn, docfield, str(self.name), TABLE_TYPES)
         if user is not None:
             raise errors.LinkExistsError(
-                f"Cannot delete or cancel because DocType {self.name} is linked with DocType {user.parent}",
+                f"Cannot delete or cancel because DocType {self.name} is linked with DocType {user}",
                 title="Cannot delete or cancel",
             )
 
@@ -288,10 +272,9 @@ class DocType(Document):
         ctx = self.ctx
         meta = self._draft_meta()
         if meta.has_table:
-            drop_table(ctx.conn, build_table(meta, MetaData()))
+            drop_table(ctx.conn, doctypes.detached_table(meta))
         if meta.issingle:
-            singles = ctx.site.tables.framework.singles
-            ctx.conn.execute(delete(singles).where(singles.c.doctype == meta.name))
+            doctypes.delete_single_values(ctx.conn, ctx.site.tables.framework.singles, meta.name)
         ctx.site.metadata_changed(ctx, meta.name)
 
 

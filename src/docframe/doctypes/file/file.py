@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table
 from sqlalchemy.sql import ColumnElement
 
 from docframe import errors
 from docframe.auth.users import User
+from docframe.db.repos import rows
 from docframe.files import permissions, service
 from docframe.files.storage import check_file_name, is_local_url
 from docframe.model.document import Document
@@ -100,7 +101,8 @@ class File(Document, PermissionHooks):
 
     def _stored_url(self) -> str | None:
         table = self.ctx.site.tables.get(self.meta)
-        return self.ctx.conn.execute(select(table.c.file_url).where(table.c.name == self.name)).scalar()
+        url = rows.value(self.ctx.conn, table, "file_url", {"name": self.name})
+        return None if url is None else str(url)
 
     def on_trash(self) -> None:
         """Refuse to delete the standard folders and folders that still hold files."""
@@ -108,10 +110,7 @@ class File(Document, PermissionHooks):
             raise errors.ValidationError("Cannot delete Home and Attachments folders")
         if self.is_folder:
             table = self.ctx.site.tables.get(self.meta)
-            child = self.ctx.conn.execute(
-                select(table.c.name).where(table.c.folder == self.name).limit(1)
-            ).first()
-            if child is not None:
+            if rows.exists(self.ctx.conn, table, {"folder": self.name}):
                 raise service.FolderNotEmpty(f"Folder {self.name} is not empty")
 
     def after_delete(self) -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
-
 from docframe import errors
 from docframe.auth.identity import identity_cache
+from docframe.db.repos import rows
 from docframe.model.document import Document
 
 #: Roles that cannot be renamed, disabled or deleted.
@@ -37,4 +36,4 @@ class Role(Document):
 
     def _remove_assignments(self) -> None:
         has_role = self.ctx.site.tables.get(self.ctx.site.metas.get("Has Role", self.ctx.conn))
-        self.ctx.conn.execute(delete(has_role).where(has_role.c.role == self.name))
+        rows.delete_rows(self.ctx.conn, has_role, {"role": self.name})

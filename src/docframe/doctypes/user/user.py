@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
-from sqlalchemy import Table, delete, or_, select
+from sqlalchemy import Table
 from sqlalchemy.sql import ColumnElement
 
 from docframe import errors
@@ -33,6 +33,7 @@ from docframe.auth.identity import identity_cache
 from docframe.auth.sessions import session_manager
 from docframe.auth.users import ADMINISTRATOR, AUTOMATIC_ROLES, GUEST, STANDARD_USERS
 from docframe.auth.users import User as Identity
+from docframe.db.repos import rows, users
 from docframe.methods.registry import alias, whitelist
 from docframe.model import lifecycle, persistence
 from docframe.model.document import Document
@@ -93,8 +94,7 @@ class User(Document, PermissionHooks):
         if not assigned:
             return "Website User"
         roles = self.ctx.site.tables.get(self.ctx.site.metas.get("Role", self.ctx.conn))
-        stmt = select(roles.c.name).where(roles.c.name.in_(assigned), roles.c.desk_access == 1).limit(1)
-        return "System User" if self.ctx.conn.execute(stmt).first() is not None else "Website User"
+        return "System User" if users.desk_role_among(self.ctx.conn, roles, assigned) else "Website User"
 
     def _chose_website_user(self) -> bool:
         """Whether this save sets Website User on purpose (new user, or changed from the stored type)."""
@@ -102,9 +102,8 @@ class User(Document, PermissionHooks):
             return False
         if self.is_new():
             return True
-        users = self.ctx.site.tables.get(self.meta)
-        stored = self.ctx.conn.execute(select(users.c.user_type).where(users.c.name == self.name)).scalar()
-        return stored != "Website User"
+        table = self.ctx.site.tables.get(self.meta)
+        return bool(rows.value(self.ctx.conn, table, "user_type", {"name": self.name}) != "Website User")
 
     def _take_secrets(self) -> None:
         pending = self.new_password
@@ -151,13 +150,11 @@ class User(Document, PermissionHooks):
         if self.name in STANDARD_USERS:
             raise errors.ValidationError(f"User {self.name} cannot be deleted")
         ctx, name = self.ctx, str(self.name)
-        auth = ctx.site.tables.framework.auth
-        ctx.conn.execute(delete(auth).where(auth.c.doctype == "User", auth.c.name == name))
+        rows.delete_rows(ctx.conn, ctx.site.tables.framework.auth, {"doctype": "User", "name": name})
         for doctype, column in (("DocShare", "user"), ("User Permission", "user")):
-            table = ctx.site.tables.get(ctx.meta(doctype))
-            ctx.conn.execute(delete(table).where(table.c[column] == name))
+            rows.delete_rows(ctx.conn, ctx.site.tables.get(ctx.meta(doctype)), {column: name})
         shares = ctx.site.tables.get(ctx.meta("DocShare"))
-        ctx.conn.execute(delete(shares).where(shares.c.share_doctype == "User", shares.c.share_name == name))
+        rows.delete_rows(ctx.conn, shares, {"share_doctype": "User", "share_name": name})
         _end_sessions_after_commit(ctx, name, None)
         ctx.after_commit.append(identity_cache(ctx.site).invalidate)
         ctx.after_commit.append(user_permission_cache(ctx).invalidate)
@@ -184,12 +181,7 @@ _MODULE = "frappe.core.doctype.user.user"
 def get_all_roles(ctx: Context) -> list[str]:
     """The names of every enabled role a user can be given (automatic roles left out), sorted."""
     roles = ctx.site.tables.get(ctx.meta("Role"))
-    stmt = select(roles.c.name).where(
-        roles.c.name.not_in(AUTOMATIC_ROLES),
-        or_(roles.c.disabled.is_(None), roles.c.disabled == 0),
-        or_(roles.c.restrict_to_domain.is_(None), roles.c.restrict_to_domain == ""),
-    )
-    return sorted(str(name) for name in ctx.conn.execute(stmt).scalars())
+    return sorted(users.grantable_roles(ctx.conn, roles, AUTOMATIC_ROLES))
 
 
 @alias(f"{_MODULE}.get_roles")

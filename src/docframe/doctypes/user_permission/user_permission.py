@@ -6,9 +6,8 @@ when the entry applies to all DocTypes, and clears the compiled user permissions
 
 from __future__ import annotations
 
-from sqlalchemy import and_, select
-
 from docframe import errors
+from docframe.db.repos import user_permissions
 from docframe.model.document import Document
 from docframe.permissions.user_permissions import user_permission_cache
 
@@ -21,24 +20,15 @@ class UserPermission(Document):
         if self.apply_to_all_doctypes:
             self.set("applicable_for", None)
         table = self.ctx.site.tables.get(self.meta)
-        same = [table.c.user == self.user, table.c.allow == self.allow]
-        if self.name is not None:
-            same.append(table.c.name != self.name)
         conn = self.ctx.conn
-        if self.applicable_for:
-            scope = table.c.applicable_for == self.applicable_for
-        else:
-            scope = table.c.apply_to_all_doctypes == 1
-        duplicate = select(table.c.name).where(and_(*same, table.c.for_value == self.for_value, scope))
-        if conn.execute(duplicate.limit(1)).first() is not None:
+        if user_permissions.duplicate_exists(
+            conn, table, self.user, self.allow, self.for_value, self.applicable_for, self.name
+        ):
             raise errors.DuplicateEntryError("User permission already exists")
         if self.is_default:
-            other = select(table.c.for_value).where(and_(*same, table.c.is_default == 1)).limit(1)
-            found = conn.execute(other).first()
+            found = user_permissions.default_for(conn, table, self.user, self.allow, self.name)
             if found is not None:
-                raise errors.ValidationError(
-                    f"{found[0]} has already assigned default value for {self.allow}."
-                )
+                raise errors.ValidationError(f"{found} has already assigned default value for {self.allow}.")
 
     def on_update(self) -> None:
         """Recompile the user's permissions after commit."""
