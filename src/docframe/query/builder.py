@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Integer, Select, and_, bindparam, distinct, func, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import StatementError
 from sqlalchemy.sql import ColumnElement, FromClause
 
 from docframe import errors
 from docframe.db.errors import translate_read_error
+from docframe.db.prepared import Prepared
 from docframe.meta.schema import Meta
 from docframe.permissions.conditions import row_conditions
 from docframe.permissions.fields import readable_columns
@@ -90,6 +94,8 @@ class ListPlan:
     meta: Meta
     children: list[ChildSpec] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
+    #: The kept shape ``stmt`` came from (its prepared form runs it while ``stmt`` is its statement).
+    shape: _Shape | None = None
 
 
 #: A page's size and offset, bound when the statement runs (so one statement serves every page).
@@ -101,7 +107,7 @@ _OFFSET = bindparam(OFFSET_PARAM, type_=Integer)
 PLAN_CACHE_SIZE = 256
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class _Shape:
     """A planned list without its row-level permission clauses and page values (see :class:`PlanCache`)."""
 
@@ -116,12 +122,25 @@ class _Shape:
     offset: bool
     labels: tuple[str, ...]
     children: tuple[ChildSpec, ...]
+    #: :meth:`prepared`'s result once known (False: not yet asked).
+    _prepared: Prepared | bool | None = False
 
     @cached_property
     def stmt(self) -> Select[Any]:
-        """The statement when no permission clause applies (reused as it is: SQLAlchemy then
-        finds its compiled form without building its cache key again)."""
+        """The statement when no permission clause applies (reused as it is)."""
         return _statement(self, [])
+
+    def prepared(self, dialect: Dialect) -> Prepared | None:
+        """:attr:`stmt` compiled once and run on the driver's cursor (:mod:`docframe.db.prepared`),
+        or None for a statement that cannot be prepared (an expanding ``IN``, for one)."""
+        found = self._prepared
+        if found is False:
+            try:
+                found = Prepared(self.stmt, dialect)
+            except ValueError:
+                found = None
+            self._prepared = found
+        return found if isinstance(found, Prepared) else None
 
 
 class PlanCache:
@@ -347,7 +366,7 @@ def plan_list(ctx: Context, args: ListArgs) -> ListPlan:
     if shape.offset:
         params[OFFSET_PARAM] = args.start
     stmt = _statement(shape, access) if access else shape.stmt
-    return ListPlan(stmt, list(shape.labels), meta, list(shape.children), params)
+    return ListPlan(stmt, list(shape.labels), meta, list(shape.children), params, shape)
 
 
 def build_select(ctx: Context, args: ListArgs) -> Select[Any]:
@@ -378,10 +397,11 @@ def build_count(ctx: Context, args: ListArgs, cap: int | None = None) -> Select[
     return stmt.where(and_(*where)) if where else stmt
 
 
-def execute_read(ctx: Context, stmt: Any, params: dict[str, Any] | None = None) -> Any:
-    """Run a list or count statement; a value the database refuses is a 417, not a 500."""
+@contextmanager
+def read_errors() -> Iterator[None]:
+    """A value the database refuses in a read is a 417, not a 500."""
     try:
-        return ctx.conn.execute(stmt, params)
+        yield
     except StatementError as exc:
         translated = translate_read_error(exc)
         if translated is exc:
@@ -389,12 +409,24 @@ def execute_read(ctx: Context, stmt: Any, params: dict[str, Any] | None = None) 
         raise translated from None
 
 
+def execute_read(ctx: Context, stmt: Any, params: dict[str, Any] | None = None) -> Any:
+    """Run a list or count statement; a value the database refuses is a 417, not a 500."""
+    with read_errors():
+        return ctx.conn.execute(stmt, params)
+
+
 def run_rows(ctx: Context, plan: ListPlan, *, as_dict: bool = True) -> list[Any]:
     """Run a planned list: rows as dicts keyed by label (a later duplicate label wins, as in Frappe)
     or as lists in field order."""
     if not plan.labels:
         return []  # every requested field was dropped (unreadable or absent): Frappe returns []
-    rows = execute_read(ctx, plan.stmt, plan.params or None).all()
+    shape = plan.shape
+    prepared = shape.prepared(ctx.conn.dialect) if shape is not None and plan.stmt is shape.stmt else None
+    if prepared is not None:
+        with read_errors():
+            rows: Any = prepared.rows(ctx.conn, plan.params)
+    else:
+        rows = execute_read(ctx, plan.stmt, plan.params or None).all()
     if as_dict:
         return [dict(zip(plan.labels, row, strict=True)) for row in rows]
     return [list(row) for row in rows]

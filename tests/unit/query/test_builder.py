@@ -152,3 +152,30 @@ def test_the_cache_keeps_at_most_its_size() -> None:
         cache.put((i,), shape)
     assert list(cache._shapes) == [(1,), (2,)]
     assert cache.get((0,), meta) is None
+
+
+def test_kept_shapes_run_prepared_on_every_page(
+    admin: SiteClient, site: Site, world: dict[str, Any]
+) -> None:
+    doctype = world["doctype"]
+    plain = {"fields": ["rank"], "filters": [["rank", ">=", 20]], "order_by": "rank asc"}
+    listed = {"fields": ["rank"], "filters": [["rank", "in", [3, 5, 7, 9]]], "order_by": "rank asc"}
+    for start in ("1", "2"):
+        assert [
+            r["rank"] for r in _list(admin, doctype, **plain, limit_start=start, limit_page_length="2")
+        ] == [
+            int(start) + 20,
+            int(start) + 21,
+        ]
+        assert [
+            r["rank"] for r in _list(admin, doctype, **listed, limit_start=start, limit_page_length="2")
+        ] == [
+            [3, 5, 7, 9][int(start)],
+            [3, 5, 7, 9][int(start) + 1],
+        ]
+    shapes = _cache(site)._shapes
+    dialect = site.db.engine.dialect
+    (plain_key,) = _kept(site, doctype, "[['rank', '>=', 20]]")
+    (listed_key,) = _kept(site, doctype, "[['rank', 'in', [3, 5, 7, 9]]]")
+    assert shapes[plain_key].prepared(dialect) is not None
+    assert shapes[listed_key].prepared(dialect) is not None
