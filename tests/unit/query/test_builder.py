@@ -154,9 +154,7 @@ def test_the_cache_keeps_at_most_its_size() -> None:
     assert cache.get((0,), meta) is None
 
 
-def test_kept_shapes_run_prepared_on_every_page(
-    admin: SiteClient, site: Site, world: dict[str, Any]
-) -> None:
+def test_kept_shapes_run_prepared_on_every_page(admin: SiteClient, site: Site, world: dict[str, Any]) -> None:
     doctype = world["doctype"]
     plain = {"fields": ["rank"], "filters": [["rank", ">=", 20]], "order_by": "rank asc"}
     listed = {"fields": ["rank"], "filters": [["rank", "in", [3, 5, 7, 9]]], "order_by": "rank asc"}
