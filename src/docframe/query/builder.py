@@ -154,10 +154,10 @@ class PlanCache:
 
     def __init__(self, size: int = PLAN_CACHE_SIZE) -> None:
         self.size = size
-        self._shapes: OrderedDict[tuple[Any, ...], _Shape] = OrderedDict()
+        self._shapes: OrderedDict[tuple[Any, ...], _Shape | _CountShape] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...], meta: Meta) -> _Shape | None:
+    def get(self, key: tuple[Any, ...], meta: Meta) -> _Shape | _CountShape | None:
         """The shape kept for ``key`` if it was planned with ``meta``."""
         with self._lock:
             shape = self._shapes.get(key)
@@ -169,7 +169,7 @@ class PlanCache:
             self._shapes.move_to_end(key)
             return shape
 
-    def put(self, key: tuple[Any, ...], shape: _Shape) -> None:
+    def put(self, key: tuple[Any, ...], shape: _Shape | _CountShape) -> None:
         """Keep ``shape`` (dropping the least recently used one when full)."""
         with self._lock:
             self._shapes[key] = shape
@@ -201,11 +201,6 @@ def _meta(ctx: Context, args: ListArgs) -> Meta:
     return meta
 
 
-def _scope(ctx: Context, args: ListArgs) -> Scope:
-    meta = _meta(ctx, args)
-    return Scope(ctx, meta, ctx.site.tables.get(meta), mode=args.null_mode, trusted=args.ignore_permissions)
-
-
 def _filter_clauses(scope: Scope, args: ListArgs) -> list[ColumnElement[bool]]:
     clauses = []
     for raw, what, combine in ((args.filters, "filters", "and"), (args.or_filters, "or_filters", "or")):
@@ -214,11 +209,6 @@ def _filter_clauses(scope: Scope, args: ListArgs) -> list[ColumnElement[bool]]:
         if compiled is not None:
             clauses.append(compiled)
     return clauses
-
-
-def _where(scope: Scope, args: ListArgs) -> list[ColumnElement[bool]]:
-    access = [] if args.ignore_permissions else scope.access_conditions()
-    return [*access, *_filter_clauses(scope, args)]
 
 
 def _check_page(args: ListArgs) -> None:
@@ -355,7 +345,7 @@ def plan_list(ctx: Context, args: ListArgs) -> ListPlan:
     key = _shape_key(ctx, meta, args)
     cache = plan_cache(ctx)
     shape = cache.get(key, meta) if key is not None else None
-    if shape is None:
+    if not isinstance(shape, _Shape):
         scope = Scope(ctx, meta, table, mode=args.null_mode, trusted=args.ignore_permissions)
         shape = _plan_shape(scope, args)
         if key is not None and not scope.volatile:
@@ -375,26 +365,63 @@ def build_select(ctx: Context, args: ListArgs) -> Select[Any]:
     return plan.stmt.params(plan.params) if plan.params else plan.stmt
 
 
+@dataclass(eq=False)
+class _CountShape:
+    """A planned count without its row-level permission clauses (kept like a :class:`_Shape`)."""
+
+    meta: Meta
+    source: FromClause
+    name: Any
+    filters: tuple[ColumnElement[bool], ...]
+    distinct: bool
+    cap: int | None
+
+    @cached_property
+    def stmt(self) -> Select[Any]:
+        """The statement when no permission clause applies (reused as it is)."""
+        return _count_statement(self, [])
+
+
+def _count_statement(shape: _CountShape, access: list[ColumnElement[bool]]) -> Select[Any]:
+    where = [*access, *shape.filters]
+    if shape.cap:
+        inner = select(shape.name).select_from(shape.source)
+        if where:
+            inner = inner.where(and_(*where))
+        if shape.distinct:
+            inner = inner.distinct()
+        return select(func.count()).select_from(inner.limit(shape.cap).subquery())
+    # COUNT(*) (the main table's name is never NULL, so it equals COUNT(name)): SQLite answers it
+    # from its smallest index and PostgreSQL without reading the column.
+    counted = func.count(distinct(shape.name)) if shape.distinct else func.count()
+    stmt = select(counted).select_from(shape.source)
+    return stmt.where(and_(*where)) if where else stmt
+
+
 def build_count(ctx: Context, args: ListArgs, cap: int | None = None) -> Select[Any]:
-    """``SELECT COUNT`` for a count request: ``distinct`` counts distinct names; ``cap`` stops early."""
+    """``SELECT COUNT`` for a count request: ``distinct`` counts distinct names; ``cap`` stops early.
+
+    Its filters are kept in the site's :class:`PlanCache` as a list's are; row-level clauses are
+    computed for every request.
+    """
     _check_page(args)
     if cap is not None and not 0 < cap <= MAX_OFFSET:
         raise errors.DataError("Limit must be a whole number between 1 and 2^53")
-    scope = _scope(ctx, args)
-    where = _where(scope, args)
-    name = scope.table.c.name
-    if cap:
-        inner = select(name).select_from(scope.from_clause())
-        if where:
-            inner = inner.where(and_(*where))
-        if args.distinct:
-            inner = inner.distinct()
-        return select(func.count()).select_from(inner.limit(cap).subquery())
-    # COUNT(*) (the main table's name is never NULL, so it equals COUNT(name)): SQLite answers it
-    # from its smallest index and PostgreSQL without reading the column.
-    counted = func.count(distinct(name)) if args.distinct else func.count()
-    stmt = select(counted).select_from(scope.from_clause())
-    return stmt.where(and_(*where)) if where else stmt
+    meta = _meta(ctx, args)
+    table = ctx.site.tables.get(meta)
+    access = [] if args.ignore_permissions else row_conditions(ctx, meta, table)
+    key = _shape_key(ctx, meta, args)
+    if key is not None:
+        key = (*key, "count", cap)
+    cache = plan_cache(ctx)
+    shape = cache.get(key, meta) if key is not None else None
+    if not isinstance(shape, _CountShape):
+        scope = Scope(ctx, meta, table, mode=args.null_mode, trusted=args.ignore_permissions)
+        filters = tuple(_filter_clauses(scope, args))
+        shape = _CountShape(meta, scope.from_clause(), table.c.name, filters, args.distinct, cap)
+        if key is not None and not scope.volatile:
+            cache.put(key, shape)
+    return _count_statement(shape, access) if access else shape.stmt
 
 
 @contextmanager

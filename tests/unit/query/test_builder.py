@@ -177,3 +177,20 @@ def test_kept_shapes_run_prepared_on_every_page(admin: SiteClient, site: Site, w
     (listed_key,) = _kept(site, doctype, "[['rank', 'in', [3, 5, 7, 9]]]")
     assert shapes[plain_key].prepared(dialect) is not None
     assert shapes[listed_key].prepared(dialect) is not None
+
+
+def test_counts_keep_their_filters_but_not_the_users_row_conditions(
+    admin: SiteClient, site: Site, world: dict[str, Any]
+) -> None:
+    doctype, owner = world["doctype"], world["owner"]
+    counted = {"doctype": doctype, "filters": json.dumps([["rank", ">=", 10]])}
+
+    def count(client: SiteClient) -> int:
+        return int(ok(client.get("/api/method/frappe.client.get_count", params=counted))["message"])
+
+    assert count(admin) == 22
+    assert count(owner) == 2
+    assert count(admin) == 22
+    assert count(world["reader"]) == 22
+    kept = [k for k in _kept(site, doctype, "[['rank', '>=', 10]]") if "count" in k]
+    assert len(kept) == 2  # Administrator's, and the one of both users who read the same columns
