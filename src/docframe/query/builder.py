@@ -103,8 +103,8 @@ LIMIT_PARAM = "docframe_page_limit"
 OFFSET_PARAM = "docframe_page_offset"
 _LIMIT = bindparam(LIMIT_PARAM, type_=Integer)
 _OFFSET = bindparam(OFFSET_PARAM, type_=Integer)
-#: Planned list shapes kept per site (least recently used dropped first).
-PLAN_CACHE_SIZE = 256
+#: Planned list and count shapes kept per site (least recently used dropped first; about 10 KiB each).
+PLAN_CACHE_SIZE = 128
 
 
 @dataclass(eq=False)
