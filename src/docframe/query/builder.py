@@ -94,7 +94,8 @@ class ListPlan:
     meta: Meta
     children: list[ChildSpec] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
-    #: The kept shape ``stmt`` came from (its prepared form runs it while ``stmt`` is its statement).
+    #: The kept shape ``stmt`` came from, if it was kept (its prepared form runs it while ``stmt`` is
+    #: its statement).
     shape: _Shape | None = None
 
 
@@ -345,18 +346,21 @@ def plan_list(ctx: Context, args: ListArgs) -> ListPlan:
     key = _shape_key(ctx, meta, args)
     cache = plan_cache(ctx)
     shape = cache.get(key, meta) if key is not None else None
+    kept = isinstance(shape, _Shape)
     if not isinstance(shape, _Shape):
         scope = Scope(ctx, meta, table, mode=args.null_mode, trusted=args.ignore_permissions)
         shape = _plan_shape(scope, args)
         if key is not None and not scope.volatile:
             cache.put(key, shape)
+            kept = True
     params: dict[str, Any] = {}
     if shape.limited:
         params[LIMIT_PARAM] = args.limit
     if shape.offset:
         params[OFFSET_PARAM] = args.start
     stmt = _statement(shape, access) if access else shape.stmt
-    return ListPlan(stmt, list(shape.labels), meta, list(shape.children), params, shape)
+    # Only a kept shape is worth preparing: a plan made for one request runs through SQLAlchemy.
+    return ListPlan(stmt, list(shape.labels), meta, list(shape.children), params, shape if kept else None)
 
 
 def build_select(ctx: Context, args: ListArgs) -> Select[Any]:

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from docframe.query.builder import PLAN_CACHE, PlanCache
+from docframe.auth.users import User
+from docframe.query.builder import PLAN_CACHE, ListArgs, PlanCache, plan_list, run_rows
 from docframe.sites import Site
 from tests.api.test_permissions_matrix import make_role, make_user, ok, rule
 from tests.api.v1.doctypes import make_doctype
@@ -194,3 +195,16 @@ def test_counts_keep_their_filters_but_not_the_users_row_conditions(
     assert count(world["reader"]) == 22
     kept = [k for k in _kept(site, doctype, "[['rank', '>=', 10]]") if "count" in k]
     assert len(kept) == 2  # Administrator's, and the one of both users who read the same columns
+
+
+def test_a_plan_made_for_one_request_is_not_prepared(
+    admin: SiteClient, site: Site, world: dict[str, Any]
+) -> None:
+    args = ListArgs(world["doctype"], fields=("title",), filters=[["day", "timespan", "today"]])
+    with site.unit_of_work(User.administrator(), write=False) as ctx:
+        plan = plan_list(ctx, args)
+        assert plan.shape is None
+        assert run_rows(ctx, plan) == []
+        kept = plan_list(ctx, ListArgs(world["doctype"], fields=("title",), filters=[["rank", "=", 4]]))
+        assert kept.shape is not None
+        assert run_rows(ctx, kept) == [{"title": "t4"}]
