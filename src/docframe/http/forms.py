@@ -8,8 +8,9 @@ The typed getters of its parameters are in :mod:`docframe.methods.params`.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 import orjson
 
@@ -25,10 +26,40 @@ def is_json_content(content_type: str) -> bool:
     return media == "application/json" or media.endswith("+json")
 
 
-def _first_values(pairs: list[tuple[str, str]]) -> dict[str, str]:
+#: Longest query-string part whose decoded form is remembered.
+_MEMO_PART = 2048
+
+
+@lru_cache(maxsize=1024)
+def _decoded(part: str) -> str:
+    """A query-string name or value with ``+`` as a space and ``%XX`` decoded (UTF-8, errors replaced).
+
+    Remembered: the same ``fields``/``filters``/``order_by`` texts come back request after request,
+    and decoding them (pure Python in the standard library) costs more than the lookup.
+    """
+    return unquote(part.replace("+", " "), encoding="utf-8", errors="replace")
+
+
+def _decode(part: str) -> str:
+    if "%" not in part and "+" not in part:
+        return part
+    return _decoded(part) if len(part) <= _MEMO_PART else unquote(part.replace("+", " "))
+
+
+def parse_query(query: str) -> dict[str, str]:
+    """The query string's parameters, the first value of a repeated name winning.
+
+    Exactly :func:`urllib.parse.parse_qsl` with ``keep_blank_values`` (``&``-separated; a part
+    without ``=`` is a name with an empty value; empty parts are skipped).
+    """
     out: dict[str, str] = {}
-    for key, value in pairs:
-        out.setdefault(key, value)
+    for part in query.split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        key = _decode(name)
+        if key not in out:
+            out[key] = _decode(value)
     return out
 
 
@@ -50,11 +81,7 @@ def form_from_parts(
         else:
             raise errors.ValidationError("Invalid request arguments")
     else:
-        form = (
-            _first_values(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
-            if query_string
-            else {}
-        )
+        form = parse_query(query_string.decode("latin-1")) if query_string else {}
         if form_fields:
             form.update(form_fields)
     form.pop("_", None)

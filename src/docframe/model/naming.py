@@ -66,12 +66,21 @@ NumberFn = Callable[[str, int], str]
 # -- generated names -------------------------------------------------------------------------------
 
 
+#: Byte -> the base32hex character of its low five bits (256 is a multiple of 32, so a random
+#: byte gives a uniform character).
+_LOW_FIVE_BITS = bytes(ord(BASE32HEX[b & 31]) for b in range(256))
+
+
 def make_hash(length: int = 10) -> str:
     """A name of base32hex characters: 4 from a wrapping decisecond clock, the rest random."""
     ticks = int(time.time() * 10) % (32**4)
-    head = "".join(BASE32HEX[(ticks >> (5 * i)) & 31] for i in (3, 2, 1, 0))
-    # 256 is a multiple of 32, so each random byte's low five bits are uniform.
-    tail = "".join(BASE32HEX[b & 31] for b in os.urandom(max(length - 4, 0)))
+    head = (
+        BASE32HEX[ticks >> 15 & 31]
+        + BASE32HEX[ticks >> 10 & 31]
+        + BASE32HEX[ticks >> 5 & 31]
+        + BASE32HEX[ticks & 31]
+    )
+    tail = os.urandom(max(length - 4, 0)).translate(_LOW_FIVE_BITS).decode("ascii")
     return (head + tail)[:length]
 
 

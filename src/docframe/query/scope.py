@@ -142,6 +142,10 @@ class Scope:
         self._levels: Meta | None = None
         #: An internal query without permission checks (never set from request parameters).
         self.trusted = trusted
+        #: Set when the query depends on more than the metadata, the request's parameters and the
+        #: columns the user may read (a join, a child table's fields, today's date, other tables):
+        #: such a plan is never reused (see :mod:`docframe.query.builder`).
+        self.volatile = False
 
     @property
     def backend(self) -> str:
@@ -150,6 +154,7 @@ class Scope:
 
     def meta_of(self, doctype: str) -> Meta:
         """The meta of ``doctype`` (404 when unknown)."""
+        self.volatile = True
         return self.ctx.meta(doctype)
 
     @property
@@ -157,6 +162,7 @@ class Scope:
         """Whose DocPerm rows judge the levels of the queried DocType's fields (a child's parent)."""
         if self._levels is None:
             child = self.meta.istable and not self.ctx.user.is_admin
+            self.volatile = self.volatile or child
             self._levels = parent_doctype(self.ctx, self.meta) if child else self.meta
         return self._levels
 
@@ -171,10 +177,12 @@ class Scope:
 
     def readable_in(self, meta: Meta, name: str) -> bool:
         """Whether the user may read column ``name`` of a child table ``meta`` of the queried DocType."""
+        self.volatile = True
         return self._is_readable(meta, self.levels, name)
 
     def opens(self, field: DocFieldDef) -> bool:
         """Whether the user may read the queried DocType's Table or Link ``field`` (and go through it)."""
+        self.volatile = True
         return self.trusted or may_read_field(self.ctx, self.levels, field)
 
     def field(self, ref: Any, use: str = SELECT, doctype: str | None = None) -> ColumnRef | None:

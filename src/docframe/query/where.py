@@ -30,7 +30,8 @@ _LIST_COLUMNS = frozenset({"_assign", "_liked_by"})
 
 
 def site_today(scope: Scope) -> date:
-    """Today in the site's time zone."""
+    """Today in the site's time zone (a plan that uses it is not reused: see ``Scope.volatile``)."""
+    scope.volatile = True
     return scope.ctx.now().date()
 
 
@@ -58,6 +59,7 @@ def _tree_target(scope: Scope, ref: ColumnRef, f: Filter) -> Any:
 
 
 def _tree(scope: Scope, ref: ColumnRef, f: Filter) -> ColumnElement[bool]:
+    scope.volatile = True  # a sub-select on another DocType's table
     target = _tree_target(scope, ref, f)
     value = f.value
     if value is None or value == "" or isinstance(value, list | tuple | dict | bool):

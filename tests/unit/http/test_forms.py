@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from docframe import errors
-from docframe.http.forms import form_from_parts, is_json_content
+from docframe.http.forms import form_from_parts, is_json_content, parse_query
 from docframe.methods.params import get_int, get_json, sbool
 
 
@@ -79,3 +83,29 @@ def test_get_json_decodes_json_strings_only() -> None:
     assert get_json(form, "f", "dflt") == "dflt"
     with pytest.raises(errors.DataError, match="Parameter d is not valid JSON"):
         get_json(form, "d")
+
+
+def _stdlib(query: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        out.setdefault(key, value)
+    return out
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "&", "a", "a=", "=b", "a=b&a=c", "a+b=c+d", "a%20b=%zz", "x=%E2%82", "k=%C3\u00e9", "a==b",
+     "&&a=1&&", "a=1;b=2", "fields=%5B%22name%22%5D&filters=%5B%5B%22status%22%2C%22%3D%22%2C%22Open%22%5D%5D"],
+)  # fmt: skip
+def test_query_strings_parse_as_the_standard_library_parses_them(query: str) -> None:
+    assert parse_query(query) == _stdlib(query)
+
+
+@given(st.text(alphabet="ab=&%+;2CFf0\u00e9\u20ac xZ", max_size=30))
+def test_any_query_string_parses_as_the_standard_library_parses_it(query: str) -> None:
+    assert parse_query(query) == _stdlib(query)
+    assert parse_query(query) == _stdlib(query)  # the remembered decodings give the same answer
+
+
+def test_the_first_of_a_repeated_parameter_wins() -> None:
+    assert form_from_parts(b"limit=5&limit=7&_=123", "", b"", None) == {"limit": "5"}
