@@ -224,7 +224,7 @@ def expand(site: Site, outbox: str) -> list[str]:
         statement = prepared(
             table, ("webhook_log", keys), lambda: insert(table), site.db.engine.dialect, keys
         )
-        statement.execute_many(ctx.raw, rows)
+        statement.execute_many(ctx.conn, rows)
     return [str(r["name"]) for r in rows if r["status"] == "Queued"]
 
 

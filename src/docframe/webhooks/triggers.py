@@ -104,7 +104,7 @@ class Outbox:
         user = ctx.user.name
         for queue, batch in by_queue.items():
             name = secrets.token_hex(6)
-            statement.execute(ctx.raw, {
+            statement.execute(ctx.conn, {
                 "name": name, "creation": now, "modified": now, "owner": user, "modified_by": user,
                 "docstatus": 0, "idx": 0, "queue": queue, "deliveries": len(batch),
                 "payload": orjson.dumps(batch, default=str).decode(),

@@ -67,19 +67,17 @@ def prepare(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        immediate = conn.get_execution_options().get("docframe_write", False)
-        begin_raw(conn.connection.dbapi_connection, write=immediate)
+        begin(
+            conn.connection.dbapi_connection, write=conn.get_execution_options().get("docframe_write", False)
+        )
 
 
-def begin_raw(dbapi_connection: Any, *, write: bool) -> None:
-    """Open the transaction on a driver connection (sent on it directly: no per-statement cost).
+def begin(dbapi_connection: Any, *, write: bool) -> None:
+    """Open the transaction on the driver connection (pysqlite's own handling is off).
 
-    A write transaction takes the lock up front so that two writers never deadlock on upgrade. A
-    connection already in a transaction (a unit of work's, wrapped later by a SQLAlchemy
-    Connection) is left as it is.
+    A write transaction takes the lock up front (``BEGIN IMMEDIATE``) so that two writers never
+    deadlock on upgrade.
     """
-    if dbapi_connection.in_transaction:
-        return
     statement = "BEGIN IMMEDIATE" if write else "BEGIN"
     try:
         dbapi_connection.execute(statement)
