@@ -26,7 +26,9 @@ from docframe.auth.secret_box import SecretBox
 from docframe.auth.users import User
 from docframe.concurrency import RequestThreads
 from docframe.context import Context, current
+from docframe.db.connections import ConnectionCache
 from docframe.db.engine import Database, open_engine
+from docframe.db.prepared import observed
 from docframe.db.tables import TableRegistry
 from docframe.db.versions import bump_version, read_version
 from docframe.hooks import HookRegistry
@@ -78,6 +80,8 @@ class Site:
         )
         #: One pooled connection per request thread (see docframe.db.engine for the pool's set-up).
         self.db: Database = open_engine(settings.db_url, pool_size=settings.request_threads)
+        #: SQLAlchemy Connections kept between units of work (see docframe.db.connections).
+        self.connections = ConnectionCache(self.db.engine, size=settings.request_threads)
         #: The threads requests of this site run in (see docframe.concurrency).
         self.threads = RequestThreads(settings.request_threads, self.name)
         #: SQLite has one writer at a time: this process's write transactions queue on this lock
@@ -185,6 +189,7 @@ class Site:
         then every pooled connection."""
         self.services.close()
         self.threads.close()
+        self.connections.close()
         self.db.engine.dispose()
 
 
@@ -221,11 +226,11 @@ def _run_quietly(callbacks: list[Callable[[], None]]) -> None:
 class UnitOfWork:
     """One unit of work on a site, used as ``with site.unit_of_work(user) as ctx``.
 
-    Its transaction opens on first use of the database: one SQLAlchemy Connection from the site's
-    pool (``ctx.conn``) and one transaction on it, begun read-only or for writing as the backend's
+    Its transaction opens on first use of the database: one SQLAlchemy Connection (``ctx.conn``,
+    kept between units of work by :attr:`Site.connections`) and one transaction on it, begun read-only or for writing as the backend's
     module says (SQLite: ``BEGIN`` or ``BEGIN IMMEDIATE``, behind this process's writer lock). Every
     statement, prepared ones included (:mod:`docframe.db.prepared`), runs on that Connection. It
-    commits when ``write`` and no error, else rolls back, then goes back to the pool; work that never
+    commits when ``write`` and no error, else rolls back, then is handed back; work that never
     touches the database opens none. ``after_commit`` callbacks run after a commit,
     ``after_rollback`` ones after a rollback.
 
@@ -252,24 +257,39 @@ class UnitOfWork:
 
     def _open(self) -> Connection:
         site = self.site
-        conn = site.db.engine.connect()
+        conn = site.connections.acquire()
         try:
             site.db.dialect.maintain(conn.connection)
             if self.write and site.writer is not None:
                 # Past the wait, SQLite's own busy timeout takes over (another process may write).
                 self._writing = site.writer.acquire(timeout=WRITER_WAIT_SECONDS)
-            conn.execution_options(docframe_write=self.write)  # read by the backend's begin hook
+            # docframe_write: read by the backend's begin hook; docframe_observed: by db.prepared.
+            # A kept Connection usually has them right already (setting them costs a few µs).
+            options = conn.get_execution_options()
+            seen = observed(conn)
+            if seen and not options.get("docframe_observed"):
+                # SQLAlchemy decides whether a Connection logs its SQL when it is made: a new one.
+                site.connections.release(conn)
+                conn = site.db.engine.connect()
+                options = conn.get_execution_options()
+            if (
+                options.get("docframe_write") is not self.write
+                or options.get("docframe_observed") is not seen
+            ):
+                conn.execution_options(docframe_write=self.write, docframe_observed=seen)
             self._trans = conn.begin()
             if self.write:
                 site._refresh_metadata_within(conn)
         except BaseException:
             trans, self._trans = self._trans, None
+            reusable = False
             try:
                 if trans is not None:
                     trans.rollback()
+                reusable = not conn.in_transaction()
             except Exception:  # it may still be inside a transaction: it is not reused
-                _quietly(conn.invalidate)
-            _quietly(conn.close)
+                logging.getLogger("docframe.db").debug("rollback failed", exc_info=True)
+            site.connections.release(conn, reusable=reusable)
             self._release_writer()
             raise
         self._conn = conn
@@ -318,33 +338,32 @@ class UnitOfWork:
             current.reset(self._token)
 
     def _finish(self, *, commit: bool) -> None:
-        """End the transaction (commit or roll back) and give the Connection back to the pool.
+        """End the transaction (commit or roll back) and hand the Connection back.
 
-        The pool does not reset connections on return (``pool_reset_on_return=None``, see
+        The Connection is kept for the next unit of work (:attr:`Site.connections`). The pool does
+        not reset connections on return (``pool_reset_on_return=None``, see
         :func:`docframe.db.engine.open_engine`): the transaction always ends here. A commit or a
-        rollback that fails (a lost server, a SQLite lock) invalidates the connection, so one that
-        may still be inside a transaction is never handed out again; a failed commit is raised, a
-        failed rollback is logged (it must not hide the error being raised).
+        rollback that fails (a lost server, a SQLite lock) drops the connection (invalidated, never
+        handed out again); a failed commit is raised, a failed rollback is logged (it must not hide
+        the error being raised).
         """
         conn, trans = self._conn, self._trans
         if conn is None:
             return
         self._conn = self._trans = None
+        reusable = False
         try:
             if commit:
-                try:
-                    trans.commit()
-                except BaseException:
-                    _quietly(conn.invalidate)
-                    raise
+                trans.commit()
             else:
                 try:
                     trans.rollback()
                 except Exception:
                     logging.getLogger("docframe.db").warning("rollback failed", exc_info=True)
-                    _quietly(conn.invalidate)
+                    return
+            reusable = True
         finally:
-            _quietly(conn.close)
+            self.site.connections.release(conn, reusable=reusable)
             self._release_writer()
 
 

@@ -1,21 +1,24 @@
 """Units of work (:class:`docframe.sites.UnitOfWork`) and their one Connection, on every backend.
 
-``Site.unit_of_work`` checks one SQLAlchemy Connection out of the site's pool, begins one
-transaction on it, ends it (commit or roll back) and gives the Connection back. The pool does not
-reset connections on return, so these tests check that nothing (an open transaction, an old
-snapshot, a dead server session) is carried from one unit of work to the next, whichever way its
-statements ran (prepared on the driver cursor, or through SQLAlchemy), and that nothing stays
-checked out (``pool.checkedout()``).
+``Site.unit_of_work`` takes one SQLAlchemy Connection from the site's :class:`ConnectionCache`
+(or the pool), begins one transaction on it, ends it (commit or roll back) and hands the Connection
+back; the next unit of work gets the same Connection. Neither the cache nor the pool resets it, so
+these tests check that nothing (an open transaction, an old snapshot, a dead server session) is
+carried from one unit of work to the next, whichever way its statements ran (prepared on the driver
+cursor, or through SQLAlchemy), the cache's own bookkeeping against the pool
+(``pool.checkedout()``), fork safety and idle pings.
 
 Each test that writes gets its own uniquely named table, created before and dropped after it.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,39 +152,50 @@ def _dbapi(ctx: Any) -> Any:
 # -- 1. one Connection per unit of work, from the pool ---------------------------------------------
 
 
-def test_consecutive_units_reuse_the_pooled_driver_connection(site: Site) -> None:
-    seen: list[Any] = []
+def test_consecutive_units_reuse_the_connection(site: Site) -> None:
     conns: list[Any] = []
     for write in (False, True, False):
         with _uow(site, write=write) as ctx:
-            seen.append(_dbapi(ctx))
             conns.append(ctx.conn)
-            assert ctx.conn.get_execution_options()["docframe_write"] is write
+            assert ctx.conn.get_execution_options()["docframe_write"] is write  # this unit's flag
             assert ctx.conn.in_transaction()
-    assert seen[0] is seen[1] is seen[2]  # the pool hands out its most recently returned one
-    assert all(c.closed for c in conns)  # each unit of work had a Connection of its own
+        assert not conns[-1].in_transaction()
+    assert conns[0] is conns[1] is conns[2]  # kept between units of work, last in first out
+    assert not conns[0].closed
 
 
-def test_nothing_stays_checked_out(site: Site) -> None:
-    engine = site.db.engine
-    start = _checked_out(engine)
-    with _uow(site, write=False) as outer, _uow(site, write=False) as inner:
-        assert _dbapi(outer) is not _dbapi(inner)
-        assert _checked_out(engine) == start + 2
-    assert _checked_out(engine) == start
-    with pytest.raises(Boom), _uow(site) as ctx:
-        ctx.conn  # noqa: B018
-        raise Boom
-    assert _checked_out(engine) == start
+def test_at_most_request_threads_connections_stay_checked_out(site: Site) -> None:
+    own = Site(site.settings)  # a site of its own: its pool holds only this test's connections
+    engine = own.db.engine
+    size = own.connections.size
+    try:
+        with ExitStack() as stack:
+            units = [stack.enter_context(_uow(own, write=False)) for _ in range(size + 1)]
+            assert len({id(_dbapi(ctx)) for ctx in units}) == size + 1
+            assert _checked_out(engine) == size + 1
+        assert _checked_out(engine) == size  # the last one went back to the pool
+        with _uow(own, write=False) as ctx:
+            ctx.conn  # noqa: B018
+            assert _checked_out(engine) == size  # taken from the cache, not the pool
+    finally:
+        own.dispose()
+    assert _checked_out(engine) == 0
 
 
 def test_work_without_the_database_opens_no_connection(site: Site) -> None:
-    engine = site.db.engine
-    start = _checked_out(engine)
     with _uow(site, write=False) as ctx:
         assert not ctx.has_connection
-        assert _checked_out(engine) == start
     assert not ctx.has_connection
+
+
+def test_logging_turned_on_gets_a_connection_that_logs(site: Site, caplog: pytest.LogCaptureFixture) -> None:
+    with _uow(site, write=False) as ctx:
+        quiet = ctx.conn
+    with caplog.at_level(logging.INFO, logger="sqlalchemy.engine"), _uow(site, write=False) as ctx:
+        assert ctx.conn is not quiet  # SQLAlchemy decides whether to log when a Connection is made
+        assert ctx.conn.get_execution_options()["docframe_observed"] is True
+        ctx.conn.execute(select(literal(7).label("seven")))
+    assert any("seven" in r.getMessage() for r in caplog.records)
 
 
 # -- 2. commit, roll back, and nothing left open ---------------------------------------------------
@@ -205,7 +219,7 @@ def test_successful_write_unit_commits(probe: Probe, path: str) -> None:
         assert probe.stored() == set()  # not visible to others before the commit
     assert probe.stored() == {"kept"}
     assert not _in_transaction(site, dbapi)
-    assert conn.closed
+    assert not conn.in_transaction()
     with pytest.raises(RuntimeError, match="has ended"):
         ctx.conn  # noqa: B018 - an ended unit of work no longer reaches the (pooled) connection
 
@@ -419,16 +433,25 @@ def test_connection_used_by_a_commit_callback_is_not_handed_out_in_a_transaction
 # -- 6. dispose, failed rollbacks, threads --------------------------------------------------------
 
 
-def test_dispose_closes_the_pooled_connections(site: Site) -> None:
+def test_dispose_returns_every_connection_before_the_engine_goes(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fresh = Site(site.settings)
     engine = fresh.db.engine
     with _uow(fresh, write=False) as outer, _uow(fresh, write=False) as inner:
-        outer.conn  # noqa: B018
-        inner.conn  # noqa: B018
-    assert _checked_out(engine) == 0
-    assert engine.pool.checkedin() == 2  # type: ignore[attr-defined]
+        conns = [outer.conn, inner.conn]
+    assert _checked_out(engine) == 2  # both kept for the next units of work
+    at_dispose: list[int] = []
+    dispose = engine.dispose
+
+    def recording_dispose(*args: Any, **kwargs: Any) -> None:
+        at_dispose.append(_checked_out(engine))
+        dispose(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "dispose", recording_dispose)
     fresh.dispose()
-    assert engine.pool.checkedin() == 0  # type: ignore[attr-defined]
+    assert at_dispose == [0]
+    assert all(c.closed for c in conns)
 
 
 @pytest.mark.parametrize("path", ["prepared", "core"])
@@ -483,4 +506,5 @@ def test_threads_never_hold_the_same_connection(site: Site) -> None:
     for thread in threads:
         thread.join(60)
     assert errors == [] and clashes == []
-    assert _checked_out(site.db.engine) == start
+    assert _checked_out(site.db.engine) <= start + site.connections.size
+    assert len(site.connections._idle) <= site.connections.size

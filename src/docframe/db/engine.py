@@ -21,8 +21,10 @@ thread, last in first out), set up for units of work that always end their own t
   referenced, never closed or garbage-collected in the child: closing it could talk to the server
   over, or release SQLite locks of, the parent's connection.
 
-Measured against the connection cache it replaced (a list of checked-out connections above the
-pool): on SQLite 14-22 µs against 18 µs per unit of work, the same within this machine's noise.
+Units of work do not check a Connection out of this pool each time: :mod:`docframe.db.connections`
+keeps one per request thread between units (measured: a read unit of work loading one document
+takes 68 µs through the pool, 37 µs with the kept Connection), and repeats these two checks for the
+Connections it keeps.
 """
 
 from __future__ import annotations

@@ -24,10 +24,12 @@ and each bound type's ``dialect_impl(dialect).bind_processor(dialect)`` / ``resu
 each of these on every backend.
 
 Logging and tracing see these statements too: while SQL echo or the ``sqlalchemy.engine`` logger is
-on for INFO, or the engine or Connection has cursor-execute or execute listeners (tracers such as
-OpenTelemetry's), a statement runs through ``Connection.exec_driver_sql`` with the same SQL and
-parameters, so the log lines and ``before_cursor_execute`` / ``after_cursor_execute`` listeners fire
-as for any other statement (checked per statement: about 1 µs).
+on for INFO, or the engine has cursor-execute or execute listeners (tracers such as OpenTelemetry's),
+a statement runs through ``Connection.exec_driver_sql`` with the same SQL and parameters, so the log
+lines and ``before_cursor_execute`` / ``after_cursor_execute`` listeners fire as for any other
+statement. :func:`observed` decides; it costs a few µs (the listener collections are not free to
+ask), so a unit of work asks once when it opens its Connection (a listener added in the middle of a
+unit of work sees the statements of the next one).
 
 Only plain statements qualify: a SELECT whose columns all have names, or an INSERT / UPDATE /
 DELETE without RETURNING; no expanding ``IN`` parameters and no Python-side column defaults.
@@ -58,18 +60,22 @@ def observed(conn: Connection) -> bool:
     """Whether SQL on ``conn`` is being logged or traced, so statements must go through SQLAlchemy.
 
     True while the engine echoes SQL, while the ``sqlalchemy.engine`` logger is enabled for INFO, or
-    while the Connection (its own listeners joined with its engine's) has ``before_cursor_execute``,
-    ``after_cursor_execute``, ``before_execute`` or ``after_execute`` listeners. ``event.contains``
-    answers for one known function only, so the listener collections of ``Connection.dispatch`` (the
+    while the engine has ``before_cursor_execute``, ``after_cursor_execute``, ``before_execute`` or
+    ``after_execute`` listeners (where loggers and tracers attach). ``event.contains`` answers for
+    one known function only, so the engine's listener collections (``Engine.dispatch``, the
     documented event dispatcher) are asked whether they hold any.
+
+    A unit of work asks once, when it opens its Connection, and keeps the answer in the
+    Connection's ``docframe_observed`` execution option; other Connections are asked per statement.
     """
-    dispatch = conn.dispatch
+    engine = conn.engine
+    dispatch = engine.dispatch
     return bool(
         dispatch.before_cursor_execute
         or dispatch.after_cursor_execute
         or dispatch.before_execute
         or dispatch.after_execute
-        or conn.engine.echo
+        or engine.echo
         or _ENGINE_LOG.isEnabledFor(logging.INFO)
     )
 
@@ -160,7 +166,8 @@ class Prepared:
 
     def _run(self, conn: Connection, params: Any, many: bool, fetch: bool) -> tuple[list[Any], int]:
         """Execute on ``conn``: the driver's rows (when ``fetch``) and its row count."""
-        if observed(conn):
+        seen = conn.get_execution_options().get("docframe_observed")
+        if seen if seen is not None else observed(conn):
             result = conn.exec_driver_sql(self.sql, params)
             try:
                 if fetch and self._processors is None:

@@ -564,21 +564,16 @@ def test_observed_path_gives_the_same_results_and_errors(probe: Probe, path: str
     load = Prepared(select(table).where(table.c.name == bindparam("pk")), dialect)
     ins = Prepared(insert(table), dialect, column_keys=["name", "title"])
     seen: list[tuple[str, Any]] = []
-    with pytest.raises(IntegrityError), _uow(site) as ctx:
-        listening = _listening(site.db.engine, seen) if path == "observed" else nullcontext()
-        with listening:
-            reference = dict(ctx.conn.execute(select(table).where(table.c.name == "full")).mappings().one())
-            got = load.first(ctx.conn, {"pk": "full"})
-            assert got is not None
-            _same(got, reference)
-            assert ins.execute_many(
-                ctx.conn, [{"name": "m1", "title": "a"}, {"name": "m2", "title": "b"}]
-            ) in (
-                2,
-                -1,
-            )
-            assert load.first(ctx.conn, {"pk": "m2"}) is not None
-            ins.execute(ctx.conn, {"name": "full", "title": "dup"})
+    listening = _listening(site.db.engine, seen) if path == "observed" else nullcontext()
+    with listening, pytest.raises(IntegrityError), _uow(site) as ctx:
+        reference = dict(ctx.conn.execute(select(table).where(table.c.name == "full")).mappings().one())
+        got = load.first(ctx.conn, {"pk": "full"})
+        assert got is not None
+        _same(got, reference)
+        many = [{"name": "m1", "title": "a"}, {"name": "m2", "title": "b"}]
+        assert ins.execute_many(ctx.conn, many) in (2, -1)  # -1: a driver that does not count
+        assert load.first(ctx.conn, {"pk": "m2"}) is not None
+        ins.execute(ctx.conn, {"name": "full", "title": "dup"})
     assert any(ins.sql == sql for sql, _ in seen) is (path == "observed")
     assert set(probe.read()) == {"full", "nulls"}
 
