@@ -227,9 +227,9 @@ class UnitOfWork:
     """One unit of work on a site, used as ``with site.unit_of_work(user) as ctx``.
 
     Its transaction opens on first use of the database: one SQLAlchemy Connection (``ctx.conn``,
-    kept between units of work by :attr:`Site.connections`) and one transaction on it, begun read-only or for writing as the backend's
-    module says (SQLite: ``BEGIN`` or ``BEGIN IMMEDIATE``, behind this process's writer lock). Every
-    statement, prepared ones included (:mod:`docframe.db.prepared`), runs on that Connection. It
+    kept between units of work by :attr:`Site.connections`) and one transaction on it, begun
+    read-only or for writing as the backend's module says (SQLite: ``BEGIN`` or ``BEGIN IMMEDIATE``,
+    behind this process's writer lock). Every statement, prepared ones included (:mod:`docframe.db.prepared`), runs on that Connection. It
     commits when ``write`` and no error, else rolls back, then is handed back; work that never
     touches the database opens none. ``after_commit`` callbacks run after a commit,
     ``after_rollback`` ones after a rollback.
@@ -259,10 +259,6 @@ class UnitOfWork:
         site = self.site
         conn = site.connections.acquire()
         try:
-            site.db.dialect.maintain(conn.connection)
-            if self.write and site.writer is not None:
-                # Past the wait, SQLite's own busy timeout takes over (another process may write).
-                self._writing = site.writer.acquire(timeout=WRITER_WAIT_SECONDS)
             # docframe_write: read by the backend's begin hook; docframe_observed: by db.prepared.
             # A kept Connection usually has them right already (setting them costs a few µs).
             options = conn.get_execution_options()
@@ -272,6 +268,10 @@ class UnitOfWork:
                 site.connections.release(conn)
                 conn = site.db.engine.connect()
                 options = conn.get_execution_options()
+            site.db.dialect.maintain(conn.connection)
+            if self.write and site.writer is not None:
+                # Past the wait, SQLite's own busy timeout takes over (another process may write).
+                self._writing = site.writer.acquire(timeout=WRITER_WAIT_SECONDS)
             if (
                 options.get("docframe_write") is not self.write
                 or options.get("docframe_observed") is not seen

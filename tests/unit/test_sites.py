@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -508,3 +509,23 @@ def test_threads_never_hold_the_same_connection(site: Site) -> None:
     assert errors == [] and clashes == []
     assert _checked_out(site.db.engine) <= start + site.connections.size
     assert len(site.connections._idle) <= site.connections.size
+
+
+@pytest.mark.parametrize("write", [True, False])
+def test_sqlite_write_units_take_the_write_lock_up_front(site: Site, write: bool) -> None:
+    """A write unit begins with BEGIN IMMEDIATE (the write lock at once), a read unit with BEGIN."""
+    if site.db.backend != "sqlite":
+        pytest.skip("SQLite only")
+    with _uow(site, write=write) as ctx:
+        ctx.conn  # noqa: B018 - the transaction begins
+        other = sqlite3.connect(site.db.engine.url.database or "", timeout=0, isolation_level=None)
+        try:
+            if write:
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")
+            else:
+                other.execute("BEGIN IMMEDIATE")
+                other.rollback()
+        finally:
+            other.close()
+    assert not site.db.engine.dispatch.begin  # no connection events: SQLAlchemy skips dispatching

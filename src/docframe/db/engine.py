@@ -115,9 +115,10 @@ def open_engine(url: str, *, pool_size: int = 8, ping_after: float = PING_AFTER)
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            # Each connection is used by one thread at a time (the unit of work holding it), but not
-            # always the thread that opened it: pysqlite's same-thread check is turned off for that.
-            full,
+            # pysqlite with docframe's BEGIN / BEGIN IMMEDIATE (db/dialects/sqlite.py). Each connection
+            # is used by one thread at a time (the unit of work holding it), but not always the thread
+            # that opened it: pysqlite's same-thread check is turned off for that.
+            parsed.set(drivername=f"sqlite+{sqlite.DRIVER}"),
             connect_args={"check_same_thread": False, "timeout": 30},
             **pool,
         )
@@ -140,6 +141,7 @@ def _watch_pool(engine: Engine, *, ping_after: float | None) -> None:
     @event.listens_for(engine, "checkin")
     def _checkin(dbapi_connection: Any, record: Any) -> None:
         record.info["docframe_idle_since"] = time.monotonic()
+        record.info.pop(sqlite.WRITE_FLAG, None)  # a Connection's write flag ends with it
 
     @event.listens_for(engine, "checkout")
     def _checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:

@@ -28,7 +28,7 @@ class Dialect(Protocol):
 
         A unit of work begins its transaction with ``Connection.begin()`` after setting the execution
         option ``docframe_write``; a backend that needs to say how (SQLite: ``BEGIN IMMEDIATE`` for a
-        write) does it in a ``begin`` event listener installed here.
+        write) does it in its SQLAlchemy dialect's ``do_begin`` (see ``sqlite.DocframeSQLiteDialect``).
         """
 
     def maintain(self, fairy: Any) -> None:
