@@ -3,7 +3,7 @@
 The event loop parses requests, routes them and writes responses; everything that may block (the
 database, password hashing, Redis calls of the rate limiter and sessions, file permission checks)
 runs in a :class:`RequestThreads` pool. Its size is the site's ``request_threads`` (default 4), and
-the site's SQLAlchemy pool and kept connections are sized to match, so a thread never waits for a
+the site's SQLAlchemy connection pool is sized to match, so a thread never waits for a
 connection that another thread of the same pool holds. Requests beyond the pool's size queue for a
 thread; the loop stays free to accept and answer connections meanwhile.
 

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.pool import PoolProxiedConnection
 
 from docframe.auth.users import User
 from docframe.errors import DoesNotExistError, Message
@@ -52,16 +51,17 @@ class Context:
     auth: Any = None
     #: Whether the unit of work commits (set by ``Site.unit_of_work``).
     write: bool = False
-    #: Opens the SQLAlchemy Connection (over ``raw``, in its transaction) on first use.
+    #: Opens the unit of work's one SQLAlchemy Connection and its transaction on first use.
     opener: Callable[[], Connection] | None = field(default=None, repr=False)
-    #: Opens the pooled driver connection and its transaction on first use.
-    raw_opener: Callable[[], PoolProxiedConnection] | None = field(default=None, repr=False)
     _conn: Connection | None = field(default=None, repr=False)
-    _raw: PoolProxiedConnection | None = field(default=None, repr=False)
 
     @property
     def conn(self) -> Connection:
-        """The unit of work's SQLAlchemy Connection, opened (in the unit's transaction) on first use."""
+        """The unit of work's SQLAlchemy Connection, opened (in the unit's transaction) on first use.
+
+        It is the unit's only database handle: SQLAlchemy statements and prepared statements
+        (:mod:`docframe.db.prepared`, run on its driver cursor) share its one transaction.
+        """
         if self._conn is None:
             if self.opener is None:
                 raise RuntimeError("docframe: this context has no database connection")
@@ -69,29 +69,16 @@ class Context:
         return self._conn
 
     @property
-    def raw(self) -> PoolProxiedConnection:
-        """The unit of work's pooled driver connection, for prepared statements (``db.prepared``).
-
-        Opening it opens the unit's transaction; a SQLAlchemy Connection asked for later wraps the
-        same driver connection, so both see and write the same transaction.
-        """
-        if self._raw is None:
-            if self.raw_opener is None:
-                return self.conn.connection
-            self._raw = self.raw_opener()
-        return self._raw
-
-    @property
     def writable(self) -> bool:
         """Whether the unit of work commits its writes (a write transaction)."""
-        if self.raw_opener is not None:  # made by Site.unit_of_work, which knows
+        if self.opener is not None:  # made by Site.unit_of_work, which knows
             return self.write
         return bool(self.conn.get_execution_options().get("docframe_write"))
 
     @property
     def has_connection(self) -> bool:
         """Whether the database was touched in this unit of work."""
-        return self._conn is not None or self._raw is not None
+        return self._conn is not None
 
     def now(self) -> datetime:
         """The current time, naive, in the site's time zone (what Frappe stores)."""
@@ -108,8 +95,8 @@ class Context:
         A cached meta is returned without touching the database; a writing unit of work opens its
         transaction first, because that is where it checks that cached definitions are current.
         """
-        if self.write and self._raw is None and self.raw_opener is not None:
-            self.raw  # noqa: B018 - opening it runs the write path's metadata check
+        if self.write and self._conn is None and self.opener is not None:
+            self.conn  # noqa: B018 - opening it runs the write path's metadata check
         found = self.site.metas.cached(doctype)
         return found if found is not None else self.site.metas.get(doctype, self.conn)
 

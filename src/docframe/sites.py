@@ -19,16 +19,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.exc import SQLAlchemyError
 
 from docframe import errors
 from docframe.auth.secret_box import SecretBox
 from docframe.auth.users import User
 from docframe.concurrency import RequestThreads
 from docframe.context import Context, current
-from docframe.db.connections import ConnectionCache, Held
+from docframe.db.connections import ConnectionCache
 from docframe.db.engine import Database, open_engine
+from docframe.db.prepared import observed
 from docframe.db.tables import TableRegistry
 from docframe.db.versions import bump_version, read_version
 from docframe.hooks import HookRegistry
@@ -78,8 +78,9 @@ class Site:
             legacy_key=settings.legacy_encryption_key,
             site=settings.site_name,
         )
+        #: One pooled connection per request thread (see docframe.db.engine for the pool's set-up).
         self.db: Database = open_engine(settings.db_url, pool_size=settings.request_threads)
-        #: Driver connections kept between units of work (see docframe.db.connections).
+        #: SQLAlchemy Connections kept between units of work (see docframe.db.connections).
         self.connections = ConnectionCache(self.db.engine, size=settings.request_threads)
         #: The threads requests of this site run in (see docframe.concurrency).
         self.threads = RequestThreads(settings.request_threads, self.name)
@@ -137,11 +138,11 @@ class Site:
         finally:
             self._meta_lock.release()
 
-    def _refresh_metadata_within(self, conn: Connection | PoolProxiedConnection) -> None:
+    def _refresh_metadata_within(self, conn: Connection) -> None:
         """The write-path check: read the version in the unit of work's own transaction."""
         if self._meta_seen is None:
             return  # no counter table yet (a failed read would abort a PostgreSQL transaction)
-        version = read_version(conn, self.tables.framework.versions, dialect=self.db.engine.dialect)
+        version = read_version(conn, self.tables.framework.versions)
         if version != self._meta_seen:
             self._meta_seen = version
             self.forget_metadata()
@@ -204,9 +205,9 @@ def _ended() -> Any:
 
 
 def _close(ctx: Context) -> None:
-    """Detach an ended unit of work's context from its (now reused) connections."""
-    ctx._conn = ctx._raw = None
-    ctx.opener = ctx.raw_opener = _ended
+    """Detach an ended unit of work's context from its (now pooled) connection."""
+    ctx._conn = None
+    ctx.opener = _ended
 
 
 def _run_before_commit(ctx: Context) -> None:
@@ -225,23 +226,25 @@ def _run_quietly(callbacks: list[Callable[[], None]]) -> None:
 class UnitOfWork:
     """One unit of work on a site, used as ``with site.unit_of_work(user) as ctx``.
 
-    Its transaction opens on first use of the database; it commits when ``write`` and no error,
-    else rolls back. Work that never touches the database opens none. Prepared statements run on
-    the driver connection (``ctx.raw``, one of :attr:`Site.connections`); a SQLAlchemy Connection
-    (``ctx.conn``) is made over it only when some code asks for one. ``after_commit`` callbacks run
-    after a commit, ``after_rollback`` ones after a rollback.
+    Its transaction opens on first use of the database: one SQLAlchemy Connection (``ctx.conn``,
+    kept between units of work by :attr:`Site.connections`) and one transaction on it, begun
+    read-only or for writing as the backend's module says (SQLite: ``BEGIN`` or ``BEGIN IMMEDIATE``,
+    behind this process's writer lock). Every statement, prepared ones included (:mod:`docframe.db.prepared`), runs on that Connection. It
+    commits when ``write`` and no error, else rolls back, then is handed back; work that never
+    touches the database opens none. ``after_commit`` callbacks run after a commit,
+    ``after_rollback`` ones after a rollback.
 
     Cached metadata is checked against the shared version first: a write always checks (in its own
     transaction, one primary-key read) so it never saves with a stale definition and drops a new
     field; a read checks at most once per ``settings.meta_check_interval``.
     """
 
-    __slots__ = ("_held", "_token", "_trans", "_writing", "ctx", "site", "write")
+    __slots__ = ("_conn", "_token", "_trans", "_writing", "ctx", "site", "write")
 
     def __init__(self, site: Site, user: User, write: bool, form: dict[str, Any] | None) -> None:
         self.site = site
         self.write = write
-        self._held: Held | None = None
+        self._conn: Connection | None = None
         self._trans: Any = None
         self._writing = False
         self.ctx = Context(
@@ -249,45 +252,53 @@ class UnitOfWork:
             user=user,
             form=form if form is not None else {},
             write=write,
-            opener=self._open_connection,
-            raw_opener=self._open_raw,
+            opener=self._open,
         )
 
-    def _open_raw(self) -> PoolProxiedConnection:
+    def _open(self) -> Connection:
         site = self.site
-        held = site.connections.acquire()
-        dbapi_connection = held.fairy.dbapi_connection
+        conn = site.connections.acquire()
         try:
-            site.db.dialect.maintain(held.fairy)
+            # docframe_write: read by the backend's begin hook; docframe_observed: by db.prepared.
+            # A kept Connection usually has them right already (setting them costs a few µs).
+            options = conn.get_execution_options()
+            seen = observed(conn)
+            if seen and not options.get("docframe_observed"):
+                # SQLAlchemy decides whether a Connection logs its SQL when it is made: a new one.
+                site.connections.release(conn)
+                conn = site.db.engine.connect()
+                options = conn.get_execution_options()
+            site.db.dialect.maintain(conn.connection)
             if self.write and site.writer is not None:
                 # Past the wait, SQLite's own busy timeout takes over (another process may write).
                 self._writing = site.writer.acquire(timeout=WRITER_WAIT_SECONDS)
-            site.db.dialect.begin_raw(dbapi_connection, write=self.write)
-            self._held = held
+            if (
+                options.get("docframe_write") is not self.write
+                or options.get("docframe_observed") is not seen
+            ):
+                conn.execution_options(docframe_write=self.write, docframe_observed=seen)
+            self._trans = conn.begin()
             if self.write:
-                site._refresh_metadata_within(held.fairy)
+                site._refresh_metadata_within(conn)
         except BaseException:
-            self._held = None
-            _quietly(dbapi_connection.rollback)  # type: ignore[union-attr]
-            site.connections.release(held, reusable=False)
+            trans, self._trans = self._trans, None
+            reusable = False
+            try:
+                if trans is not None:
+                    trans.rollback()
+                reusable = not conn.in_transaction()
+            except Exception:  # it may still be inside a transaction: it is not reused
+                logging.getLogger("docframe.db").debug("rollback failed", exc_info=True)
+            site.connections.release(conn, reusable=reusable)
             self._release_writer()
             raise
-        return held.fairy
+        self._conn = conn
+        return conn
 
     def _release_writer(self) -> None:
         if self._writing:
             self._writing = False
             self.site.writer.release()  # type: ignore[union-attr]
-
-    def _open_connection(self) -> Connection:
-        self.ctx.raw  # noqa: B018 - the driver connection and its transaction come first
-        held = self._held
-        assert held is not None
-        if held.conn is None:
-            held.conn = Connection(self.site.db.engine, connection=held.fairy)
-        conn = held.conn.execution_options(docframe_write=self.write)
-        self._trans = conn.begin()
-        return conn
 
     def __enter__(self) -> Context:
         self.site.refresh_metadata(force=self.write and self.site._meta_seen is None)
@@ -327,46 +338,32 @@ class UnitOfWork:
             current.reset(self._token)
 
     def _finish(self, *, commit: bool) -> None:
-        """End the transaction (commit or roll back) and hand the connection back.
+        """End the transaction (commit or roll back) and hand the Connection back.
 
-        Through the SQLAlchemy Connection's transaction when one was begun, else on the driver
-        connection itself; a failed commit is re-raised as SQLAlchemy's error class. The connection
-        is kept for the next unit of work unless something went wrong with it.
+        The Connection is kept for the next unit of work (:attr:`Site.connections`). The pool does
+        not reset connections on return (``pool_reset_on_return=None``, see
+        :func:`docframe.db.engine.open_engine`): the transaction always ends here. A commit or a
+        rollback that fails (a lost server, a SQLite lock) drops the connection (invalidated, never
+        handed out again); a failed commit is raised, a failed rollback is logged (it must not hide
+        the error being raised).
         """
-        held = self._held
-        if held is None:
+        conn, trans = self._conn, self._trans
+        if conn is None:
             return
+        self._conn = self._trans = None
         reusable = False
         try:
-            if not commit:
-                # A rollback that fails (a lost connection) must not hide the error being raised:
-                # the connection is then given back to the pool instead of being kept.
+            if commit:
+                trans.commit()
+            else:
                 try:
-                    if self._trans is not None:
-                        self._trans.rollback()
-                    elif held.fairy.dbapi_connection is not None:
-                        held.fairy.dbapi_connection.rollback()
+                    trans.rollback()
                 except Exception:
                     logging.getLogger("docframe.db").warning("rollback failed", exc_info=True)
                     return
-            elif self._trans is not None:
-                self._trans.commit()
-            else:
-                dbapi_connection = held.fairy.dbapi_connection
-                if dbapi_connection is None:  # invalidated after a lost connection: nothing to end
-                    return
-                try:
-                    dbapi_connection.commit()
-                except Exception as error:
-                    _quietly(dbapi_connection.rollback)
-                    dialect = self.site.db.engine.dialect
-                    raise DBAPIError.instance(
-                        "COMMIT", (), error, dialect.loaded_dbapi.Error, dialect=dialect
-                    ) from error
             reusable = True
         finally:
-            self._held = None
-            self.site.connections.release(held, reusable=reusable)
+            self.site.connections.release(conn, reusable=reusable)
             self._release_writer()
 
 

@@ -10,31 +10,22 @@ reads at most once per ``Settings.meta_check_interval`` seconds and pay nothing 
 from __future__ import annotations
 
 from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection
 
-from docframe.db.prepared import Handle, prepared
+from docframe.db.prepared import prepared
 
 __all__ = ["META_SCOPE", "bump_version", "ensure_version_row", "read_version"]
 
 META_SCOPE = "meta"
 
 
-def read_version(
-    conn: Handle, table: Table, scope: str = META_SCOPE, *, dialect: Dialect | None = None
-) -> int:
-    """The current counter of ``scope`` (0 when it was never raised).
-
-    ``dialect`` is needed only when ``conn`` is a pooled driver connection (a unit of work's ``raw``).
-    """
-    if dialect is None:
-        if not isinstance(conn, Connection):
-            raise TypeError("read_version on a driver connection needs its dialect")
-        dialect = conn.dialect
+def read_version(conn: Connection, table: Table, scope: str = META_SCOPE) -> int:
+    """The current counter of ``scope`` (0 when it was never raised)."""
     stmt = prepared(
         table,
         "read_version",
         lambda: select(table.c.version).where(table.c.scope == bindparam("scope")),
-        dialect,
+        conn.dialect,
     )
     return int(stmt.scalar(conn, {"scope": scope}) or 0)
 

@@ -114,7 +114,7 @@ def load_doc(ctx: Context, meta: Meta, name: Any, *, for_update: bool = False) -
     table = table_of(ctx, meta)
     key = _name_param(meta, name)
     row = (
-        _prepared(ctx, table, "load_lock" if for_update else "load").first(ctx.raw, {"pk": key})
+        _prepared(ctx, table, "load_lock" if for_update else "load").first(ctx.conn, {"pk": key})
         if key is not None
         else None
     )
@@ -149,7 +149,7 @@ def _load_children(ctx: Context, doc: Document) -> None:
             continue
         table = table_of(ctx, child_meta)
         rows = _prepared(ctx, table, "children").mappings(
-            ctx.raw, {"p_parent": str(doc.name), "p_parenttype": doc.doctype, "p_parentfield": tf.fieldname}
+            ctx.conn, {"p_parent": str(doc.name), "p_parenttype": doc.doctype, "p_parentfield": tf.fieldname}
         )
         doc._data[tf.fieldname] = [_hydrate(ctx, child_meta, r, parent_doc=doc) for r in rows]
 
@@ -162,7 +162,7 @@ def doc_exists(ctx: Context, meta: Meta, name: Any) -> bool:
     if key is None:
         return False
     table = table_of(ctx, meta)
-    return bool(_prepared(ctx, table, "exists").rows(ctx.raw, {"pk": key}))
+    return bool(_prepared(ctx, table, "exists").rows(ctx.conn, {"pk": key}))
 
 
 def _row(doc: Document, *, with_name: bool = True) -> dict[str, Any]:
@@ -175,8 +175,8 @@ def _write(ctx: Context, meta: Meta, name: Any, stmt: Prepared, params: Any) -> 
     """Run a prepared INSERT/UPDATE (one parameter dict or a list of them); the row count."""
     try:
         if isinstance(params, list):
-            return stmt.execute_many(ctx.raw, params)
-        return stmt.execute(ctx.raw, params)
+            return stmt.execute_many(ctx.conn, params)
+        return stmt.execute(ctx.conn, params)
     except StatementError as exc:
         translated = translate_write_error(ctx.site.db, exc, meta, name)
         if translated is exc:

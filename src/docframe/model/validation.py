@@ -375,7 +375,7 @@ def _lookup(
         lambda: select(*(table.c[c] for c in wanted)).where(table.c.name == bindparam("pk")),
         ctx.site.db.engine.dialect,
     )
-    return stmt.first(ctx.raw, {"pk": key})
+    return stmt.first(ctx.conn, {"pk": key})
 
 
 def _apply_fetch(

@@ -9,8 +9,10 @@ returns for the same statement, values and Python types both.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    event,
     func,
     insert,
     select,
@@ -32,11 +35,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from docframe.auth.users import User
 from docframe.db.errors import translate_write_error
-from docframe.db.prepared import Prepared, prepared
+from docframe.db.prepared import Prepared, observed, prepared
 from docframe.db.tables import build_table
 from docframe.errors import DuplicateEntryError
 from docframe.meta.loader import load_meta
 from docframe.meta.schema import Meta
+from docframe.model.operations import create_document
+from docframe.model.persistence import load_doc
 from docframe.sites import Site
 
 FIELDS = [
@@ -450,65 +455,137 @@ def test_cached_statement_runs(probe: Probe) -> None:
         assert prepared(table, "load", lambda: select(table), ctx.conn.dialect) is p
 
 
-# -- the unit of work's driver connection (ctx.raw) ----------------------------------------------
+# -- the unit of work's one Connection ------------------------------------------------------------
 
 
-def test_raw_handle_shares_the_transaction_with_conn(probe: Probe) -> None:
+def test_prepared_and_core_statements_share_the_units_transaction(probe: Probe) -> None:
     table = probe.table
+    dialect = probe.site.db.engine.dialect
+    ins = Prepared(insert(table), dialect, column_keys=["name", "title"])
     with pytest.raises(Boom), _uow(probe.site) as ctx:
-        dialect = probe.site.db.engine.dialect
-        ins = Prepared(insert(table), dialect, column_keys=["name", "title"])
-        assert ins.execute(ctx.raw, {"name": "raw-1", "title": "via raw"}) == 1
-        # A SQLAlchemy Connection asked for afterwards wraps the same driver connection.
-        seen = ctx.conn.execute(select(table.c.title).where(table.c.name == "raw-1")).scalar()
-        assert seen == "via raw"
+        assert ins.execute(ctx.conn, {"name": "fast-1", "title": "via the cursor"}) == 1
+        seen = ctx.conn.execute(select(table.c.title).where(table.c.name == "fast-1")).scalar()
+        assert seen == "via the cursor"
         ctx.conn.execute(insert(table).values(name="core-1", i=3))
         p = Prepared(select(table.c.i).where(table.c.name == bindparam("pk")), dialect)
-        assert p.scalar(ctx.raw, {"pk": "core-1"}) == 3
         assert p.scalar(ctx.conn, {"pk": "core-1"}) == 3
-        assert set(probe.read()) == {"full", "nulls"}
+        assert set(probe.read()) == {"full", "nulls"}  # nothing visible outside before the commit
         raise Boom
     assert set(probe.read()) == {"full", "nulls"}
 
     with _uow(probe.site) as ctx:
-        assert ins.execute(ctx.raw, {"name": "raw-2", "title": "kept"}) == 1
-        assert ctx.has_connection and ctx._conn is None  # no SQLAlchemy Connection was needed
-    assert probe.read(["raw-2"])["raw-2"]["title"] == "kept"
+        assert ins.execute(ctx.conn, {"name": "fast-2", "title": "kept"}) == 1
+    assert probe.read(["fast-2"])["fast-2"]["title"] == "kept"
 
 
-def test_raw_handle_results_match_sqlalchemy(probe: Probe) -> None:
+def test_results_match_sqlalchemy(probe: Probe) -> None:
     table = probe.table
     stmt = select(table).where(table.c.name == bindparam("pk"))
     with _uow(probe.site) as ctx:
         p = Prepared(stmt, probe.site.db.engine.dialect)
-        got = p.first(ctx.raw, {"pk": "full"})
+        got = p.first(ctx.conn, {"pk": "full"})
         reference = ctx.conn.execute(stmt, {"pk": "full"}).mappings().first()
     assert got is not None and reference is not None
     _same(got, dict(reference))
 
 
-def test_raw_handle_clash_rolls_back(probe: Probe) -> None:
+def test_clash_rolls_back(probe: Probe) -> None:
     site = probe.site
     ins = Prepared(insert(probe.table), site.db.engine.dialect, column_keys=["name", "title"])
     with pytest.raises(IntegrityError) as raised, _uow(site) as ctx:
-        assert ins.execute(ctx.raw, {"name": "fresh", "title": "x"}) == 1
-        ins.execute_many(ctx.raw, [{"name": "fresh2", "title": "y"}, {"name": "full", "title": "dup"}])
+        assert ins.execute(ctx.conn, {"name": "fresh", "title": "x"}) == 1
+        ins.execute_many(ctx.conn, [{"name": "fresh2", "title": "y"}, {"name": "full", "title": "dup"}])
     assert isinstance(translate_write_error(site.db, raised.value, probe.meta, "full"), DuplicateEntryError)
     assert set(probe.read()) == {"full", "nulls"}
     with _uow(site) as ctx:
-        assert ins.execute(ctx.raw, {"name": "fresh", "title": "x"}) == 1
+        assert ins.execute(ctx.conn, {"name": "fresh", "title": "x"}) == 1
     assert set(probe.read()) == {"full", "nulls", "fresh"}
+
+
+# -- logging and tracing see prepared statements ---------------------------------------------------
+
+
+@contextmanager
+def _listening(engine: Any, seen: list[tuple[str, Any]]) -> Iterator[None]:
+    """A ``before_cursor_execute`` listener on ``engine`` recording (statement, parameters)."""
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_nothing_observes_a_plain_site(site: Site) -> None:
+    with _uow(site) as ctx:
+        assert observed(ctx.conn) is False  # so prepared statements take the driver cursor
+
+
+def test_engine_listener_sees_the_load_by_name_statement(site: Site) -> None:
+    description = f"traced {secrets.token_hex(4)}"
+    with _uow(site) as ctx:
+        name = create_document(ctx, "ToDo", {"description": description}).name
+    seen: list[tuple[str, Any]] = []
+    with _listening(site.db.engine, seen), _uow(site) as ctx:
+        assert observed(ctx.conn) is True
+        doc = load_doc(ctx, ctx.meta("ToDo"), name)
+        assert doc.description == description
+    loads = [(sql, params) for sql, params in seen if "tabToDo" in sql and "SELECT" in sql.upper()]
+    assert loads, seen
+    sql, params = loads[0]
+    assert "WHERE" in sql.upper()
+    values = params.values() if isinstance(params, dict) else params
+    assert name in values
+    # the listener is gone: the next unit of work runs on the driver cursor again, unseen
+    seen.clear()
+    with _uow(site) as ctx:
+        assert observed(ctx.conn) is False
+        load_doc(ctx, ctx.meta("ToDo"), name)
+    assert seen == []
+
+
+def test_sql_log_sees_prepared_statements(probe: Probe, caplog: pytest.LogCaptureFixture) -> None:
+    table = probe.table
+    p = Prepared(select(table.c.title).where(table.c.name == bindparam("pk")), probe.site.db.engine.dialect)
+    with caplog.at_level(logging.INFO, logger="sqlalchemy.engine"), _uow(probe.site) as ctx:
+        assert observed(ctx.conn) is True
+        assert p.scalar(ctx.conn, {"pk": "full"}) == FULL["title"]
+    assert any(table.name in r.getMessage() and "SELECT" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("path", ["cursor", "observed"])
+def test_observed_path_gives_the_same_results_and_errors(probe: Probe, path: str) -> None:
+    site = probe.site
+    table = probe.table
+    dialect = site.db.engine.dialect
+    load = Prepared(select(table).where(table.c.name == bindparam("pk")), dialect)
+    ins = Prepared(insert(table), dialect, column_keys=["name", "title"])
+    seen: list[tuple[str, Any]] = []
+    listening = _listening(site.db.engine, seen) if path == "observed" else nullcontext()
+    with listening, pytest.raises(IntegrityError), _uow(site) as ctx:
+        reference = dict(ctx.conn.execute(select(table).where(table.c.name == "full")).mappings().one())
+        got = load.first(ctx.conn, {"pk": "full"})
+        assert got is not None
+        _same(got, reference)
+        many = [{"name": "m1", "title": "a"}, {"name": "m2", "title": "b"}]
+        assert ins.execute_many(ctx.conn, many) in (2, -1)  # -1: a driver that does not count
+        assert load.first(ctx.conn, {"pk": "m2"}) is not None
+        ins.execute(ctx.conn, {"name": "full", "title": "dup"})
+    assert any(ins.sql == sql for sql, _ in seen) is (path == "observed")
+    assert set(probe.read()) == {"full", "nulls"}
 
 
 # -- a lost connection ---------------------------------------------------------------------------
 
 
-def _kill_session(site: Site, handle: Any) -> None:
-    """End the server session behind ``handle`` from another connection."""
+def _kill_session(site: Site, conn: Any) -> None:
+    """End the server session behind ``conn`` from another connection."""
     backend = site.db.backend
     ask = "SELECT pg_backend_pid()" if backend == "postgresql" else "SELECT CONNECTION_ID()"
-    fairy = handle.connection if hasattr(handle, "execution_options") else handle
-    cursor = fairy.dbapi_connection.cursor()
+    cursor = conn.connection.dbapi_connection.cursor()
     cursor.execute(ask)
     pid = cursor.fetchone()[0]
     cursor.close()
@@ -520,27 +597,32 @@ def _kill_session(site: Site, handle: Any) -> None:
         other.commit()
 
 
-@pytest.mark.parametrize("handle", ["conn", "raw"])
-def test_lost_connection_is_a_dbapi_error_and_the_pool_recovers(probe: Probe, handle: str) -> None:
+@pytest.mark.parametrize("path", ["cursor", "observed"])
+def test_lost_connection_is_a_dbapi_error_and_the_pool_recovers(probe: Probe, path: str) -> None:
     site = probe.site
     if site.db.backend == "sqlite":
         pytest.skip("no server session to lose on SQLite")
     table = probe.table
     p = Prepared(select(table.c.name).where(table.c.name == bindparam("pk")), site.db.engine.dialect)
     used: list[Any] = []
-    with pytest.raises(DBAPIError) as raised, _uow(site) as ctx:
-        h = ctx.conn if handle == "conn" else ctx.raw
-        used.append(ctx.raw)
-        assert p.scalar(h, {"pk": "full"}) == "full"
-        _kill_session(site, h)
-        p.scalar(h, {"pk": "full"})
+    seen: list[tuple[str, Any]] = []
+    with (
+        _listening(site.db.engine, seen) if path == "observed" else nullcontext(),
+        pytest.raises(DBAPIError) as raised,
+        _uow(site) as ctx,
+    ):
+        used.append(ctx.conn.connection)
+        assert p.scalar(ctx.conn, {"pk": "full"}) == "full"
+        _kill_session(site, ctx.conn)
+        p.scalar(ctx.conn, {"pk": "full"})
     assert raised.value.orig is not None
+    assert raised.value.connection_invalidated  # what Connection.execute reports for the same error
     # The dead connection was invalidated, as SQLAlchemy does for a disconnect, not put back in the pool.
     assert not used[0].is_valid
     for _ in range(3):
         with _uow(site) as ctx:
-            assert p.scalar(ctx.raw, {"pk": "full"}) == "full"
-            assert p.scalar(ctx.conn, {"pk": "nulls"}) == "nulls"
+            assert p.scalar(ctx.conn, {"pk": "full"}) == "full"
+            assert ctx.conn.execute(select(table.c.name).where(table.c.name == "nulls")).scalar() == "nulls"
 
 
 # -- refusals and error reporting ----------------------------------------------------------------
@@ -556,7 +638,7 @@ def test_missing_value_is_refused_and_never_reaches_the_database(probe: Probe) -
             pytest.raises(StatementError, match="A value is required for bind parameter"),
             _uow(probe.site) as ctx,
         ):
-            stmt.execute(ctx.raw, params)
+            stmt.execute(ctx.conn, params)
     stored = probe.read()
     assert stored["full"]["title"] == FULL["title"]
     assert "b" not in stored
@@ -571,7 +653,7 @@ def test_unnamed_columns_are_refused_when_built(probe: Probe) -> None:
     labelled = select(func.count().label("n"), func.max(table.c.i).label("top"))
     with _uow(probe.site) as ctx:
         reference = dict(ctx.conn.execute(labelled).mappings().one())
-        assert Prepared(labelled, dialect).first(ctx.raw) == reference
+        assert Prepared(labelled, dialect).first(ctx.conn) == reference
 
 
 def test_compound_select_and_returning_are_refused_when_built(probe: Probe) -> None:
@@ -582,14 +664,3 @@ def test_compound_select_and_returning_are_refused_when_built(probe: Probe) -> N
     if dialect.insert_returning:
         with pytest.raises(ValueError, match="only a plain"):
             Prepared(insert(table).returning(table.c.name), dialect, column_keys=["name"])
-
-
-def test_lost_connection_error_says_it_was_invalidated(probe: Probe) -> None:
-    site = probe.site
-    if site.db.backend == "sqlite":
-        pytest.skip("no server session to lose on SQLite")
-    p = Prepared(select(probe.table.c.name), site.db.engine.dialect)
-    with pytest.raises(DBAPIError) as raised, _uow(site) as ctx:
-        _kill_session(site, ctx.raw)
-        p.rows(ctx.raw)
-    assert raised.value.connection_invalidated  # what Connection.execute reports for the same error

@@ -24,10 +24,12 @@ class Dialect(Protocol):
     name: str
 
     def prepare(self, engine: Engine) -> None:
-        """Install connection hooks (pragmas, session settings) on a new engine."""
+        """Install connection hooks (pragmas, session settings, how a transaction begins) on a new engine.
 
-    def begin_raw(self, dbapi_connection: Any, *, write: bool) -> None:
-        """Open a transaction on a driver connection, if the driver does not open it implicitly."""
+        A unit of work begins its transaction with ``Connection.begin()`` after setting the execution
+        option ``docframe_write``; a backend that needs to say how (SQLite: ``BEGIN IMMEDIATE`` for a
+        write) does it in its SQLAlchemy dialect's ``do_begin`` (see ``sqlite.DocframeSQLiteDialect``).
+        """
 
     def maintain(self, fairy: Any) -> None:
         """Between two units of work on a kept connection: periodic upkeep (planner statistics)."""

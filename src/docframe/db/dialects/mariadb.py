@@ -25,10 +25,6 @@ def prepare(engine: Engine) -> None:
         cursor.close()
 
 
-def begin_raw(dbapi_connection: Any, *, write: bool) -> None:
-    """Nothing to send: the driver's connection is not in autocommit, the first statement opens it."""
-
-
 def maintain(fairy: PoolProxiedConnection) -> None:
     """Nothing to do: InnoDB recalculates its persistent statistics as tables change."""
 

@@ -16,10 +16,6 @@ def prepare(engine: Engine) -> None:
     """Nothing to install: psycopg's defaults suit docframe."""
 
 
-def begin_raw(dbapi_connection: Any, *, write: bool) -> None:
-    """Nothing to send: psycopg opens the transaction with the first statement."""
-
-
 def maintain(fairy: PoolProxiedConnection) -> None:
     """Nothing to do: autovacuum keeps PostgreSQL's planner statistics."""
 
