@@ -1,7 +1,7 @@
 """App: ``create_app(sites_path) -> DocframeApp`` — the ASGI application for a sites folder.
 
 A request is dispatched on its path alone: ``/socket.io`` (HTTP and WebSocket, and anything on a
-Socket.IO-only port) goes to :class:`~docframe.realtime.server.RealtimeServer`; ``/files/...`` and
+Socket.IO-only port) goes to :class:`~docframe.sockets.server.RealtimeServer`; ``/files/...`` and
 ``/private/files/...`` go to a small Starlette router holding
 :class:`~docframe.files.serve.FileServer`'s endpoints; a GET or HEAD outside ``/api/`` without
 ``cmd`` goes to :class:`~docframe.web.server.WebServer` (app assets, single-page apps, the login and
@@ -27,9 +27,9 @@ from docframe.files.serve import FileServer
 from docframe.http.envelopes import dumps
 from docframe.jobs.backends import shutdown_in_process
 from docframe.pipeline import Pipeline
-from docframe.realtime.server import RealtimeServer
 from docframe.scheduler.service import Scheduler
 from docframe.sites import SiteRegistry
+from docframe.sockets.server import RealtimeServer
 from docframe.web.server import WebServer, is_page_request
 
 __all__ = ["DocframeApp", "create_app", "default_app"]
@@ -44,7 +44,7 @@ class DocframeApp:
 
     def __init__(self, sites: SiteRegistry, socket_only_ports: frozenset[int] = frozenset()) -> None:
         self.sites = sites
-        #: Socket.IO (``/socket.io``) for every site; see docframe.realtime.
+        #: Socket.IO (``/socket.io``) for every site; see docframe.sockets.
         self.realtime = RealtimeServer(sites)
         #: Ports that serve only Socket.IO (Frappe's ``socketio_port``); anything else there is a 404.
         self.socket_only_ports = socket_only_ports

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from docframe.auth.secret_box import SecretBoxError, generate_key, is_valid_key
-from docframe.auth.users import User
+from docframe.secret_box import SecretBoxError, generate_key, is_valid_key
 from docframe.settings import read_json_file
+from docframe.users import User
 
 if TYPE_CHECKING:
     from docframe.sites import Site

@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import and_, delete, insert, select
 
-from docframe.auth.secret_box import SecretBoxError
+from docframe.secret_box import SecretBoxError
 
 if TYPE_CHECKING:
     from docframe.context import Context

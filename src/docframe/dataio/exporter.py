@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from docframe.auth.users import User
 from docframe.dataio.columns import Column, ColumnResolver, exported_fields
 from docframe.sites import Site
+from docframe.users import User
 
 __all__ = ["PAGE", "count_documents", "export_columns", "export_documents"]
 

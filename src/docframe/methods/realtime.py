@@ -16,7 +16,7 @@ from docframe import errors
 from docframe.methods.registry import alias, whitelist
 from docframe.model import operations, persistence
 from docframe.permissions import rules
-from docframe.realtime.server import RUNNING
+from docframe.sockets.server import RUNNING
 
 if TYPE_CHECKING:
     from docframe.context import Context

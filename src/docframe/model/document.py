@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from docframe import errors
+from docframe.meta.controllers import controller_class_name
 from docframe.meta.schema import Meta
 
 if TYPE_CHECKING:
     from docframe.context import Context
+    from docframe.sites import Site
 
-__all__ = ["HOOK_NAMES", "DocFlags", "Document"]
+__all__ = ["HOOK_NAMES", "DocFlags", "Document", "controller_class"]
 
 #: Every controller hook, declared once. Controllers override the ones they need.
 HOOK_NAMES: tuple[str, ...] = (
@@ -237,7 +239,7 @@ class Document:
         """The controller class for rows of ``meta`` (resolved through the parent's site)."""
         if parent._ctx is None:
             return Document
-        return parent._ctx.site.controllers.get(meta)
+        return controller_class(parent._ctx.site, meta)
 
     def get_table(self, fieldname: str) -> list[Document]:
         """The rows of table ``fieldname``."""
@@ -331,3 +333,20 @@ class Document:
 
     def after_delete(self) -> None:
         """Runs after the document was deleted."""
+
+
+def controller_class(site: Site, meta: Meta) -> type[Document]:
+    """The class that runs ``meta``'s hooks on ``site``: its controller, else ``Document`` itself.
+
+    The site's :class:`~docframe.meta.controllers.ControllerRegistry` finds the class named after
+    the DocType beside its JSON file; it must subclass ``Document``.
+    """
+    cls = site.controllers.get(meta)
+    if cls is None:
+        return Document
+    if not issubclass(cls, Document):
+        raise TypeError(
+            f"{site.metas.module_of.get(meta.name)}.{controller_class_name(meta.name)} "
+            "must subclass docframe Document"
+        )
+    return cls

@@ -21,8 +21,9 @@ from docframe.db.prepared import Prepared, prepared
 from docframe.meta.fieldtypes import FLOAT_TYPES, INT_TYPES
 from docframe.meta.schema import Meta
 from docframe.model.coerce import coerce
-from docframe.model.document import Document
+from docframe.model.document import Document, controller_class
 from docframe.model.validation import set_defaults
+from docframe.permissions.rules import use_parent_loader
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -73,7 +74,7 @@ def _prepared(ctx: Context, table: Table, key: str, column_keys: tuple[str, ...]
 
 def new_document(ctx: Context, meta: Meta, values: dict[str, Any] | None = None) -> Document:
     """A new, unsaved document of ``meta`` with its controller class (no defaults applied yet)."""
-    cls = ctx.site.controllers.get(meta)
+    cls = controller_class(ctx.site, meta)
     doc = cls(meta, ctx=ctx, is_new=True)
     if values:
         doc.update(values)
@@ -81,7 +82,7 @@ def new_document(ctx: Context, meta: Meta, values: dict[str, Any] | None = None)
 
 
 def _hydrate(ctx: Context, meta: Meta, row: dict[str, Any], parent_doc: Document | None = None) -> Document:
-    cls = ctx.site.controllers.get(meta)
+    cls = controller_class(ctx.site, meta)
     doc = cls(meta, ctx=ctx, parent_doc=parent_doc)
     data = doc._data
     for key in meta.valid_columns:
@@ -307,7 +308,7 @@ def load_single(ctx: Context, meta: Meta) -> Document:
             select(singles.c.field, singles.c.value).where(singles.c.doctype == meta.name)
         )
     }
-    cls = ctx.site.controllers.get(meta)
+    cls = controller_class(ctx.site, meta)
     doc = cls(meta, ctx=ctx)
     table_fields = {tf.fieldname for tf in meta.table_fields}
     for key, value in stored.items():
@@ -344,3 +345,7 @@ def _parse_stored_datetime(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value)
     except ValueError:
         return None
+
+
+# The permission rules (below the model) judge a child row through its parent: they load it here.
+use_parent_loader(load_doc)

@@ -17,7 +17,6 @@ import orjson
 from sqlalchemy import and_, select, update
 
 from docframe import errors
-from docframe.auth.users import STANDARD_USERS
 from docframe.meta.registry import LinkRef
 from docframe.meta.schema import Meta
 from docframe.model import lifecycle, persistence
@@ -25,6 +24,7 @@ from docframe.model.document import Document
 from docframe.model.naming import validate_name
 from docframe.permissions.rules import has_permission
 from docframe.realtime.publish import doc_renamed
+from docframe.users import STANDARD_USERS
 
 if TYPE_CHECKING:
     from docframe.context import Context

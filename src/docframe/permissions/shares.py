@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Select, Table, or_, select
 from sqlalchemy.sql import ColumnElement
 
-from docframe.auth.users import User
+from docframe.users import User
 
 if TYPE_CHECKING:
     from docframe.context import Context

@@ -22,10 +22,10 @@ import orjson
 from sqlalchemy import delete, insert, or_, select, update
 
 from docframe.auth.passwords import get_secret
-from docframe.auth.users import User
 from docframe.db.prepared import prepared
 from docframe.jobs.queue import enqueue
 from docframe.jobs.records import now_for
+from docframe.users import User
 from docframe.webhooks.config import webhook_settings
 from docframe.webhooks.render import REDACTED, SIGNATURE_HEADER, sign
 from docframe.webhooks.triggers import DELIVER, OUTBOX_DOCTYPE

@@ -25,13 +25,13 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
-from docframe.auth.users import User
 from docframe.db import connections
 from docframe.db.connections import ConnectionCache
 from docframe.db.engine import open_engine
 from docframe.db.prepared import Prepared
 from docframe.model.operations import create_document
 from docframe.sites import Site
+from docframe.users import User
 
 
 class Boom(Exception):

@@ -30,7 +30,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
-from docframe.auth.users import User
 from docframe.db.errors import translate_write_error
 from docframe.db.prepared import Prepared, prepared
 from docframe.db.tables import build_table
@@ -38,6 +37,7 @@ from docframe.errors import DuplicateEntryError
 from docframe.meta.loader import load_meta
 from docframe.meta.schema import Meta
 from docframe.sites import Site
+from docframe.users import User
 
 FIELDS = [
     {"fieldname": "title", "fieldtype": "Data"},

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from docframe import errors
-from docframe.auth.users import User, effective_roles
 from docframe.meta.loader import load_meta
 from docframe.meta.schema import Meta
 from docframe.model.document import Document
@@ -21,6 +20,7 @@ from docframe.permissions.fields import LevelAccess, high_fields, level_access
 from docframe.permissions.rules import RoleRights, check_permission, doc_rights, role_rights
 from docframe.permissions.rules import has_permission as _has_permission
 from docframe.sites import Site
+from docframe.users import User, effective_roles
 
 SITE: list[Site] = []
 

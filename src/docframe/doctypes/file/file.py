@@ -21,11 +21,11 @@ from sqlalchemy import Table, select
 from sqlalchemy.sql import ColumnElement
 
 from docframe import errors
-from docframe.auth.users import User
 from docframe.files import permissions, service
 from docframe.files.storage import check_file_name, is_local_url
 from docframe.model.document import Document
 from docframe.permissions.hooks import PermissionHooks
+from docframe.users import User
 
 if TYPE_CHECKING:
     from docframe.context import Context

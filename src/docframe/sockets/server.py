@@ -1,8 +1,8 @@
 """Server: the Socket.IO server (python-socketio, ASGI) that speaks Frappe's realtime protocol.
 
 One :class:`RealtimeServer` per process serves every site of the sites folder, each in its own
-namespace (``/<site name>``). :mod:`~docframe.realtime.handshake` decides whether a connection may
-open, :mod:`~docframe.realtime.access` who it is and what it may join (in a thread: those checks
+namespace (``/<site name>``). :mod:`~docframe.sockets.handshake` decides whether a connection may
+open, :mod:`~docframe.sockets.access` who it is and what it may join (in a thread: those checks
 read the database and the event loop must stay free). On connect a socket joins ``user:<user>``,
 ``website`` and, for System Users, ``all``. Client events are Frappe's (``ping``,
 ``doctype_subscribe``, ``doc_subscribe``, ``doc_open``, ``task_subscribe``, ... and their
@@ -25,10 +25,11 @@ import orjson
 import socketio
 
 from docframe import errors
-from docframe.realtime import access, handshake, rooms
+from docframe.realtime import rooms
 from docframe.realtime.broker import HUB, Envelope, channel_of
 from docframe.realtime.publish import LOGOUT_EVENT, session_key
 from docframe.sites import Site, SiteRegistry
+from docframe.sockets import access, handshake
 
 __all__ = ["RUNNING", "RealtimeServer", "SocketState"]
 
