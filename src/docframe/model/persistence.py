@@ -4,6 +4,9 @@ Every statement is built from the site's :class:`~docframe.db.tables.TableRegist
 columns that the metadata declares can appear. Statements that run on every request (load by
 name, child rows by parent) are built once per table and reused. Driver errors on writes are
 translated once, by :func:`docframe.db.errors.translate_write_error`.
+
+:func:`load_doc` is also how the permission rules (a layer below) load the parent of a child row
+they are asked about: this module installs it with :func:`~docframe.permissions.rules.use_parent_loader`.
 """
 
 from __future__ import annotations
