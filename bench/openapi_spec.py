@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from docframe.auth.users import User  # noqa: E402
 from docframe.meta.loader import load_meta  # noqa: E402
 from docframe.openapi.spec import build_document, openapi_bytes  # noqa: E402
 from docframe.sites import Site  # noqa: E402
+from docframe.users import User  # noqa: E402
 
 TYPES = ["Data", "Int", "Float", "Currency", "Check", "Date", "Datetime", "Select", "Small Text",
          "Text Editor", "Link", "Percent", "Time", "JSON", "Long Text"]  # fmt: skip

@@ -34,14 +34,14 @@ from sqlalchemy import insert, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from docframe.auth.secret_box import generate_key  # noqa: E402
-from docframe.auth.users import User  # noqa: E402
 from docframe.db.provision import drop_database, ensure_database  # noqa: E402
 from docframe.migrate.sync import install_site  # noqa: E402
 from docframe.model import operations  # noqa: E402
 from docframe.query.builder import ListArgs  # noqa: E402
 from docframe.query.listing import run_count, run_count_capped, run_list  # noqa: E402
+from docframe.secret_box import generate_key  # noqa: E402
 from docframe.sites import Site  # noqa: E402
+from docframe.users import User  # noqa: E402
 
 DOCTYPE = "Bench Ticket"
 STATUSES = ("Open", "Closed", "Replied")

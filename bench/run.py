@@ -290,8 +290,8 @@ def create_docframe_site(sites: Path, rows: list[dict[str, Any]], users: Sequenc
     from sqlalchemy import insert
 
     from docframe.auth.passwords import digest_secret, set_auth_value
-    from docframe.auth.users import User
     from docframe.sites import Site
+    from docframe.users import User
 
     headers = {}
     site = Site.open(sites / SITE_NAME)

@@ -24,10 +24,10 @@ from starlette.testclient import TestClient
 
 from docframe.app import create_app
 from docframe.auth.passwords import digest_secret, set_auth_value
-from docframe.auth.users import User
 from docframe.db.provision import drop_database, ensure_database
 from docframe.migrate.sync import install_site
 from docframe.sites import Site
+from docframe.users import User
 
 ADMIN_PASSWORD = "admin-test-pw"
 # Test servers leave Frappe's Socket.IO port (9000) alone, so that no test finds another test's server

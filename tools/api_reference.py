@@ -25,11 +25,11 @@ _VERBS = ("get", "post", "put", "patch", "delete")
 def build_spec() -> dict[str, Any]:
     """The Administrator's OpenAPI document of a fresh SQLite site."""
     sys.path.insert(0, str(ROOT / "src"))
-    from docframe.auth.secret_box import generate_key
-    from docframe.auth.users import User
     from docframe.migrate.sync import install_site
     from docframe.openapi.spec import build_document
+    from docframe.secret_box import generate_key
     from docframe.sites import Site
+    from docframe.users import User
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "reference.local"

@@ -1,7 +1,7 @@
 """App: ``create_app(sites_path) -> DocframeApp`` — the ASGI application for a sites folder.
 
 A request is dispatched on its path alone: ``/socket.io`` (HTTP and WebSocket, and anything on a
-Socket.IO-only port) goes to :class:`~docframe.realtime.server.RealtimeServer`, made (and Socket.IO
+Socket.IO-only port) goes to :class:`~docframe.sockets.server.RealtimeServer`, made (and Socket.IO
 loaded) on the first such request; ``/files/...`` and
 ``/private/files/...`` go to a small Starlette router holding
 :class:`~docframe.files.serve.FileServer`'s endpoints; a GET or HEAD outside ``/api/`` without
@@ -36,7 +36,7 @@ from docframe.sites import SiteRegistry
 from docframe.web.server import WebServer, is_page_request
 
 if TYPE_CHECKING:
-    from docframe.realtime.server import RealtimeServer
+    from docframe.sockets.server import RealtimeServer
 
 __all__ = ["DocframeApp", "create_app", "default_app"]
 
@@ -50,7 +50,7 @@ class DocframeApp:
 
     def __init__(self, sites: SiteRegistry, socket_only_ports: frozenset[int] = frozenset()) -> None:
         self.sites = sites
-        #: Socket.IO (``/socket.io``) for every site (see docframe.realtime), once a request needed it.
+        #: Socket.IO (``/socket.io``) for every site (see docframe.sockets), once a request needed it.
         self.realtime: RealtimeServer | None = None
         self._realtime_made = asyncio.Lock()
         #: Ports that serve only Socket.IO (Frappe's ``socketio_port``); anything else there is a 404.
@@ -105,7 +105,7 @@ class DocframeApp:
         if self.realtime is None:
             async with self._realtime_made:
                 if self.realtime is None:
-                    module = await asyncio.to_thread(importlib.import_module, "docframe.realtime.server")
+                    module = await asyncio.to_thread(importlib.import_module, "docframe.sockets.server")
                     server: RealtimeServer = module.RealtimeServer(self.sites)
                     self.realtime = server
         return self.realtime

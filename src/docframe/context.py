@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
-from docframe.auth.users import User
 from docframe.errors import DoesNotExistError, Message
+from docframe.users import User
 
 if TYPE_CHECKING:
     from docframe.meta.schema import Meta

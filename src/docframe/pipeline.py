@@ -40,7 +40,6 @@ from docframe.auth import login as login_module
 from docframe.auth.backends import AuthState, RequestCredentials, authenticate
 from docframe.auth.csrf import check_csrf
 from docframe.auth.identity import identity_cache
-from docframe.auth.users import User
 from docframe.concurrency import RequestThreads
 from docframe.context import Context
 from docframe.cors import cors_headers
@@ -55,6 +54,7 @@ from docframe.ratelimit.limiter import SiteLimiter
 from docframe.ratelimit.stores import site_counters
 from docframe.services import SlotKey
 from docframe.sites import Site, SiteRegistry
+from docframe.users import User
 
 __all__ = ["Pipeline"]
 

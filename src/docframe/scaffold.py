@@ -191,7 +191,7 @@ from __future__ import annotations
 import pytest
 
 from docframe import ValidationError
-from docframe.auth.users import User
+from docframe.users import User
 from docframe.model import operations
 from docframe.sites import Site
 from docframe.testing import site_client

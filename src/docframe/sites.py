@@ -22,8 +22,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from docframe import errors
-from docframe.auth.secret_box import SecretBox
-from docframe.auth.users import User
 from docframe.concurrency import RequestThreads
 from docframe.context import Context, current
 from docframe.db.connections import ConnectionCache
@@ -32,10 +30,12 @@ from docframe.db.prepared import observed
 from docframe.db.tables import TableRegistry
 from docframe.db.versions import bump_version, read_version
 from docframe.hooks import HookRegistry
+from docframe.meta.controllers import ControllerRegistry
 from docframe.meta.registry import MetaRegistry, builtin_doctype_root, custom_doctype_source
-from docframe.model.controllers import ControllerRegistry
+from docframe.secret_box import SecretBox
 from docframe.services import SiteServices
 from docframe.settings import Settings, load_settings, read_json_file
+from docframe.users import User
 
 __all__ = ["Site", "SiteRegistry"]
 

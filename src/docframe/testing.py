@@ -24,9 +24,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from docframe.auth.secret_box import generate_key
-from docframe.auth.users import User
+from docframe.secret_box import generate_key
 from docframe.sites import Site
+from docframe.users import User
 
 __all__ = ["site_client", "temporary_site"]
 

@@ -17,8 +17,8 @@ from sqlalchemy import delete, insert, select, update
 
 from docframe.auth.sessions import session_manager
 from docframe.auth.settings import auth_settings
-from docframe.auth.users import User
 from docframe.sites import Site
+from docframe.users import User
 from tests.conftest import ADMIN_PASSWORD, SiteClient, api_key_for, make_site
 
 

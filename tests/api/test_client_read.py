@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
-from docframe.auth.users import User
 from docframe.sites import Site
+from docframe.users import User
 from tests.conftest import SiteClient, api_key_for
 
 PERMS = [{"role": "System Manager", "read": 1, "write": 1, "create": 1, "delete": 1}]

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import Column, MetaData, Table, Text, inspect, select
 
 import docframe.sites
-from docframe.auth.users import User
 from docframe.errors import LinkExistsError
 from docframe.meta.fieldtypes import TABLE_TYPES
 from docframe.model import lifecycle, persistence
 from docframe.sites import Site
+from docframe.users import User
 from tests.conftest import SiteClient, api_key_for, make_site
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "frappe-doctypes"

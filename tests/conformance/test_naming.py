@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from docframe.auth.users import User
 from docframe.model import lifecycle, persistence
 from docframe.model.document import Document
 from docframe.sites import Site
+from docframe.users import User
 from tests.conftest import SiteClient
 
 FULL_RIGHTS = {"role": "System Manager", "read": 1, "write": 1, "create": 1, "delete": 1}

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from docframe.auth.users import User
 from docframe.sites import Site
+from docframe.users import User
 from tests.conftest import SiteClient
 
 PERMS = [{"role": "System Manager", "read": 1, "write": 1, "create": 1, "delete": 1}]

@@ -20,7 +20,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import StatementError
 
 from docframe import errors
-from docframe.auth.users import User
 from docframe.db.errors import translate_read_error
 from docframe.db.provision import drop_database
 from docframe.db.tables import build_table
@@ -31,6 +30,7 @@ from docframe.migrate.apply import drop_table, plan, reflect, sync_table
 from docframe.migrate.diff import Notice, column_kind, is_change
 from docframe.migrate.sync import migrate_site
 from docframe.sites import Site
+from docframe.users import User
 from tests.conftest import make_site
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "frappe-doctypes"

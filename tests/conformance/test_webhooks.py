@@ -16,11 +16,11 @@ from redis import Redis
 from rq import Queue
 
 from docframe import errors
-from docframe.auth.users import User
 from docframe.jobs.backends import queue_name
 from docframe.model import lifecycle, persistence
 from docframe.scheduler.lock import SchedulerLock
 from docframe.sites import Site
+from docframe.users import User
 from docframe.webhooks.delivery import deliver_one
 from tests.conftest import SiteClient, api_key_for, make_site
 from tests.unit.webhooks.conftest import Hooks, wait_rows

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from sqlalchemy import delete, insert
 
-from docframe.auth.users import User
 from docframe.sites import Site
+from docframe.users import User
 from tests.conftest import ADMIN_PASSWORD
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from docframe.auth.users import User
 from docframe.scheduler.lock import SchedulerLock
 from docframe.sites import Site
+from docframe.users import User
 from tests.conftest import api_key_for, make_site, start_server
 from tests.unit.webhooks.receiver import Receiver
 

@@ -1,7 +1,7 @@
 """Direct sends: a fanned-out frame goes straight to a socket's WebSocket without overtaking
 anything, a slow client gets a task of its own, and the connections are known by Engine.IO session.
 
-The first tests drive :mod:`docframe.realtime.direct` with an ASGI ``send`` callable written here
+The first tests drive :mod:`docframe.sockets.direct` with an ASGI ``send`` callable written here
 (the server's transport, which a test stands in for); the last runs against a real ``docframe
 serve`` with WebSocket-only and upgraded clients."""
 
@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import MutableMapping
 from typing import Any
 
-from docframe.realtime import direct
+from docframe.sockets import direct
 from tests.realtime.conftest import RealtimeServer, connect, run
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from docframe.realtime import handshake
 from docframe.settings import Settings
+from docframe.sockets import handshake
 
 
 def _settings(allow_cors: tuple[str, ...] = ()) -> Settings:

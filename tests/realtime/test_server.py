@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from docframe.realtime import handshake
+from docframe.sockets import handshake
 from tests.realtime.conftest import (
     PASSWORD,
     RealtimeServer,

@@ -23,7 +23,7 @@ from docframe.methods import bulk
 from docframe.methods.documents import run_on_document, v2_doc_dict
 from docframe.model import operations, persistence
 from docframe.model.document import Document
-from docframe.permissions.fields import mask_for_read
+from docframe.model.field_levels import mask_for_read
 
 __all__ = [
     "bulk_delete",

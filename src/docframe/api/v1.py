@@ -13,7 +13,7 @@ from docframe.api.request import ApiRequest
 from docframe.http.envelopes import Reply
 from docframe.methods.params import get_json, list_args_v1, truthy
 from docframe.model import operations
-from docframe.permissions.fields import mask_for_read
+from docframe.model.field_levels import mask_for_read
 from docframe.query.listing import run_list
 
 __all__ = ["create", "delete", "list_documents", "read", "update"]

@@ -14,7 +14,7 @@ from docframe.http.envelopes import Reply
 from docframe.methods.documents import v2_doc_dict
 from docframe.methods.params import count_args, get_int, get_json, include_parts, list_args_v2, truthy
 from docframe.model import operations
-from docframe.permissions.fields import mask_for_read
+from docframe.model.field_levels import mask_for_read
 from docframe.query.expand import expand_links, link_fields_to_expand
 from docframe.query.include import document_parts, meta_parts, parse_include
 from docframe.query.listing import run_count, run_count_capped, run_list

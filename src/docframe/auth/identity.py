@@ -1,4 +1,4 @@
-"""Identity lookups: build the :class:`~docframe.auth.users.User` of a user name or an API key.
+"""Identity lookups: build the :class:`~docframe.users.User` of a user name or an API key.
 
 Results are cached per site for :data:`TTL` seconds; the User controller clears the cache after a
 user change commits, so role and key changes apply at once in the process that made them (and
@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from docframe.auth.passwords import digest_secret, get_auth_value, secret_matches
 from docframe.auth.stores import SharedEpoch, shared_epoch
-from docframe.auth.users import ADMINISTRATOR, GUEST, User, effective_roles
 from docframe.db.repos import rows, users
+from docframe.users import ADMINISTRATOR, GUEST, User, effective_roles
 
 if TYPE_CHECKING:
     from docframe.context import Context

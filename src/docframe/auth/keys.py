@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from docframe.auth.secret_box import SecretBoxError, generate_key, is_valid_key
-from docframe.auth.users import User
 from docframe.db.repos import auth_values
+from docframe.secret_box import SecretBoxError, generate_key, is_valid_key
 from docframe.settings import read_json_file
+from docframe.users import User
 
 if TYPE_CHECKING:
     from docframe.sites import Site

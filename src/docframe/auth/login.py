@@ -21,9 +21,9 @@ from docframe.auth.lockout import Attempt, LoginLockout
 from docframe.auth.passwords import check_password
 from docframe.auth.sessions import session_manager
 from docframe.auth.settings import AuthSettings, auth_settings
-from docframe.auth.users import ADMINISTRATOR
 from docframe.db.repos import rows, users
 from docframe.ratelimit.stores import site_counters
+from docframe.users import ADMINISTRATOR
 
 if TYPE_CHECKING:
     from docframe.context import Context

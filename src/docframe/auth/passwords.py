@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from docframe.auth.secret_box import SecretBoxError
 from docframe.db.repos import auth_values
+from docframe.secret_box import SecretBoxError
 
 if TYPE_CHECKING:
     from docframe.context import Context

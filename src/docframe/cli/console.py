@@ -16,10 +16,10 @@ from typing import Any
 import click
 
 import docframe
-from docframe.auth.users import User
 from docframe.cli.common import pick_site
 from docframe.model.document import Document
 from docframe.sites import Site, UnitOfWork
+from docframe.users import User
 
 __all__ = ["ConsoleSession", "console_command"]
 

@@ -18,10 +18,10 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
-from docframe.auth.secret_box import generate_key
 from docframe.cli.common import UserError
 from docframe.db.engine import normalise_url
 from docframe.db.provision import drop_database, ensure_database
+from docframe.secret_box import generate_key
 from docframe.settings import read_json_file, resolve_sqlite_url
 from docframe.sites import Site
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from docframe.auth.users import User
 from docframe.cli.common import console, pick_site
+from docframe.users import User
 
 __all__ = ["generate_keys"]
 

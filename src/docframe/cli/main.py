@@ -19,12 +19,12 @@ from docframe.auth.keys import (
     reseal_all,
     upgrade_key_config,
 )
-from docframe.auth.secret_box import InvalidEncryptionKey
-from docframe.auth.users import User
 from docframe.cli import ops
 from docframe.cli.common import UserError, console, pick_site, progress_bar, require_site, site_name
 from docframe.cli.create import DB_URL_HELP, create_site
+from docframe.secret_box import InvalidEncryptionKey
 from docframe.sites import Site, SiteRegistry
+from docframe.users import User
 
 
 def _sites_path(ctx: click.Context) -> Path:
@@ -295,7 +295,7 @@ def serve(
     scheduler: bool, socketio_port: int | None, no_socketio_port: bool,
 ) -> None:  # fmt: skip
     """Serve every site of the sites folder over HTTP (uvicorn, uvloop, httptools) and Socket.IO."""
-    from docframe.realtime import cli as realtime_cli
+    from docframe.sockets import cli as realtime_cli
 
     if not SiteRegistry(_sites_path(ctx)).names():
         raise UserError(f"There are no sites in {_sites_path(ctx)}: create one with `docframe new-site NAME`")
@@ -327,7 +327,7 @@ cli.add_command(__import__("docframe.cli.data", fromlist=["export_data"]).export
 cli.add_command(__import__("docframe.cli.apps", fromlist=["new_app"]).new_app)
 cli.add_command(__import__("docframe.cli.apps", fromlist=["install_app"]).install_app)
 cli.add_command(__import__("docframe.cli.scheduler", fromlist=["scheduler"]).scheduler)
-cli.add_command(__import__("docframe.realtime.cli", fromlist=["realtime"]).realtime)
+cli.add_command(__import__("docframe.sockets.cli", fromlist=["realtime"]).realtime)
 
 
 def main() -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import click
 
 from docframe.auth.identity import identity_cache
-from docframe.auth.users import User
 from docframe.openapi.spec import openapi_bytes
+from docframe.users import User
 
 __all__ = ["register"]
 

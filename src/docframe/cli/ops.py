@@ -24,7 +24,6 @@ import redis
 from rich.table import Table as RichTable
 from sqlalchemy import Table
 
-from docframe.auth.users import User
 from docframe.cli.common import UserError, console, progress_bar, require_site, site_name, sites_path
 from docframe.cli.create import create_site, remove_site
 from docframe.db.repos import dump
@@ -33,6 +32,7 @@ from docframe.migrate.diff import Notice, diff_table
 from docframe.migrate.sync import sync_schema
 from docframe.model.coerce import parse_date, parse_datetime, parse_time
 from docframe.sites import Site, SiteRegistry
+from docframe.users import User
 
 __all__ = ["register"]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from docframe.auth.users import User
 from docframe.dataio.columns import Column, ColumnResolver, exported_fields
 from docframe.db.repos import rows
 from docframe.sites import Site
+from docframe.users import User
 
 __all__ = ["PAGE", "count_documents", "export_columns", "export_documents"]
 

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docframe import errors
-from docframe.auth.users import User
 from docframe.context import Context
 from docframe.dataio.columns import ColumnResolver
 from docframe.dataio.formats import Record
 from docframe.model import operations
 from docframe.sites import Site
+from docframe.users import User
 
 __all__ = ["BATCH", "ImportReport", "RowError", "import_records", "resolver_for"]
 

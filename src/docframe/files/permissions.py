@@ -30,12 +30,12 @@ from sqlalchemy import String, Table, and_, cast, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from docframe import errors
-from docframe.auth.users import User
 from docframe.db.repos import files
 from docframe.files.storage import PRIVATE_PREFIX
 from docframe.model import persistence
 from docframe.permissions.conditions import doctype_conditions
 from docframe.permissions.rules import has_permission
+from docframe.users import User
 
 if TYPE_CHECKING:
     from docframe.context import Context

@@ -18,10 +18,10 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from docframe import errors
 from docframe.auth.backends import RequestCredentials, authenticate
 from docframe.auth.identity import identity_cache
-from docframe.auth.users import User
 from docframe.files.permissions import may_read_url
 from docframe.files.service import site_storage
 from docframe.files.storage import PRIVATE_PREFIX, PUBLIC_PREFIX, is_stored_file
+from docframe.users import User
 
 if TYPE_CHECKING:
     from docframe.sites import Site, SiteRegistry

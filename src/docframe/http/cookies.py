@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from docframe.auth.users import User
+from docframe.users import User
 
 if TYPE_CHECKING:
     from docframe.auth.backends import AuthState

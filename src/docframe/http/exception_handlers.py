@@ -20,8 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import HTMLResponse, Response
 
 from docframe import errors
-from docframe.auth.users import User
 from docframe.http.envelopes import dumps, error_body
+from docframe.users import User
 
 if TYPE_CHECKING:
     from docframe.sites import Site

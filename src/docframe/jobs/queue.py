@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from docframe import errors
-from docframe.auth.users import User
 from docframe.context import Context, current
 from docframe.jobs.backends import Backend, InProcessBackend, RQBackend
 from docframe.jobs.records import DEFAULT_TIMEOUT, QUEUES, JobSpec, insert_record, mark, read_record
 from docframe.jobs.runner import job_function
 from docframe.permissions.rules import has_permission
 from docframe.services import SlotKey
+from docframe.users import User
 
 if TYPE_CHECKING:
     from docframe.sites import Site

@@ -18,11 +18,11 @@ from typing import Any
 
 from docframe import errors
 from docframe.auth.identity import identity_cache
-from docframe.auth.users import User
 from docframe.hooks import installed
 from docframe.jobs.records import JobSpec, mark, now_for
 from docframe.realtime.publish import task_scope
 from docframe.sites import Site
+from docframe.users import User
 
 __all__ = ["execute", "job_function"]
 

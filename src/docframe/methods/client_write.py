@@ -22,8 +22,9 @@ from docframe.methods.call import json_argument
 from docframe.methods.registry import alias, whitelist
 from docframe.model import lifecycle, operations, persistence
 from docframe.model.document import Document
+from docframe.model.field_levels import mask_for_read
 from docframe.model.rename import rename_doc as rename_document
-from docframe.permissions.fields import mask_for_read, readable_columns
+from docframe.permissions.fields import readable_columns
 from docframe.permissions.rules import has_permission as may
 
 if TYPE_CHECKING:

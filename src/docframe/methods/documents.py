@@ -28,9 +28,9 @@ from docframe.methods.registry import (
 )
 from docframe.model import lifecycle, operations, persistence
 from docframe.model.document import Document
+from docframe.model.field_levels import mask_for_read
 from docframe.model.rename import add_comment as insert_comment
 from docframe.model.rename import rename_doc
-from docframe.permissions.fields import mask_for_read
 from docframe.permissions.rules import check_permission
 
 if TYPE_CHECKING:

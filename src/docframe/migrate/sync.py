@@ -15,7 +15,6 @@ import orjson
 from sqlalchemy import select
 
 from docframe.auth import passwords
-from docframe.auth.users import ADMINISTRATOR, GUEST, User
 from docframe.context import Context
 from docframe.db.versions import ensure_version_row
 from docframe.meta.loader import normalise_definition
@@ -24,6 +23,7 @@ from docframe.model import lifecycle, persistence, validation
 from docframe.model.coerce import parse_datetime
 from docframe.model.naming import make_hash
 from docframe.sites import Site
+from docframe.users import ADMINISTRATOR, GUEST, User
 
 __all__ = ["install_site", "migrate_site", "sync_doctype_record", "sync_schema"]
 

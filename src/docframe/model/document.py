@@ -20,12 +20,22 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from docframe import errors
+from docframe.meta.controllers import controller_class_name
 from docframe.meta.schema import Meta
 
 if TYPE_CHECKING:
     from docframe.context import Context
+    from docframe.sites import Site
 
-__all__ = ["HOOK_NAMES", "DocFlags", "Document", "DocumentActions", "FieldValues", "bind_actions"]
+__all__ = [
+    "HOOK_NAMES",
+    "DocFlags",
+    "Document",
+    "DocumentActions",
+    "FieldValues",
+    "bind_actions",
+    "controller_class",
+]
 
 #: Every controller hook, declared once. Controllers override the ones they need.
 HOOK_NAMES: tuple[str, ...] = (
@@ -335,7 +345,7 @@ class Document:
         """The controller class for rows of ``meta`` (resolved through the parent's site)."""
         if parent._ctx is None:
             return Document
-        return parent._ctx.site.controllers.get(meta)
+        return controller_class(parent._ctx.site, meta)
 
     def extend(self, fieldname: str, rows: list[Mapping[str, Any] | Document]) -> None:
         """Append every row of ``rows`` to table ``fieldname``."""
@@ -577,3 +587,20 @@ class Document:
 
     def after_delete(self) -> None:
         """Runs after the document was deleted."""
+
+
+def controller_class(site: Site, meta: Meta) -> type[Document]:
+    """The class that runs ``meta``'s hooks on ``site``: its controller, else ``Document`` itself.
+
+    The site's :class:`~docframe.meta.controllers.ControllerRegistry` finds the class named after
+    the DocType beside its JSON file; it must subclass ``Document``.
+    """
+    cls = site.controllers.get(meta)
+    if cls is None:
+        return Document
+    if not issubclass(cls, Document):
+        raise TypeError(
+            f"{site.metas.module_of.get(meta.name)}.{controller_class_name(meta.name)} "
+            "must subclass docframe Document"
+        )
+    return cls

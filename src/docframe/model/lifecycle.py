@@ -19,7 +19,7 @@ from docframe.auth.passwords import store_password_fields
 from docframe.meta.schema import Meta
 from docframe.model import naming, persistence, sanitize, validation, versions
 from docframe.model.document import Document, bind_actions
-from docframe.permissions.fields import reset_unwritable
+from docframe.model.field_levels import reset_unwritable
 from docframe.permissions.rules import check_permission
 from docframe.realtime.publish import doc_changed
 

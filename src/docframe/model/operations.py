@@ -12,7 +12,8 @@ from docframe import errors
 from docframe.meta.schema import Meta
 from docframe.model import lifecycle, persistence
 from docframe.model.document import Document
-from docframe.permissions.fields import level_access, mask_for_read
+from docframe.model.field_levels import mask_for_read
+from docframe.permissions.fields import level_access
 from docframe.permissions.rules import check_permission, has_permission
 
 if TYPE_CHECKING:

@@ -4,6 +4,9 @@ Every statement is built from the site's :class:`~docframe.db.tables.TableRegist
 columns that the metadata declares can appear. Statements that run on every request (load by
 name, child rows by parent) are built once per table and reused. Driver errors on writes are
 translated once, by :func:`docframe.db.errors.translate_write_error`.
+
+:func:`load_doc` is also how the permission rules (a layer below) load the parent of a child row
+they are asked about: this module installs it with :func:`~docframe.permissions.rules.use_parent_loader`.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from docframe.db.prepared import Prepared, prepared
 from docframe.meta.fieldtypes import FLOAT_TYPES, INT_TYPES
 from docframe.meta.schema import Meta
 from docframe.model.coerce import coerce
-from docframe.model.document import Document
+from docframe.model.document import Document, controller_class
 from docframe.model.validation import set_defaults
+from docframe.permissions.rules import use_parent_loader
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -75,7 +79,7 @@ def _prepared(ctx: Context, table: Table, key: str, column_keys: tuple[str, ...]
 
 def new_document(ctx: Context, meta: Meta, values: dict[str, Any] | None = None) -> Document:
     """A new, unsaved document of ``meta`` with its controller class (no defaults applied yet)."""
-    cls = ctx.site.controllers.get(meta)
+    cls = controller_class(ctx.site, meta)
     doc = cls(meta, ctx=ctx, is_new=True)
     if values:
         doc.update(values)
@@ -83,7 +87,7 @@ def new_document(ctx: Context, meta: Meta, values: dict[str, Any] | None = None)
 
 
 def _hydrate(ctx: Context, meta: Meta, row: dict[str, Any], parent_doc: Document | None = None) -> Document:
-    cls = ctx.site.controllers.get(meta)
+    cls = controller_class(ctx.site, meta)
     doc = cls(meta, ctx=ctx, parent_doc=parent_doc)
     data = doc._data
     for key in meta.valid_columns:
@@ -348,7 +352,7 @@ def load_single(ctx: Context, meta: Meta) -> Document:
             select(singles.c.field, singles.c.value).where(singles.c.doctype == meta.name)
         )
     }
-    cls = ctx.site.controllers.get(meta)
+    cls = controller_class(ctx.site, meta)
     doc = cls(meta, ctx=ctx)
     table_fields = {tf.fieldname for tf in meta.table_fields}
     for key, value in stored.items():
@@ -431,3 +435,7 @@ def linking_row(
 
 
 __all__ += ["docstatus_of", "linking_row"]
+
+
+# The permission rules (below the model) judge a child row through its parent: they load it here.
+use_parent_loader(load_doc)

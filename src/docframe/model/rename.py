@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from docframe import errors
-from docframe.auth.users import STANDARD_USERS
 from docframe.db.repos import rows
 from docframe.meta.registry import LinkRef
 from docframe.meta.schema import Meta
@@ -25,6 +24,7 @@ from docframe.model.document import Document
 from docframe.model.naming import validate_name
 from docframe.permissions.rules import has_permission
 from docframe.realtime.publish import doc_renamed
+from docframe.users import STANDARD_USERS
 
 if TYPE_CHECKING:
     from docframe.context import Context

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from docframe import errors
 from docframe.methods.registry import whitelist_mark
+from docframe.model.document import controller_class
 from docframe.openapi.methods import (
     MethodInfo,
     docstring_parts,
@@ -66,7 +67,7 @@ def _params(func: Callable[..., Any], standard: bool = False) -> list[dict[str, 
 def _doctype_entries(ctx: Context, meta: Meta) -> list[tuple[str, Callable[..., Any], bool]]:
     if meta.istable:
         raise errors.DoesNotExistError(f"DocType {meta.name} is not available for discovery")
-    return doctype_methods(ctx.site.controllers.get(meta), meta)
+    return doctype_methods(controller_class(ctx.site, meta), meta)
 
 
 def _all_doctype_methods(ctx: Context) -> list[dict[str, Any]]:
@@ -187,7 +188,7 @@ def doctype_method(ctx: Context, doctype: str, name: str) -> dict[str, Any]:
             continue
         mark = whitelist_mark(func)
         mark_methods = mark.methods if mark else frozenset()
-        cls = ctx.site.controllers.get(meta)
+        cls = controller_class(ctx.site, meta)
         owner = next((k for k in inspect.getmro(cls) if name in vars(k)), cls)
         return _clean(
             {

@@ -18,6 +18,7 @@ import orjson
 
 from docframe import __version__
 from docframe.db.versions import read_version
+from docframe.model.document import controller_class
 from docframe.openapi.components import SECURITY, shared_components
 from docframe.openapi.methods import doctype_methods, whitelisted_methods
 from docframe.openapi.paths import doctype_paths, filters_schema, login_paths, method_paths
@@ -28,10 +29,10 @@ from docframe.permissions.rules import role_rights
 from docframe.services import SlotKey
 
 if TYPE_CHECKING:
-    from docframe.auth.users import User
     from docframe.context import Context
     from docframe.meta.schema import Meta
     from docframe.sites import Site
+    from docframe.users import User
 
 __all__ = ["SpecCache", "build_document", "openapi_bytes", "spec_cache"]
 
@@ -79,7 +80,7 @@ def _add_doctype(ctx: Context, meta: Meta, user: User, names: SchemaNames, doc: 
     filters = component + "Filters"
     schemas[filters] = filters_schema(meta)
     try:
-        methods = doctype_methods(ctx.site.controllers.get(meta), meta)
+        methods = doctype_methods(controller_class(ctx.site, meta), meta)
     except Exception:  # a controller that fails to import: its methods are left out, the rest stays
         log.warning("openapi: controller of %s could not be loaded", meta.name, exc_info=True)
         methods = []

@@ -21,12 +21,12 @@ from sqlalchemy import String, Table, and_, cast, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from docframe import errors
-from docframe.auth.users import User
 from docframe.meta.schema import Meta
 from docframe.permissions import shares, user_permissions
 from docframe.permissions.fields import level_access
 from docframe.permissions.hooks import controller_hooks
 from docframe.permissions.rules import role_rights
+from docframe.users import User
 
 if TYPE_CHECKING:
     from docframe.context import Context

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Table
 from sqlalchemy.sql import ColumnElement
 
-from docframe.auth.users import User
+from docframe.users import User
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -46,6 +46,6 @@ class PermissionHooks:
 def controller_hooks(ctx: Context, meta: Meta) -> type[PermissionHooks] | None:
     """The controller class of ``meta`` when it declares permission hooks."""
     cls = ctx.site.controllers.get(meta)
-    if isinstance(cls, type) and issubclass(cls, PermissionHooks):
+    if cls is not None and issubclass(cls, PermissionHooks):
         return cls
     return None

@@ -19,25 +19,33 @@ Permissions and the shares. There is no ambient fallback: a check called without
 (it never answers from the role rules alone). A DocType-level question (no document) ignores
 shares, like Frappe's ``check_doctype_permission`` (pass ``include_shares=True`` for Frappe's full
 ``has_permission``).
+
+The rules sit below the model, so they take documents (:class:`~docframe.model.document.Document`
+or a row's mapping) as parameters and never import the model. The one document they load
+themselves, the parent of a child row that does not carry it, comes through
+:func:`use_parent_loader`, which :mod:`docframe.model.persistence` calls when it is imported; without
+a loader such a row has no parent and is refused.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docframe import errors
 from docframe.auth.settings import auth_settings
-from docframe.auth.users import User
 from docframe.context import Context
 from docframe.meta.schema import PERM_TYPES, DocPermDef, Meta
-from docframe.model import persistence
-from docframe.model.document import Document
 from docframe.permissions import shares as share_rules
 from docframe.permissions import user_permissions
 from docframe.permissions.docperms import RoleCache, for_roles
 from docframe.permissions.fields import level_access
 from docframe.permissions.hooks import controller_hooks
+from docframe.users import User
+
+if TYPE_CHECKING:
+    from docframe.model.document import Document
 
 __all__ = [
     "SHAREABLE",
@@ -47,10 +55,20 @@ __all__ = [
     "has_permission",
     "parent_of",
     "role_rights",
+    "use_parent_loader",
 ]
 
 #: Rights a DocShare can grant (email and print are checked as read).
 SHAREABLE = frozenset({"read", "write", "share", "submit", "email", "print"})
+
+#: Loads a document by name (``DoesNotExistError`` when missing): the model's ``load_doc``.
+ParentLoader = Callable[[Context, Meta, Any], Any]
+_parent_loader: list[ParentLoader] = []
+
+
+def use_parent_loader(load: ParentLoader) -> None:
+    """Load the parents of child rows with ``load`` (installed by :mod:`docframe.model.persistence`)."""
+    _parent_loader[:] = [load]
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +170,12 @@ def parent_of(ctx: Context, meta: Meta, doc: Any) -> tuple[Meta, Any] | None:
     fields = {f.fieldname: f for f in parent_meta.table_fields if f.options == meta.name}
     if parent_meta.istable or doc.get("parentfield") not in fields:
         return None
-    parent_doc = doc.parent_doc if isinstance(doc, Document) else None
+    parent_doc = getattr(doc, "parent_doc", None)  # a Document's row knows its parent; a mapping does not
     if parent_doc is None:
+        if not _parent_loader:
+            return None
         try:
-            parent_doc = persistence.load_doc(ctx, parent_meta, doc.get("parent"))
+            parent_doc = _parent_loader[0](ctx, parent_meta, doc.get("parent"))
         except errors.DoesNotExistError:
             return None
     return parent_meta, parent_doc
@@ -212,9 +232,15 @@ def has_permission(
     return include_shares and _shared(ctx, meta, ptype, None, user)
 
 
+def _is_new(doc: Any) -> bool:
+    """Whether ``doc`` is a Document not inserted yet (a mapping never is)."""
+    is_new = getattr(doc, "is_new", None)
+    return callable(is_new) and bool(is_new())
+
+
 def _denied_message(meta: Meta, ptype: str, doc: Any) -> str:
     name = doc.get("name") if doc is not None else None
-    if doc is None or name in (None, "") or (isinstance(doc, Document) and doc.is_new()):
+    if doc is None or name in (None, "") or _is_new(doc):
         if ptype in ("read", "select"):
             return f"No permission for {meta.name}"
         return f"You need the '{ptype}' permission on {meta.name} to perform this action."

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, Table
 
-from docframe.auth.users import User
 from docframe.db.repos import shares as stored
+from docframe.users import User
 
 if TYPE_CHECKING:
     from docframe.context import Context

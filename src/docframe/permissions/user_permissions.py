@@ -27,9 +27,9 @@ from sqlalchemy.sql import ColumnElement
 
 from docframe.auth.settings import auth_settings
 from docframe.auth.stores import shared_epoch
-from docframe.auth.users import User
 from docframe.db.repos.permissions import tree_descendants, user_permission_rows
 from docframe.meta.schema import Meta
+from docframe.users import User
 
 if TYPE_CHECKING:
     from docframe.context import Context

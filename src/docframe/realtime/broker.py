@@ -44,7 +44,7 @@ class RunningServer(Protocol):
 
 
 #: The realtime servers of this process that have started serving (the stats method reads them).
-#: Here rather than in :mod:`~docframe.realtime.server` so that reading it does not load Socket.IO.
+#: Here rather than in :mod:`~docframe.sockets.server` so that reading it does not load Socket.IO.
 RUNNING: list[RunningServer] = []
 #: The counters of a running server's ``stats()``.
 STAT_KEYS = ("sockets", "rooms", "engine_sessions", "queued", "websockets", "sent_direct", "sent_queued")

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from docframe.auth.users import User
 from docframe.db.repos import rows
 from docframe.jobs.runner import job_function
 from docframe.model import lifecycle, persistence
 from docframe.scheduler.events import JobType, declared_job_types, is_due
 from docframe.scheduler.lock import SchedulerLock, holder_id
+from docframe.users import User
 
 if TYPE_CHECKING:
     from docframe.context import Context

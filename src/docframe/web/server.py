@@ -22,7 +22,7 @@ from docframe import errors
 from docframe.auth.backends import RequestCredentials, authenticate
 from docframe.auth.csrf import csrf_token
 from docframe.auth.identity import identity_cache
-from docframe.auth.users import User
+from docframe.users import User
 from docframe.web.assets import PREFIX as ASSETS_PREFIX
 from docframe.web.assets import AssetServer, not_found
 from docframe.web.pages import home_html, login_html

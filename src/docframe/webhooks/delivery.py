@@ -25,11 +25,11 @@ import httpx
 import orjson
 
 from docframe.auth.passwords import get_secret
-from docframe.auth.users import User
 from docframe.db.repos import rows as stored
 from docframe.db.repos import webhooks as repo
 from docframe.jobs.queue import enqueue
 from docframe.jobs.records import now_for
+from docframe.users import User
 from docframe.webhooks.config import webhook_settings
 from docframe.webhooks.render import REDACTED, SIGNATURE_HEADER, BuildError, build_request, sign
 from docframe.webhooks.triggers import DELIVER, OUTBOX_DOCTYPE

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
-from docframe.auth.users import User
 from docframe.sites import Site
+from docframe.users import User
 from tests.conftest import SiteClient, api_key_for
 
 __all__ = ["doctype", "message", "poll_job", "system_settings", "unique", "user_client"]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, insert
 
-from docframe.auth.users import User
 from docframe.sites import Site
+from docframe.users import User
 from tests.api.v1.doctypes import make_doctype, make_role, make_user, unique
 from tests.conftest import SiteClient
 

@@ -11,10 +11,10 @@ from starlette.responses import Response
 
 from docframe.auth.backends import AuthState
 from docframe.auth.sessions import SessionInfo
-from docframe.auth.users import User
 from docframe.cli.main import cli
 from docframe.http.cookies import apply, clear_session_cookies, session_cookie_headers
 from docframe.sites import Site
+from docframe.users import User
 from tests.conftest import SiteClient
 
 

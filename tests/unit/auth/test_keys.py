@@ -14,12 +14,12 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from docframe.auth.passwords import get_secret, set_auth_value, set_secret
-from docframe.auth.secret_box import InvalidEncryptionKey, is_valid_key
-from docframe.auth.users import User
 from docframe.db.provision import drop_database
+from docframe.secret_box import InvalidEncryptionKey, is_valid_key
 from docframe.sites import Site
+from docframe.users import User
 from tests.conftest import make_site
-from tests.unit.auth.test_secret_box import legacy_seal
+from tests.unit.test_secret_box import legacy_seal
 
 
 def _docframe(sites: Path, *args: str) -> subprocess.CompletedProcess[str]:

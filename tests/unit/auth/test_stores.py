@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from docframe.auth.stores import DatabaseSessionStore, RedisSessionStore, SessionRecord, SessionStore
-from docframe.auth.users import User
 from docframe.sites import Site
+from docframe.users import User
 
 
 def _exercise(store: SessionStore, site: Site) -> None:

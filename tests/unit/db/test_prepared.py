@@ -33,7 +33,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
-from docframe.auth.users import User
 from docframe.db.errors import translate_write_error
 from docframe.db.prepared import Prepared, observed, prepared
 from docframe.db.tables import build_table
@@ -43,6 +42,7 @@ from docframe.meta.schema import Meta
 from docframe.model.operations import create_document
 from docframe.model.persistence import load_doc
 from docframe.sites import Site
+from docframe.users import User
 
 FIELDS = [
     {"fieldname": "title", "fieldtype": "Data"},

@@ -21,10 +21,10 @@ import pytest
 from sqlalchemy import Table, insert, select
 from sqlalchemy.engine import Connection
 
-from docframe.auth.users import User
 from docframe.db.provision import drop_database
 from docframe.db.tables import index_name
 from docframe.sites import Site
+from docframe.users import User
 from tests.conftest import SiteClient, api_key_for, make_site
 
 ROWS = 20_000

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from docframe import errors
-from docframe.auth.users import User
 from docframe.http.exception_handlers import render_error
 from docframe.sites import Site
+from docframe.users import User
 
 SQL = "SELECT secret FROM `tabUser` WHERE name = %(name)s"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from docframe.auth.users import User
 from docframe.permissions.docperms import custom_perm_cache, effective_permissions
+from docframe.users import User
 from tests.conftest import SiteClient, api_key_for, make_site
 
 CUSTOM_DOCPERM = {

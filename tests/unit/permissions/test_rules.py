@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 
 from docframe import errors
-from docframe.auth.users import User, effective_roles
 from docframe.meta.loader import load_meta
 from docframe.meta.schema import Meta
 from docframe.model.document import Document
 from docframe.permissions.fields import LevelAccess, high_fields, level_access
-from docframe.permissions.rules import RoleRights, check_permission, doc_rights, role_rights
+from docframe.permissions.rules import RoleRights, check_permission, doc_rights, parent_of, role_rights
 from docframe.permissions.rules import has_permission as _has_permission
 from docframe.sites import Site
+from docframe.users import User, effective_roles
 
 SITE: list[Site] = []
 
@@ -165,3 +165,16 @@ def test_a_check_without_a_context_refuses() -> None:
         with pytest.raises(errors.PermissionError):
             check_permission(missing, meta, "read")  # type: ignore[arg-type]
     assert has_permission(clerk, meta, "read") and has_permission(admin, meta, "delete")
+
+
+def test_a_child_row_without_its_parent_is_judged_through_the_parent_the_model_loads() -> None:
+    row = {"parenttype": "User", "parentfield": "roles", "parent": "Administrator"}
+    with as_user(User.administrator()) as ctx:
+        found = parent_of(ctx, ctx.meta("Has Role"), row)
+        missing = parent_of(ctx, ctx.meta("Has Role"), {**row, "parent": "nobody@example.com"})
+    assert found is not None
+    parent_meta, parent = found
+    assert parent_meta.name == "User"
+    assert isinstance(parent, Document)
+    assert parent.name == "Administrator"
+    assert missing is None

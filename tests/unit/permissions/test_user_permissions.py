@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from docframe.auth.users import User
 from docframe.permissions.user_permissions import Entry, allowed_values
 from docframe.sites import Site
+from docframe.users import User
 from tests.conftest import SiteClient, api_key_for
 
 OFF = dict.fromkeys(("write", "create", "delete", "report", "export", "share", "print", "email"), 0)

@@ -15,12 +15,12 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select, update
 
-from docframe.auth.users import User
 from docframe.scheduler.events import declared_job_types, is_due, next_run
 from docframe.scheduler.lock import SchedulerLock
 from docframe.scheduler.service import SiteScheduler
 from docframe.scheduler.tasks import purge_old_logs
 from docframe.sites import Site
+from docframe.users import User
 from tests.conftest import make_site
 
 APP = "tests.unit.scheduler.schedapp"

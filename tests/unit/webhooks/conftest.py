@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from docframe.auth.users import User
 from docframe.sites import Site
+from docframe.users import User
 from docframe.webhooks.delivery import sweep
 from tests.conftest import SiteClient, api_key_for, make_site
 from tests.unit.webhooks.receiver import Receiver

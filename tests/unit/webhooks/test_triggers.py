@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from docframe import errors
-from docframe.auth.users import User
 from docframe.model import lifecycle, persistence
 from docframe.sites import Site
+from docframe.users import User
 from tests.api.rpc.helpers import doctype, user_client
 from tests.conftest import SiteClient
 from tests.unit.webhooks.conftest import Hooks, finished, log_rows, settled, wait_rows

@@ -28,7 +28,7 @@ from docframe.meta.schema import Meta
 from docframe.migrate.apply import apply, drop_table, plan
 from docframe.migrate.diff import Notice
 from docframe.model import naming
-from docframe.model.document import Document
+from docframe.model.document import Document, controller_class
 
 __all__ = [
     "CannotCreateStandardDoctypeError",
@@ -201,7 +201,7 @@ class DocType(Document):
     def _check_field_conflicts(self) -> None:
         if str(self.name) in CORE_DOCTYPES:
             return
-        controller = self.ctx.site.controllers.get(self._draft_meta())
+        controller = controller_class(self.ctx.site, self._draft_meta())
         props, methods = _attributes(controller)
         for row in self._rows("fields"):
             fieldname = str(row.get("fieldname"))

@@ -21,12 +21,12 @@ from sqlalchemy import Table
 from sqlalchemy.sql import ColumnElement
 
 from docframe import errors
-from docframe.auth.users import User
 from docframe.db.repos import rows
 from docframe.files import permissions, service
 from docframe.files.storage import check_file_name, is_local_url
 from docframe.model.document import Document
 from docframe.permissions.hooks import PermissionHooks
+from docframe.users import User
 
 if TYPE_CHECKING:
     from docframe.context import Context

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Table, or_
 from sqlalchemy.sql import ColumnElement
 
-from docframe.auth.users import User
 from docframe.model.document import Document
 from docframe.permissions.hooks import PermissionHooks
+from docframe.users import User
 
 if TYPE_CHECKING:
     from docframe.context import Context

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Table, or_
 from sqlalchemy.sql import ColumnElement
 
-from docframe.auth.users import AUTOMATIC_ROLES, User
 from docframe.model.document import Document
 from docframe.permissions.docperms import effective_permissions
 from docframe.permissions.hooks import PermissionHooks
+from docframe.users import AUTOMATIC_ROLES, User
 
 if TYPE_CHECKING:
     from docframe.context import Context

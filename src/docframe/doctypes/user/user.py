@@ -31,14 +31,14 @@ from docframe.auth import passwords
 from docframe.auth.backends import AuthState
 from docframe.auth.identity import identity_cache
 from docframe.auth.sessions import session_manager
-from docframe.auth.users import ADMINISTRATOR, AUTOMATIC_ROLES, GUEST, STANDARD_USERS
-from docframe.auth.users import User as Identity
 from docframe.db.repos import rows, users
 from docframe.methods.registry import alias, whitelist
 from docframe.model import lifecycle, persistence
 from docframe.model.document import Document
 from docframe.permissions.hooks import PermissionHooks
 from docframe.permissions.user_permissions import user_permission_cache
+from docframe.users import ADMINISTRATOR, AUTOMATIC_ROLES, GUEST, STANDARD_USERS
+from docframe.users import User as Identity
 
 if TYPE_CHECKING:
     from docframe.context import Context

@@ -16,7 +16,6 @@ from typing import Any
 from docframe import errors
 from docframe.auth.backends import RequestCredentials, authenticate
 from docframe.auth.identity import identity_cache
-from docframe.auth.users import User
 from docframe.context import Context
 from docframe.model import persistence
 from docframe.model.document import Document
@@ -24,6 +23,7 @@ from docframe.permissions import rules
 from docframe.permissions.hooks import controller_hooks
 from docframe.permissions.user_permissions import user_permission_cache
 from docframe.sites import Site
+from docframe.users import User
 
 __all__ = ["Identity", "can_read_doc", "can_read_doctype", "identify", "unreadable_by", "unreadable_many"]
 

@@ -1,8 +1,8 @@
 """Server: the Socket.IO server (python-socketio, ASGI) that speaks Frappe's realtime protocol.
 
 One :class:`RealtimeServer` per process serves every site of the sites folder, each in its own
-namespace (``/<site name>``). :mod:`~docframe.realtime.handshake` decides whether a connection may
-open, :mod:`~docframe.realtime.access` who it is and what it may join (in a thread: those checks
+namespace (``/<site name>``). :mod:`~docframe.sockets.handshake` decides whether a connection may
+open, :mod:`~docframe.sockets.access` who it is and what it may join (in a thread: those checks
 read the database and the event loop must stay free). On connect a socket joins ``user:<user>``,
 ``website`` and, for System Users, ``all``. Client events are Frappe's (``ping``,
 ``doctype_subscribe``, ``doc_subscribe``, ``doc_open``, ``task_subscribe``, ... and their
@@ -10,7 +10,7 @@ opposites); anything else is ignored, and malformed arguments are dropped withou
 
 Envelopes from the broker are delivered in order by one consumer task; an envelope about a
 document skips the sockets whose user cannot read it. Each event is encoded once and written
-straight to the WebSockets that have nothing queued (:mod:`~docframe.realtime.direct`), through
+straight to the WebSockets that have nothing queued (:mod:`~docframe.sockets.direct`), through
 Engine.IO's queue to the others.
 """
 
@@ -27,10 +27,11 @@ import orjson
 import socketio
 
 from docframe import errors
-from docframe.realtime import access, direct, handshake, rooms
+from docframe.realtime import rooms
 from docframe.realtime.broker import HUB, RUNNING, Envelope, channel_of
 from docframe.realtime.publish import LOGOUT_EVENT, session_key
 from docframe.sites import Site, SiteRegistry
+from docframe.sockets import access, direct, handshake
 
 __all__ = ["RealtimeServer", "SocketState"]
 
@@ -429,7 +430,7 @@ class RealtimeServer:
         """Send one event to Engine.IO sessions, encoded once.
 
         A socket on a WebSocket with nothing queued gets the frame text straight from here
-        (:mod:`~docframe.realtime.direct`); the others get the packet in their Engine.IO queue
+        (:mod:`~docframe.sockets.direct`); the others get the packet in their Engine.IO queue
         without a task per socket (``AsyncServer.emit`` makes one per recipient). Queueing never
         waits, so every event of a batch is in a socket's queue before its writer wakes up.
         """

@@ -138,4 +138,4 @@ def realtime(ctx: click.Context, host: str, port: int | None, site: str | None) 
         os.environ["DOCFRAME_SITE"] = site
     port = port or socketio_port_of(sites_path)
     click.echo(f"docframe realtime serving {sites_path} on http://{host}:{port}/socket.io", err=True)
-    run("docframe.realtime.standalone:default_app", host, port, 1, False)
+    run("docframe.sockets.standalone:default_app", host, port, 1, False)

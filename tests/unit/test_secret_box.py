@@ -10,7 +10,7 @@ import os
 import pytest
 from cryptography.fernet import Fernet
 
-from docframe.auth.secret_box import (
+from docframe.secret_box import (
     InvalidEncryptionKey,
     SecretBox,
     SecretBoxError,

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from docframe.realtime.server import RealtimeServer
 from docframe.sites import SiteRegistry
+from docframe.sockets.server import RealtimeServer
 
 __all__ = ["RealtimeApp", "default_app"]
 
