@@ -120,8 +120,27 @@ def sqlite_site(sites_root: Path) -> Iterator[Site]:
     created.dispose()
 
 
+#: Administrator's token per site (the site object is kept so its id is never reused).
+_ADMIN_TOKENS: dict[int, tuple[Site, str]] = {}
+
+
 def api_key_for(site: Site, user: str = "Administrator") -> str:
-    """Give ``user`` an API key and secret; returns the ``token`` header value."""
+    """Give ``user`` an API key and secret; returns the ``token`` header value.
+
+    Administrator is keyed once per site: a second call returns the same token, so a module that
+    asks for its own Administrator client does not sign out the session's ``admin`` fixture.
+    """
+    if user == "Administrator":
+        kept = _ADMIN_TOKENS.get(id(site))
+        if kept is not None and kept[0] is site:
+            return kept[1]
+        token = _new_api_key(site, user)
+        _ADMIN_TOKENS[id(site)] = (site, token)
+        return token
+    return _new_api_key(site, user)
+
+
+def _new_api_key(site: Site, user: str) -> str:
     key, secret = secrets.token_hex(8), secrets.token_hex(8)
     with site.unit_of_work(User.administrator()) as ctx:
         users = site.tables.get(site.metas.get("User", ctx.conn))
