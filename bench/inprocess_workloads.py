@@ -155,6 +155,7 @@ def main() -> None:
     parser.add_argument("--workloads", default="W1,W2,W3,W4,W5")
     parser.add_argument("--profile")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--dump", help="with --profile: also write the raw cProfile stats to this file")
     parser.add_argument("--no-raw", action="store_true")
     parser.add_argument("--inline", action="store_true", help="run request threads inline")
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "df-inproc-workloads"))
@@ -184,6 +185,8 @@ def main() -> None:
             loop.run_until_complete(run_all(app, reqs))
             profiler.disable()
             stats = pstats.Stats(profiler)
+            if args.dump:
+                stats.dump_stats(args.dump)
             stats.sort_stats("cumulative").print_stats(args.top)
             stats.sort_stats("tottime").print_stats(args.top)
             by_file: dict[str, float] = {}

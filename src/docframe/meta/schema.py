@@ -7,7 +7,7 @@ sets the model and query layers need (valid columns, table fields, link fields),
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from docframe.meta.fieldtypes import (
@@ -86,7 +86,7 @@ class DocFieldDef:
     @property
     def select_options(self) -> tuple[str, ...]:
         """The choices of a Select field (one per line)."""
-        return tuple(line.strip() for line in (self.options or "").split("\n"))
+        return _option_lines(self.options or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,3 +249,9 @@ class Meta:
         if "#" in auto:
             return "series"
         return "hash"
+
+
+@lru_cache(maxsize=4096)
+def _option_lines(options: str) -> tuple[str, ...]:
+    """The stripped lines of a Select field's options (validation reads them on every save)."""
+    return tuple(line.strip() for line in options.split("\n"))

@@ -12,7 +12,8 @@ they are asked about: this module installs it with :func:`~docframe.permissions.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
@@ -213,21 +214,86 @@ def _insert_children(ctx: Context, doc: Document, rows: Iterable[Document]) -> N
 
 
 def update_doc(ctx: Context, doc: Document) -> None:
-    """UPDATE every column of the document's row (never ``name``), then sync its child tables."""
+    """UPDATE the document's row (never ``name``), then sync its child tables.
+
+    Only the columns whose values differ from the row as loaded at the start of the save (the
+    locked stored copy, :meth:`Document.get_doc_before_save`) are written, with ``modified`` and
+    ``modified_by`` always; see :func:`_changed_columns`.
+    """
     meta = doc.meta
     if meta.issingle:
         _save_single(ctx, doc)
     else:
         table = table_of(ctx, meta)
-        stmt = _prepared(ctx, table, "update", meta.valid_columns[1:])
-        params = _row(doc, with_name=False)
+        columns = _changed_columns(ctx, table, doc, doc.get_doc_before_save(), meta.valid_columns[1:])
+        stmt = _prepared(ctx, table, "update", columns)
+        data = doc._data
+        params = {c: data[c] for c in columns}
         params["pk"] = doc.name
         _write(ctx, meta, doc.name, stmt, params)
     _sync_children(ctx, doc)
 
 
+#: How many UPDATE statements narrowed to one set of changed columns a table keeps compiled; once
+#: a table has that many, other sets are written with the statement that names every column.
+UPDATE_VARIANTS = 32
+#: Value types compared by value to decide that a column is unchanged; any other value (a dict or
+#: list of a JSON field, which may have been changed in place) is always written.
+_COMPARABLE = frozenset({str, int, float, bool, Decimal, datetime, date, time, timedelta, type(None)})
+#: Written on every save even when equal to the stored value (Frappe's save touches the row).
+_ALWAYS = frozenset({"modified", "modified_by"})
+#: ``ctx.state`` key: (doctype, name) of rows written column by column in this unit of work.
+_COLUMN_WRITES = "persistence.column_writes"
+_MISSING = object()
+
+
+def _changed_columns(
+    ctx: Context, table: Table, doc: Document, stored: Document | None, columns: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The ``columns`` of ``doc`` to write: those that differ from ``stored``, in column order.
+
+    ``stored`` is the row as this transaction loaded (and locked) it when the save started, so a
+    column equal to it already holds the document's value. Every column is written when there is
+    no stored copy, when it is of another document, or when this unit of work wrote the row column
+    by column (``db_set`` on another instance, which the stored copy does not show). The set of
+    narrowed statements per table is bounded by :data:`UPDATE_VARIANTS`.
+    """
+    if stored is None or stored.name != doc.name or stored.doctype != doc.doctype:
+        return columns
+    written: set[tuple[str, str]] | None = ctx.state.get(_COLUMN_WRITES)
+    if written is not None and (doc.doctype, str(doc.name)) in written:
+        return columns
+    new, old = doc._data, stored._data
+    changed_list: list[str] = []
+    for c in columns:
+        value, before = new[c], old.get(c, _MISSING)
+        kind = type(value)
+        # Unchanged: one immutable type and equal (identical objects skip the comparison).
+        if (
+            c in _ALWAYS
+            or kind is not type(before)
+            or kind not in _COMPARABLE
+            or (value is not before and value != before)
+        ):
+            changed_list.append(c)
+    changed = tuple(changed_list)
+    if len(changed) == len(columns):
+        return columns
+    variants: set[tuple[str, ...]] = table.info.setdefault("docframe_update_variants", set())
+    if changed not in variants:
+        if len(variants) >= UPDATE_VARIANTS:
+            return columns
+        variants.add(changed)
+    return changed
+
+
 def _sync_children(ctx: Context, doc: Document) -> None:
-    """Frappe's replace semantics: rows missing from the list are deleted, others updated or inserted."""
+    """Frappe's replace semantics: rows missing from the list are deleted, others updated or inserted.
+
+    An existing row is updated in the columns that differ from the same row in the stored copy
+    (every column when the stored copy does not have it under this table field).
+    """
+    stored_doc = doc.get_doc_before_save()
     for tf in doc.meta.table_fields:
         child_meta = ctx.meta(tf.options)
         if not child_meta.has_table:
@@ -244,15 +310,23 @@ def _sync_children(ctx: Context, doc: Document) -> None:
         if keep:
             removal = removal.where(table.c.name.not_in(keep))
         ctx.conn.execute(removal)
+        stored_rows = (
+            {r.name: r for r in stored_doc.get_table(tf.fieldname)}
+            if stored_doc is not None and stored_doc.name == doc.name
+            else {}
+        )
         new_rows = [r for r in rows if r.is_new()]
+        all_columns = child_meta.valid_columns[1:]
         for r in rows:
             if r.is_new():
                 continue
-            params = _row(r, with_name=False)
+            columns = _changed_columns(ctx, table, r, stored_rows.get(r.name), all_columns)
+            data = r._data
+            params = {c: data[c] for c in columns}
             params.update(
                 pk=r.name, p_parent=str(doc.name), p_parenttype=doc.doctype, p_parentfield=tf.fieldname
             )
-            stmt = _prepared(ctx, table, "update_child", child_meta.valid_columns[1:])
+            stmt = _prepared(ctx, table, "update_child", columns)
             # A name that is not a row of this table of this document is a new row: it is inserted
             # (a clash with another document's row is a 409), never an update of someone else's row.
             if _write(ctx, child_meta, doc.name, stmt, params) == 0:
@@ -294,6 +368,8 @@ def update_columns(ctx: Context, doc: Document, values: dict[str, Any]) -> None:
             ctx.conn.execute(insert(singles), rows)
         return
     table = table_of(ctx, meta)
+    # A save later in this unit of work must not trust its stored copy for this row's columns.
+    ctx.state.setdefault(_COLUMN_WRITES, set()).add((doc.doctype, str(doc.name)))
     try:
         ctx.conn.execute(update(table).where(table.c.name == doc.name).values(values))
     except StatementError as exc:
