@@ -90,6 +90,9 @@ class DocumentActions(Protocol):
     def notify(self, doc: Document) -> None:
         """Queue the realtime ``doc_update`` of ``doc`` for after the commit."""
 
+    def has_permission(self, doc: Document, ptype: str) -> bool:
+        """Whether the context's user may ``ptype`` the document."""
+
     def check_permission(self, doc: Document, ptype: str) -> None:
         """Raise PermissionError unless the context's user may ``ptype`` the document."""
 
@@ -520,12 +523,15 @@ class Document:
                 listener(self, method)
         return result
 
-    def check_permission(self, ptype: str = "read") -> None:
-        """Raise PermissionError (403) unless the context's user may ``ptype`` this document.
+    def has_permission(self, ptype: str = "read") -> bool:
+        """Whether the context's user may ``ptype`` this document (roles, owner, shares, User
+        Permissions, the controller's rule); a document without a context is refused (False)."""
+        if self._ctx is None:
+            return False
+        return _bound().has_permission(self, ptype)
 
-        Frappe's boolean ``doc.has_permission(ptype)`` is not a Document method here: on a
-        controller, ``has_permission`` is the permission hook (:class:`~docframe.permissions.hooks.PermissionHooks`).
-        """
+    def check_permission(self, ptype: str = "read") -> None:
+        """Raise PermissionError (403) unless the context's user may ``ptype`` this document."""
         if self._ctx is None:
             raise errors.PermissionError(
                 f"No permission for {self.doctype}: the document has no context", title="Not Permitted"

@@ -20,7 +20,7 @@ from docframe.meta.schema import Meta
 from docframe.model import naming, persistence, sanitize, validation, versions
 from docframe.model.document import Document, bind_actions
 from docframe.model.field_levels import reset_unwritable
-from docframe.permissions.rules import check_permission
+from docframe.permissions.rules import check_permission, has_permission
 from docframe.realtime.publish import doc_changed
 
 if TYPE_CHECKING:
@@ -536,6 +536,9 @@ class _LifecycleActions:
 
     def notify(self, doc: Document) -> None:
         doc_changed(doc.ctx, doc)
+
+    def has_permission(self, doc: Document, ptype: str) -> bool:
+        return has_permission(doc.ctx, doc.meta, ptype, doc)
 
     def check_permission(self, doc: Document, ptype: str) -> None:
         check_permission(doc.ctx, doc.meta, ptype, doc)

@@ -1,9 +1,10 @@
 """Controller permission hooks: the two override points a controller may declare.
 
-Frappe lets a DocType add a document rule (``has_permission``) and a list rule
+Frappe lets a DocType add a document rule (its ``has_permission`` hook) and a list rule
 (``permission_query_conditions``) through app hooks found by name. docframe declares them once, on
 :class:`PermissionHooks`: a controller that needs them subclasses it next to
-:class:`~docframe.model.document.Document` and overrides one or both class methods. A document rule
+:class:`~docframe.model.document.Document` and overrides one or both class methods (the document rule is ``document_permission``, because
+``has_permission`` is Frappe's boolean Document method, ``doc.has_permission(ptype)``). A document rule
 can only *deny* (it runs before the role rules, which still have to grant); a list rule returns one
 SQLAlchemy clause that is ANDed into every list and count of the DocType.
 """
@@ -28,7 +29,7 @@ class PermissionHooks:
     """Mixin for controllers with their own permission rules (ToDo, Note, User, ...)."""
 
     @classmethod
-    def has_permission(cls, ctx: Context, doc: Any, ptype: str, user: User) -> bool:
+    def document_permission(cls, ctx: Context, doc: Any, ptype: str, user: User) -> bool:
         """Whether ``user`` may ``ptype`` this document as far as the controller is concerned.
 
         ``False`` denies; ``True`` lets the role rules decide. Never called for the Administrator.

@@ -151,7 +151,7 @@ def doc_rights(ctx: Context, meta: Meta, doc: Any, user: User, ptype: str = "rea
     if user.is_admin:
         return frozenset(PERM_TYPES)
     hooks = controller_hooks(ctx, meta)
-    if hooks is not None and not hooks.has_permission(ctx, doc, ptype, user):
+    if hooks is not None and not hooks.document_permission(ctx, doc, ptype, user):
         return frozenset()
     rights = role_rights(ctx, meta, user)
     owner = is_owner(doc, user)

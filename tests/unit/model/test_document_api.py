@@ -211,15 +211,19 @@ def test_check_permission_judges_the_context_user(sqlite_site: Site, doctypes: t
     with sqlite_site.unit_of_work(ADMIN) as ctx:
         name = _new(ctx, parent, title="p").insert().name
     with sqlite_site.unit_of_work(ADMIN) as ctx:
-        persistence.load_doc(ctx, ctx.meta(parent), name).check_permission("write")
+        loaded = persistence.load_doc(ctx, ctx.meta(parent), name)
+        loaded.check_permission("write")
+        assert loaded.has_permission("write") and loaded.has_permission()
     with sqlite_site.unit_of_work(NOBODY) as ctx:
         doc = persistence.load_doc(ctx, ctx.meta(parent), name)
+        assert doc.has_permission("read") is False and doc.has_permission("write") is False
         with pytest.raises(errors.PermissionError):
             doc.check_permission("read")
         with pytest.raises(errors.PermissionError):
             doc.save()
         meta = ctx.meta(parent)
     detached = Document(meta, {"title": "no context"})
+    assert detached.has_permission("read") is False  # no context: refused, not guessed
     with pytest.raises(errors.PermissionError, match="no context"):
         detached.check_permission("read")
 

@@ -40,7 +40,7 @@ class File(Document, PermissionHooks):
     """The File DocType."""
 
     @classmethod
-    def has_permission(cls, ctx: Context, doc: Any, ptype: str, user: User) -> bool:
+    def document_permission(cls, ctx: Context, doc: Any, ptype: str, user: User) -> bool:
         """Frappe's File rule: public to read, the owner's, or following the attached document."""
         return permissions.file_permission(ctx, doc, ptype, user)
 

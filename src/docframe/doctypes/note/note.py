@@ -19,7 +19,7 @@ class Note(Document, PermissionHooks):
     """The Note DocType."""
 
     @classmethod
-    def has_permission(cls, ctx: Context, doc: Any, ptype: str, user: User) -> bool:
+    def document_permission(cls, ctx: Context, doc: Any, ptype: str, user: User) -> bool:
         """Public notes, or the user's own (for every right and every user, System Manager included)."""
         return bool(doc.get("public")) or str(doc.get("owner") or "") == user.name
 

@@ -33,7 +33,7 @@ class ToDo(Document, PermissionHooks):
     """The ToDo DocType."""
 
     @classmethod
-    def has_permission(cls, ctx: Context, doc: Any, ptype: str, user: User) -> bool:
+    def document_permission(cls, ctx: Context, doc: Any, ptype: str, user: User) -> bool:
         """Allowed when the ToDo concerns the user, or their roles manage ToDos."""
         if _sees_all(ctx, user, ptype):
             return True

@@ -55,7 +55,7 @@ class User(Document, PermissionHooks):
     """The User DocType."""
 
     @classmethod
-    def has_permission(cls, ctx: Context, doc: Any, ptype: str, user: Identity) -> bool:
+    def document_permission(cls, ctx: Context, doc: Any, ptype: str, user: Identity) -> bool:
         """Nobody but the Administrator may touch the Administrator or Guest records."""
         return doc.get("name") not in STANDARD_USERS
 
