@@ -28,6 +28,18 @@ from run import ADMINISTRATOR, SCENARIOS, SITE_NAME, USERS, create_docframe_site
 from docframe.app import create_app
 
 
+def print_own_time_by_file(stats: pstats.Stats, requests: int, top: int) -> None:
+    """Print the profile's own time summed per source file, as a share and in µs per request."""
+    by_file: dict[str, float] = {}
+    for (filename, _line, _func), row in stats.stats.items():  # type: ignore[attr-defined]
+        key = filename.split("site-packages/")[-1].split("/src/")[-1]
+        by_file[key] = by_file.get(key, 0.0) + row[2]
+    total = sum(by_file.values())
+    print("own time by file (share of profiled time):")
+    for key, seconds in sorted(by_file.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"  {seconds / total:6.1%}  {seconds / requests * 1e6:7.1f} µs/request  {key}")
+
+
 def scope_for(method: str, path: str, headers: dict[str, str]) -> dict[str, Any]:
     """A minimal HTTP ASGI scope as uvicorn builds it."""
     raw_path, _, query = path.partition("?")
@@ -119,14 +131,7 @@ def main() -> None:
             stats = pstats.Stats(profiler)
             stats.sort_stats("cumulative").print_stats(args.top)
             stats.sort_stats("tottime").print_stats(args.top)
-            by_file: dict[str, float] = {}
-            for (filename, _line, _func), row in stats.stats.items():  # type: ignore[attr-defined]
-                key = filename.split("site-packages/")[-1].split("/src/")[-1]
-                by_file[key] = by_file.get(key, 0.0) + row[2]
-            total = sum(by_file.values())
-            print("own time by file (share of profiled time):")
-            for key, seconds in sorted(by_file.items(), key=lambda kv: -kv[1])[: args.top]:
-                print(f"  {seconds / total:6.1%}  {seconds / args.requests * 1e6:7.1f} µs/request  {key}")
+            print_own_time_by_file(stats, args.requests, args.top)
             return
         for name in args.scenarios.split(","):
             us = loop.run_until_complete(run_scenario(app, name, auth, rows, args.requests))

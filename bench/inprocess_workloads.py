@@ -34,6 +34,7 @@ from urllib.parse import unquote
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
+from inprocess import print_own_time_by_file  # noqa: E402
 from workloads import (  # noqa: E402
     AUTH,
     SITE,
@@ -189,14 +190,7 @@ def main() -> None:
                 stats.dump_stats(args.dump)
             stats.sort_stats("cumulative").print_stats(args.top)
             stats.sort_stats("tottime").print_stats(args.top)
-            by_file: dict[str, float] = {}
-            for (filename, _line, _func), row in stats.stats.items():  # type: ignore[attr-defined]
-                key = filename.split("site-packages/")[-1].split("/src/")[-1]
-                by_file[key] = by_file.get(key, 0.0) + row[2]
-            total = sum(by_file.values())
-            print("own time by file (share of profiled time):")
-            for key, seconds in sorted(by_file.items(), key=lambda kv: -kv[1])[: args.top]:
-                print(f"  {seconds / total:6.1%}  {seconds / len(reqs) * 1e6:7.1f} µs/request  {key}")
+            print_own_time_by_file(stats, len(reqs), args.top)
             return
         for workload in args.workloads.split(","):
             ours, theirs = [], []
