@@ -21,6 +21,7 @@ from docframe.db import connections
 from docframe.db.connections import ConnectionCache
 from docframe.db.engine import Database, open_engine
 from docframe.sites import Site
+from tests.unit.db.forking import in_forked_child
 
 
 @pytest.fixture()
@@ -133,20 +134,12 @@ def test_forked_child_never_uses_a_parent_connection(db: Database) -> None:
     conn = cache.acquire()
     parent_id = id(conn.connection.dbapi_connection)
     cache.release(conn)
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: report which driver connection it was given, and leave at once
-        try:
-            child = cache.acquire()
-            ok = child.execute(select(1)).scalar() == 1
-            os.write(write_end, f"{id(child.connection.dbapi_connection)} {int(ok)}".encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        reported = pipe.read().decode().split()
-    os.waitpid(pid, 0)
-    assert reported, "the child reported nothing"
+
+    def probe() -> str:  # in the child: which driver connection it was given, and whether it works
+        child = cache.acquire()
+        return f"{id(child.connection.dbapi_connection)} {int(child.execute(select(1)).scalar() == 1)}"
+
+    reported = in_forked_child(probe)
     assert int(reported[0]) != parent_id, "the forked child was handed the parent's cached connection"
     assert reported[1] == "1"
     again = cache.acquire()  # the parent's cached connection is still its own and still works

@@ -19,6 +19,7 @@ import pytest
 from docframe.db import engine as engine_module
 from docframe.db.engine import Database, open_engine
 from docframe.sites import Site
+from tests.unit.db.forking import in_forked_child
 
 
 @pytest.fixture()
@@ -92,21 +93,13 @@ def test_forked_child_never_uses_a_parent_connection(db: Database) -> None:
     with db.engine.connect() as conn:
         parent = conn.connection.dbapi_connection
         parent_id = id(parent)
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: report which driver connection it was given, and leave at once
-        try:
-            with db.engine.connect() as conn:
-                child = conn.connection.dbapi_connection
-                ok = _select_one(child) == 1
-                os.write(write_end, f"{id(child)} {int(ok)}".encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        reported = pipe.read().decode().split()
-    os.waitpid(pid, 0)
-    assert reported, "the child reported nothing"
+
+    def probe() -> str:  # in the child: which driver connection it was given, and whether it works
+        with db.engine.connect() as conn:
+            child = conn.connection.dbapi_connection
+            return f"{id(child)} {int(_select_one(child) == 1)}"
+
+    reported = in_forked_child(probe)
     assert int(reported[0]) != parent_id, "the forked child was handed the parent's connection"
     assert reported[1] == "1"
     # the parent's connection is still its own and still works (the child neither used nor closed it)
