@@ -11,6 +11,7 @@ SQLAlchemy clause that is ANDed into every list and count of the DocType.
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table
@@ -48,5 +49,11 @@ def controller_hooks(ctx: Context, meta: Meta) -> type[PermissionHooks] | None:
     """The controller class of ``meta`` when it declares permission hooks."""
     cls = ctx.site.controllers.get(meta)
     if cls is not None and issubclass(cls, PermissionHooks):
+        if isinstance(inspect.getattr_static(cls, "has_permission", None), classmethod):
+            # The document rule's former name: ignoring it would silently widen access.
+            raise TypeError(
+                f"{cls.__qualname__}: the controller's document rule is now the class method "
+                "document_permission(ctx, doc, ptype, user); has_permission is Document's boolean check"
+            )
         return cls
     return None
