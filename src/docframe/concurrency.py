@@ -18,6 +18,15 @@ Results go back to the loop in batches: the first thread to finish while the loo
 collected earlier results schedules one ``call_soon_threadsafe``, later ones only add to the batch.
 No ``concurrent.futures.Future``, no per-call callbacks or condition variables.
 
+A *lazy* pool (a SQLite site's: its statements run in this process and hold the core) keeps one
+thread awake while it keeps up with the queue, and wakes another only when no queued call was
+taken for :data:`STALL_SECONDS` (every awake thread is held by a slow call), checked on the loop
+while calls wait. Each thread woken for a call costs a switch, and threads that share the
+interpreter lock hand it to each other at every SQLite call: on W1 (one core, 32 connections)
+four eager threads measured about 4 context switches per request against 1.5 lazily, and ~20 µs
+more CPU per request. An eager pool (network databases, where a thread mostly waits on the
+server) wakes an idle thread for every call, so those waits overlap.
+
 The pool counts the units of work it is running, so that work which can wait (the embedded
 default's background jobs) can start only once requests have left it alone for a moment
 (:meth:`RequestThreads.wait_quiet`): a job queued by a request then does not compete for the one
@@ -42,6 +51,8 @@ T = TypeVar("T")
 #: Threads per site and process unless the site config sets ``request_threads`` (4 measured faster
 #: than 2 or 8 on one core with SQLite; see bench/README.md).
 DEFAULT_REQUEST_THREADS = 4
+#: A lazy pool wakes one more thread when no queued call was taken for this long.
+STALL_SECONDS = 0.001
 
 
 class _Returns:
@@ -94,7 +105,7 @@ class _Call(NamedTuple):
 class RequestThreads:
     """A fixed number of threads that run units of work for one site."""
 
-    def __init__(self, size: int, name: str) -> None:
+    def __init__(self, size: int, name: str, *, lazy: bool = False) -> None:
         if size < 1:
             raise ValueError("a request thread pool needs at least one thread")
         self.size = size
@@ -112,6 +123,15 @@ class RequestThreads:
         self._busy = 0
         self._last_end = 0.0
         self._quiet_waiters = 0
+        #: Wake a second thread only when the queue stalls (see the module's notes on ``lazy``).
+        self.lazy = lazy
+        #: Threads started or woken that have not gone back to sleep, and calls taken so far.
+        self._awake = 0
+        self._taken = 0
+        #: The stall check: whether one is scheduled, on which loop, and ``_taken`` when it was.
+        self._watching = False
+        self._watch_loop: asyncio.AbstractEventLoop | None = None
+        self._watch_taken = 0
 
     async def run(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``func(*args, **kwargs)`` in one of the pool's threads and wait for it without blocking."""
@@ -125,18 +145,58 @@ class RequestThreads:
             if self._closed:
                 raise RuntimeError(f"request threads {self.name!r} are closed")
             self._queue.append(call)
-            wake = self._idle.pop() if self._idle else None
-            start = wake is None and len(self._threads) < self.size
-            if start:
-                thread = threading.Thread(
-                    target=self._work, name=f"docframe-{self.name}_{len(self._threads)}", daemon=True
-                )
-                self._threads.append(thread)
+            wake, thread = self._another() if not self.lazy or not self._awake else (None, None)
+            watch = (
+                self.lazy
+                and wake is None
+                and thread is None
+                and (not self._watching or self._watch_loop is not loop)
+            )
+            if watch:
+                self._watching, self._watch_loop, self._watch_taken = True, loop, self._taken
         if wake is not None:
             wake.release()
-        elif start:
+        elif thread is not None:
             thread.start()
+        if watch:
+            loop.call_later(STALL_SECONDS, self._watch, loop)
         return await future
+
+    def _another(self) -> tuple[Any, threading.Thread | None]:
+        """With the lock held: wake an idle thread (its wake-up lock) or make a new one (to start)."""
+        if self._idle:
+            self._awake += 1
+            return self._idle.pop(), None
+        if len(self._threads) < self.size:
+            self._awake += 1
+            thread = threading.Thread(
+                target=self._work, name=f"docframe-{self.name}_{len(self._threads)}", daemon=True
+            )
+            self._threads.append(thread)
+            return None, thread
+        return None, None
+
+    def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the loop, every ``STALL_SECONDS`` while calls wait: if no thread took one since the
+        last look (they are all held by slow calls), wake one more thread."""
+        wake: Any = None
+        thread: threading.Thread | None = None
+        with self._lock:
+            if not self._queue or self._closed or self._watch_loop is not loop:
+                if self._watch_loop is loop:
+                    self._watching = False
+                return
+            if self._taken == self._watch_taken:
+                wake, thread = self._another()
+            self._watch_taken = self._taken
+            again = bool(self._idle) or len(self._threads) < self.size
+            self._watching = again
+        if wake is not None:
+            wake.release()
+        elif thread is not None:
+            thread.start()
+        if again:
+            loop.call_later(STALL_SECONDS, self._watch, loop)
 
     def _work(self) -> None:
         """A pool thread: take queued calls until the pool is closed, sleeping when there are none.
@@ -159,7 +219,9 @@ class RequestThreads:
                 item = queue.popleft() if queue else None
                 if item is not None:
                     self._busy += 1
+                    self._taken += 1
                 elif not self._closed:
+                    self._awake -= 1
                     self._idle.append(wake)
             ran = item is not None
             if done is not None:

@@ -178,3 +178,42 @@ def test_close_lets_queued_work_finish_and_refuses_new_work() -> None:
     with pytest.raises(RuntimeError, match="closed"):
         asyncio.run(late())
     assert done == [0, 1, 2, 3, 4]
+
+
+def test_a_lazy_pool_wakes_another_thread_when_its_calls_are_held() -> None:
+    # A lazy pool runs calls on one thread while it keeps up; when every awake thread is held by
+    # slow calls, the queued ones must still run (the stall check wakes another thread).
+    threads = RequestThreads(3, "test-lazy", lazy=True)
+    release = threading.Event()
+    held: list[str] = []
+    order: list[str] = []
+    both_held = threading.Event()
+
+    def slow(label: str) -> str:
+        held.append(threading.current_thread().name)
+        if len(held) == 2:
+            both_held.set()
+        release.wait(10)
+        order.append(label)
+        return label
+
+    def quick() -> str:
+        order.append("quick")
+        return threading.current_thread().name
+
+    async def main() -> None:
+        first = asyncio.ensure_future(threads.run(slow, "slow-1"))
+        second = asyncio.ensure_future(threads.run(slow, "slow-2"))
+        assert await asyncio.to_thread(both_held.wait, 10)  # the second needed a second thread
+        quick_thread = await threads.run(quick)  # answered while both slow calls are held
+        assert order == ["quick"]
+        assert len(set(held)) == 2 and quick_thread not in held
+        release.set()
+        assert sorted(await asyncio.gather(first, second)) == ["slow-1", "slow-2"]
+
+    try:
+        asyncio.run(main())
+    finally:
+        release.set()
+        threads.close()
+    assert order[0] == "quick"
