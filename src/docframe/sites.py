@@ -83,7 +83,7 @@ class Site:
         #: SQLAlchemy Connections kept between units of work (see docframe.db.connections).
         self.connections = ConnectionCache(self.db.engine, size=settings.request_threads)
         #: The threads requests of this site run in (see docframe.concurrency).
-        self.threads = RequestThreads(settings.request_threads, self.name)
+        self.threads = RequestThreads(settings.request_threads, self.name, lazy=self.db.backend == "sqlite")
         #: SQLite has one writer at a time: this process's write transactions queue on this lock
         #: (a wake-up on release) instead of in SQLite's busy handler (sleeps of up to 100 ms).
         self.writer: threading.RLock | None = threading.RLock() if self.db.backend == "sqlite" else None

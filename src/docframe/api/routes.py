@@ -154,38 +154,68 @@ def _build_index(routes: tuple[ApiRoute, ...]) -> _Index:
     return _Index({k: tuple(v) for k, v in by_prefix.items()}, tuple(others))
 
 
-_INDEXES: dict[int, tuple[tuple[ApiRoute, ...], _Index]] = {}
+_Folders = dict[str, list[tuple[int, ApiRoute]]]
+#: Per route table (by id, checked by identity): its index and the candidates kept per folder.
+_INDEXES: dict[int, tuple[tuple[ApiRoute, ...], _Index, _Folders]] = {}
+#: Most folder parts (``path`` up to its last ``/``) whose prefix candidates are kept per table.
+_KEPT_FOLDERS = 1024
+
+
+def _index(routes: tuple[ApiRoute, ...]) -> tuple[_Index, _Folders]:
+    held = _INDEXES.get(id(routes))
+    if held is None or held[0] is not routes:
+        held = _INDEXES[id(routes)] = (routes, _build_index(routes), {})
+    return held[1], held[2]
 
 
 def _candidates(path: str, routes: tuple[ApiRoute, ...]) -> list[ApiRoute]:
-    """The routes whose literal prefix ``path`` starts with, in table order."""
-    held = _INDEXES.get(id(routes))
-    if held is None or held[0] is not routes:
-        held = _INDEXES[id(routes)] = (routes, _build_index(routes))
-    index = held[1]
-    found: list[tuple[int, ApiRoute]] = list(index.others)
-    lookup = index.by_prefix
-    exact = lookup.get(path)
-    if exact:
-        found.extend(exact)
-    slash = path.find("/")
-    while slash != -1:
-        hit = lookup.get(path[: slash + 1])
-        if hit:
-            found.extend(hit)
-        slash = path.find("/", slash + 1)
-    if len(found) > 1:
-        found.sort(key=lambda item: item[0])
+    """The routes whose literal prefix ``path`` starts with, in table order.
+
+    Every prefix key ends in ``/``, so the prefix hits depend only on ``path`` up to its last ``/``
+    (``/api/resource/ToDo/`` for any ToDo name without a slash): they are kept per such folder
+    (at most :data:`_KEPT_FOLDERS`); a whole literal path is looked up each time.
+    """
+    index, folders = _index(routes)
+    folder = path[: path.rfind("/") + 1]
+    by_folder = folders.get(folder)
+    if by_folder is None:
+        by_folder = list(index.others)
+        lookup = index.by_prefix
+        slash = folder.find("/")
+        while slash != -1:
+            hit = lookup.get(folder[: slash + 1])
+            if hit:
+                by_folder.extend(hit)
+            slash = folder.find("/", slash + 1)
+        by_folder.sort(key=lambda item: item[0])
+        if len(folders) >= _KEPT_FOLDERS:
+            folders.clear()
+        folders[folder] = by_folder
+    exact = index.by_prefix.get(path) if path != folder else None
+    if not exact:
+        return [route for _position, route in by_folder]
+    found = [*by_folder, *exact]
+    found.sort(key=lambda item: item[0])
     return [route for _position, route in found]
 
 
 def match_route(path: str, method: str, routes: tuple[ApiRoute, ...] = ROUTES) -> RouteMatch:
-    """Find the endpoint for ``method path`` (only routes sharing the path's first segments are tried)."""
+    """Find the endpoint for ``method path`` (only routes sharing the path's first segments are tried).
+
+    Routes are tried in table order; a pattern several routes share (one per method) is matched
+    once.
+    """
     if len(path) > 1 and path.endswith("/"):
         path = path[:-1]
     allowed: set[str] = set()
+    tried: dict[int, re.Match[str] | None] = {}  # by id: hashing a compiled pattern hashes its code
     for route in _candidates(path, routes):
-        found = route.pattern.match(path)
+        pattern = route.pattern
+        key = id(pattern)
+        if key in tried:
+            found = tried[key]
+        else:
+            found = tried[key] = pattern.match(path)
         if found is None:
             continue
         if method in route.methods:
