@@ -244,11 +244,27 @@ def _amend_source_cancelled(run: Run) -> None:
 
 
 def _passwords(run: Run) -> None:
-    store_password_fields(run.ctx, run.doc)
+    doc = run.doc
+    meta = doc.meta
+    if meta.password_fields and doc.is_new() and doc.flags.name_generated:
+        # Secrets are stored under the document's name before its row is inserted: a generated
+        # name that is taken must be replaced first, or the other document's secrets are overwritten.
+        persistence.free_generated_name(run.ctx, doc, naming.make_hash)
+    if meta.password_fields or meta.table_fields:
+        store_password_fields(run.ctx, doc)
 
 
 def _db_insert(run: Run) -> None:
-    persistence.insert_doc(run.ctx, run.doc)
+    doc = run.doc
+    if not doc.flags.name_generated:
+        persistence.insert_doc(run.ctx, doc)
+        return
+    # A random name that happens to be taken is replaced (Frappe retries a hash too); the secrets
+    # stored under the first name by the passwords step follow it.
+    first = doc.name
+    persistence.insert_doc(run.ctx, doc, new_name=naming.make_hash)
+    if doc.name != first:
+        persistence.move_secrets(run.ctx, doc.meta, first, doc.name)
 
 
 def _after_insert(run: Run) -> None:

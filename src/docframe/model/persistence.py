@@ -17,11 +17,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
-from sqlalchemy.exc import StatementError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from docframe import errors
 from docframe.db.errors import translate_write_error
 from docframe.db.prepared import Prepared, prepared
+from docframe.db.repos import rows as row_repo
 from docframe.meta.fieldtypes import FLOAT_TYPES, INT_TYPES
 from docframe.meta.schema import Meta
 from docframe.model.coerce import coerce
@@ -35,9 +38,12 @@ if TYPE_CHECKING:
 __all__ = [
     "delete_row",
     "doc_exists",
+    "free_generated_name",
     "insert_doc",
+    "insert_values",
     "load_doc",
     "load_single",
+    "move_secrets",
     "new_document",
     "read_column",
     "snapshot",
@@ -67,6 +73,9 @@ _BUILDERS: dict[str, Callable[[Table], Any]] = {
     "exists": lambda t: select(t.c.name).where(t.c.name == bindparam("pk")),
     "children": lambda t: select(t).where(*_of_parent(t)).order_by(t.c.idx),
     "insert": lambda t: insert(t),
+    # An INSERT that skips the row when its name is taken (row count 0): generated names.
+    "insert_new:sqlite": lambda t: sqlite_insert(t).on_conflict_do_nothing(index_elements=[t.c.name]),
+    "insert_new:postgresql": lambda t: postgresql_insert(t).on_conflict_do_nothing(index_elements=[t.c.name]),
     "update": lambda t: update(t).where(t.c.name == bindparam("pk")),
     "update_child": lambda t: update(t).where(t.c.name == bindparam("pk"), *_of_parent(t)),
 }
@@ -103,12 +112,19 @@ def _hydrate(ctx: Context, meta: Meta, row: dict[str, Any], parent_doc: Document
 
 def snapshot(ctx: Context, doc: Document) -> Document:
     """A detached copy of a just-loaded document (and its rows): the stored state to compare with."""
-    copy = _hydrate(ctx, doc.meta, dict(doc._data))
-    copy._extra.update(doc._extra)
+    copy = _copy(ctx, doc, None)
     for tf in doc.meta.table_fields:
-        copy._data[tf.fieldname] = [
-            _hydrate(ctx, row.meta, dict(row._data), parent_doc=copy) for row in doc.get_table(tf.fieldname)
-        ]
+        copy._data[tf.fieldname] = [_copy(ctx, row, copy) for row in doc.get_table(tf.fieldname)]
+    return copy
+
+
+def _copy(ctx: Context, doc: Document, parent_doc: Document | None) -> Document:
+    """A document of ``doc``'s class holding a copy of its column values (tables: see :func:`snapshot`)."""
+    meta = doc.meta
+    copy = controller_class(ctx.site, meta)(meta, ctx=ctx, parent_doc=parent_doc)
+    copy._data.update(doc._data)
+    copy._extra.update(doc._extra)
+    object.__setattr__(copy, "_loaded_modified", doc._loaded_modified)
     return copy
 
 
@@ -189,14 +205,102 @@ def _write(ctx: Context, meta: Meta, name: Any, stmt: Prepared, params: Any) -> 
         raise translated from exc
 
 
-def insert_doc(ctx: Context, doc: Document) -> None:
-    """INSERT the document's row and every child row."""
-    if doc.meta.issingle:
+#: How many more names an insert tries when its generated name is taken (Frappe retries a hash 5 times).
+NAME_RETRIES = 5
+
+
+def insert_doc(ctx: Context, doc: Document, *, new_name: Callable[[], Any] | None = None) -> None:
+    """INSERT the document's row and every child row.
+
+    ``new_name`` is given when the document's name was generated (a random hash), never for a name
+    a user chose: if a row of that name already exists, the document takes ``new_name()`` (its rows
+    follow) and the INSERT is tried again, up to :data:`NAME_RETRIES` times, inside the same
+    transaction (see :func:`_insert_unless_taken`). Otherwise a taken name is a 409.
+    """
+    meta = doc.meta
+    if meta.issingle:
         _save_single(ctx, doc)
+    elif new_name is None:
+        _write(
+            ctx, meta, doc.name, _prepared(ctx, table_of(ctx, meta), "insert", meta.valid_columns), _row(doc)
+        )
     else:
-        table = table_of(ctx, doc.meta)
-        _write(ctx, doc.meta, doc.name, _prepared(ctx, table, "insert", doc.meta.valid_columns), _row(doc))
+        name = _insert_generated(ctx, meta, _row(doc), new_name)
+        if name != doc.name:
+            doc._data["name"] = name
+            for row in doc.all_children():
+                row._data["parent"] = name
     _insert_children(ctx, doc, doc.all_children())
+
+
+def insert_values(
+    ctx: Context, meta: Meta, values: dict[str, Any], *, new_name: Callable[[], Any] | None = None
+) -> Any:
+    """INSERT one row of ``meta`` from ``values`` (other columns NULL, ``docstatus``/``idx`` 0),
+    with no Document and no lifecycle (a framework record such as a Version); returns its name,
+    which, with ``new_name``, may be a new one (see :func:`insert_doc`)."""
+    row = dict.fromkeys(meta.valid_columns)
+    row["docstatus"] = row["idx"] = 0
+    row.update(values)
+    if new_name is not None:
+        return _insert_generated(ctx, meta, row, new_name)
+    _write(ctx, meta, row["name"], _prepared(ctx, table_of(ctx, meta), "insert", meta.valid_columns), row)
+    return row["name"]
+
+
+def free_generated_name(ctx: Context, doc: Document, new_name: Callable[[], Any]) -> None:
+    """Replace the generated name of new document ``doc`` by ``new_name()`` while a row has it."""
+    for _ in range(NAME_RETRIES):
+        if not doc_exists(ctx, doc.meta, doc.name):
+            return
+        doc._data["name"] = new_name()
+        for row in doc.all_children():
+            row._data["parent"] = doc.name
+
+
+def move_secrets(ctx: Context, meta: Meta, old: Any, new: Any) -> None:
+    """Re-key the Password-field secrets stored for document ``old`` of ``meta`` to ``new``."""
+    if any(f.fieldtype == "Password" for f in meta.data_fields):
+        auth = ctx.site.tables.framework.auth
+        row_repo.update_rows(ctx.conn, auth, {"doctype": meta.name, "name": str(old)}, {"name": str(new)})
+
+
+def _insert_generated(ctx: Context, meta: Meta, row: dict[str, Any], new_name: Callable[[], Any]) -> Any:
+    """INSERT ``row``, renaming it with ``new_name()`` while its name is taken; the name it got."""
+    table = table_of(ctx, meta)
+    for _ in range(NAME_RETRIES):
+        if _insert_unless_taken(ctx, meta, table, row):
+            return row["name"]
+        row["name"] = new_name()
+    _write(ctx, meta, row["name"], _prepared(ctx, table, "insert", meta.valid_columns), row)
+    return row["name"]
+
+
+def _insert_unless_taken(ctx: Context, meta: Meta, table: Table, row: dict[str, Any]) -> bool:
+    """INSERT ``row`` unless its name is taken (False then); the transaction stays usable.
+
+    SQLite and PostgreSQL skip the row with ``ON CONFLICT (name) DO NOTHING`` (a clash on another
+    unique column still fails the statement); PostgreSQL would otherwise abort the whole transaction
+    on the error. MariaDB rolls back only the failed statement, so its duplicate-key error on the
+    primary key is the signal.
+    """
+    backend = ctx.site.db.dialect.name
+    if backend in ("sqlite", "postgresql"):
+        stmt = _prepared(ctx, table, f"insert_new:{backend}", meta.valid_columns)
+        return _write(ctx, meta, row["name"], stmt, row) > 0
+    try:
+        _prepared(ctx, table, "insert", meta.valid_columns).execute(ctx.conn, row)
+    except IntegrityError as exc:
+        if ctx.site.db.dialect.decode_integrity_error(str(exc.orig), exc.orig).kind == "primary":
+            return False
+        translated = translate_write_error(ctx.site.db, exc, meta, row["name"])
+        raise translated from exc
+    except StatementError as exc:
+        translated = translate_write_error(ctx.site.db, exc, meta, row["name"])
+        if translated is exc:
+            raise
+        raise translated from exc
+    return True
 
 
 def _insert_children(ctx: Context, doc: Document, rows: Iterable[Document]) -> None:
@@ -269,12 +373,9 @@ def _changed_columns(
         value, before = new[c], old.get(c, _MISSING)
         kind = type(value)
         # Unchanged: one immutable type and equal (identical objects skip the comparison).
-        if (
-            c in _ALWAYS
-            or kind is not type(before)
-            or kind not in _COMPARABLE
-            or (value is not before and value != before)
-        ):
+        if (value is before and kind in _COMPARABLE) and c not in _ALWAYS:
+            continue
+        if c in _ALWAYS or kind is not type(before) or kind not in _COMPARABLE or value != before:
             changed_list.append(c)
     changed = tuple(changed_list)
     if len(changed) == len(columns):
