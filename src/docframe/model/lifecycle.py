@@ -319,9 +319,10 @@ def _stored_copy(run: Run) -> Document:
     doc = run.doc
     # A caller that loaded the document with a row lock in this transaction passes that state in.
     stored = run.stored or persistence.load_doc(run.ctx, doc.meta, doc.name, for_update=True)
-    original = doc._data.get("modified")
-    never_saved_single = doc.meta.issingle and stored._data.get("modified") is None
-    if not never_saved_single and str(stored._data.get("modified")) != str(original):
+    original, current = doc._data.get("modified"), stored._data.get("modified")
+    never_saved_single = doc.meta.issingle and current is None
+    unchanged = current == original and type(current) is type(original)
+    if not never_saved_single and not unchanged and str(current) != str(original):
         raise errors.TimestampMismatchError(
             f"Error: {doc.name} ({doc.doctype}) has been modified after you have opened it "
             f"({stored._data.get('modified')}, {original}). Please refresh to get the latest document.",

@@ -176,6 +176,8 @@ def _coerce_standard(row: Document, tz: Any, same: dict[str, Any] | None = None)
     data["idx"] = int_standard(data.get("idx"), "idx")
     for key in ("creation", "modified"):
         value = data.get(key)
+        if type(value) is datetime:
+            continue  # already what the column stores (the Datetime coercion keeps it as it is)
         if same is None or value is None or value is not same.get(key, _ABSENT):
             data[key] = coerce(_standard_field(key, "Datetime"), value, tz=tz)
     for key in _STANDARD_TEXT:
@@ -222,6 +224,8 @@ def _is_missing(f: DocFieldDef, value: Any) -> bool:
     if value is None or value == []:
         return True
     if isinstance(value, str):
+        if "<" not in value:
+            return not value.strip()  # no tags to strip
         if "<img" in value and (
             f.fieldtype == "Text Editor" or (f.fieldtype == "Code" and f.options == "HTML")
         ):
@@ -369,13 +373,14 @@ def _lookup(
             return None
         key = int(value)
     table = ctx.site.tables.get(meta)
-    wanted = tuple(dict.fromkeys(["name", "docstatus"] + [src for _f, src in fetch if src in table.c]))
-    stmt = prepared(
-        table,
-        ("link", wanted),
-        lambda: select(*(table.c[c] for c in wanted)).where(table.c.name == bindparam("pk")),
-        ctx.site.db.engine.dialect,
-    )
+    sources = tuple(src for _f, src in fetch) if fetch else ()
+
+    def build() -> Any:
+        wanted = dict.fromkeys(["name", "docstatus", *(src for src in sources if src in table.c)])
+        return select(*(table.c[c] for c in wanted)).where(table.c.name == bindparam("pk"))
+
+    # Keyed by the fetched columns asked for (the statement keeps those the target table has).
+    stmt = prepared(table, ("link", sources), build, ctx.site.db.engine.dialect)
     return stmt.first(ctx.conn, {"pk": key})
 
 
@@ -495,6 +500,8 @@ def _email_part(text: str) -> str:
 
 
 def _same(a: Any, b: Any) -> bool:
+    if a is b or (type(a) is type(b) and a == b):
+        return True  # equal values of one type have the same text and are within any tolerance
     if isinstance(a, date | datetime | time | timedelta) or isinstance(b, date | datetime | time | timedelta):
         return _temporal_text(a) == _temporal_text(b)
     if isinstance(a, float) or isinstance(b, float):
