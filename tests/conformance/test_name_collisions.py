@@ -136,3 +136,33 @@ def test_secrets_of_the_document_holding_the_name_are_kept(
     with site.unit_of_work(User.administrator(), write=False) as ctx:
         assert get_secret(ctx, doctype, first, "secret") == "first secret"
         assert get_secret(ctx, doctype, second, "secret") == "second secret"
+
+
+def test_a_taken_child_row_name_is_replaced(
+    admin: SiteClient, scripted_hashes: Callable[[list[int]], None]
+) -> None:
+    child = new_doctype(admin, "hash", istable=1)
+    parent = new_doctype(
+        admin,
+        "hash",
+        fields=[
+            {"fieldname": "title", "fieldtype": "Data", "label": "Title"},
+            {"fieldname": "rows", "fieldtype": "Table", "label": "Rows", "options": child},
+        ],
+    )
+    # first parent and its row; second parent, its two rows (the first draws the row name above)
+    scripted_hashes([8, 9, 10, 9, 12, 11])
+    first = created_name(admin, parent, {"title": "first", "rows": [{"title": "a"}]})
+    second = created_name(admin, parent, {"title": "second", "rows": [{"title": "b"}, {"title": "c"}]})
+    first_rows = admin.get(f"/api/resource/{parent}/{first}").json()["data"]["rows"]
+    second_rows = admin.get(f"/api/resource/{parent}/{second}").json()["data"]["rows"]
+    assert [(r["name"], r["title"], r["parent"]) for r in first_rows] == [(_head() + "999999", "a", first)]
+    assert [(r["name"], r["title"], r["parent"]) for r in second_rows] == [
+        (_head() + "bbbbbb", "b", second),
+        (_head() + "cccccc", "c", second),
+    ]
+    # a row added on save likewise
+    scripted_hashes([9, 13])
+    saved = admin.put(f"/api/resource/{parent}/{second}", json={"rows": [*second_rows, {"title": "d"}]})
+    assert saved.status_code == 200, saved.text
+    assert [r["name"] for r in saved.json()["data"]["rows"]][-1] == _head() + "dddddd"

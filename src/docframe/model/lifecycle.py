@@ -256,11 +256,8 @@ def _passwords(run: Run) -> None:
 
 def _db_insert(run: Run) -> None:
     doc = run.doc
-    if not doc.flags.name_generated:
-        persistence.insert_doc(run.ctx, doc)
-        return
-    # A random name that happens to be taken is replaced (Frappe retries a hash too); the secrets
-    # stored under the first name by the passwords step follow it.
+    # A random name (of the document or a row) that happens to be taken is replaced (Frappe retries
+    # a hash too); secrets stored under the document's first name by the passwords step follow it.
     first = doc.name
     persistence.insert_doc(run.ctx, doc, new_name=naming.make_hash)
     if doc.name != first:
@@ -350,7 +347,7 @@ def _update_after_submit(run: Run) -> None:
 
 
 def _db_update(run: Run) -> None:
-    persistence.update_doc(run.ctx, run.doc)
+    persistence.update_doc(run.ctx, run.doc, new_name=naming.make_hash)
 
 
 SAVE_STEPS: tuple[Step, ...] = (

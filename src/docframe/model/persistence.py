@@ -212,15 +212,15 @@ NAME_RETRIES = 5
 def insert_doc(ctx: Context, doc: Document, *, new_name: Callable[[], Any] | None = None) -> None:
     """INSERT the document's row and every child row.
 
-    ``new_name`` is given when the document's name was generated (a random hash), never for a name
-    a user chose: if a row of that name already exists, the document takes ``new_name()`` (its rows
-    follow) and the INSERT is tried again, up to :data:`NAME_RETRIES` times, inside the same
+    With ``new_name``, a name the naming rule generated (``flags.name_generated``: a random hash),
+    never one a user chose, that a row already has is replaced by ``new_name()`` (a document's rows
+    follow it) and the INSERT tried again, up to :data:`NAME_RETRIES` times, inside the same
     transaction (see :func:`_insert_unless_taken`). Otherwise a taken name is a 409.
     """
     meta = doc.meta
     if meta.issingle:
         _save_single(ctx, doc)
-    elif new_name is None:
+    elif new_name is None or not doc.flags.name_generated:
         _write(
             ctx, meta, doc.name, _prepared(ctx, table_of(ctx, meta), "insert", meta.valid_columns), _row(doc)
         )
@@ -230,7 +230,7 @@ def insert_doc(ctx: Context, doc: Document, *, new_name: Callable[[], Any] | Non
             doc._data["name"] = name
             for row in doc.all_children():
                 row._data["parent"] = name
-    _insert_children(ctx, doc, doc.all_children())
+    _insert_children(ctx, doc, doc.all_children(), new_name)
 
 
 def insert_values(
@@ -303,7 +303,9 @@ def _insert_unless_taken(ctx: Context, meta: Meta, table: Table, row: dict[str, 
     return True
 
 
-def _insert_children(ctx: Context, doc: Document, rows: Iterable[Document]) -> None:
+def _insert_children(
+    ctx: Context, doc: Document, rows: Iterable[Document], new_name: Callable[[], Any] | None = None
+) -> None:
     grouped: dict[str, list[Document]] = {}
     for row in rows:
         grouped.setdefault(row.doctype, []).append(row)
@@ -311,14 +313,80 @@ def _insert_children(ctx: Context, doc: Document, rows: Iterable[Document]) -> N
         meta = rows_of_type[0].meta
         if not meta.has_table:
             continue
-        stmt = _prepared(ctx, table_of(ctx, meta), "insert", meta.valid_columns)
-        _write(ctx, meta, doc.name, stmt, [_row(r) for r in rows_of_type])
+        table = table_of(ctx, meta)
+        if new_name is not None and any(r.flags.name_generated for r in rows_of_type):
+            _insert_rows_renaming(ctx, doc, meta, table, rows_of_type, new_name)
+        else:
+            stmt = _prepared(ctx, table, "insert", meta.valid_columns)
+            _write(ctx, meta, doc.name, stmt, [_row(r) for r in rows_of_type])
         for r in rows_of_type:
             r.mark_new(False)
 
 
-def update_doc(ctx: Context, doc: Document) -> None:
-    """UPDATE the document's row (never ``name``), then sync its child tables.
+def _insert_rows_renaming(
+    ctx: Context, doc: Document, meta: Meta, table: Table, rows: list[Document], new_name: Callable[[], Any]
+) -> None:
+    """INSERT child ``rows`` of ``doc`` in one batch; rows whose generated name another row already
+    has take ``new_name()`` and are inserted again (a name a user gave is a 409)."""
+    pending = rows
+    for attempt in range(NAME_RETRIES + 1):
+        taken, retry = _insert_rows_unless_taken(ctx, doc, meta, table, pending)
+        if not taken and not retry:
+            return
+        for r in taken:
+            if not r.flags.name_generated or attempt == NAME_RETRIES:
+                raise errors.DuplicateEntryError(
+                    f"{meta.name} {r.name} already exists", title="Duplicate Name", doctype=meta.name
+                )
+            r._data["name"] = new_name()
+        pending = taken + retry
+
+
+def _insert_rows_unless_taken(
+    ctx: Context, doc: Document, meta: Meta, table: Table, rows: list[Document]
+) -> tuple[list[Document], list[Document]]:
+    """INSERT ``rows`` unless their names are taken: (rows whose name is taken, rows to insert again).
+
+    A batch whose row count matches was inserted whole. Otherwise the rows' names are looked up:
+    a row stored under another parent (or named twice in the batch) holds a taken name; a row not
+    stored at all (MariaDB rolls back the whole failed batch) is inserted again as it is.
+    """
+    seen: set[Any] = set()
+    first: list[Document] = []
+    twice: list[Document] = []
+    for r in rows:
+        (twice if r.name in seen else first).append(r)
+        seen.add(r.name)
+    if twice:  # the batch itself names a row twice: the later rows hold a taken name
+        return twice, first
+    params = [_row(r) for r in rows]
+    backend = ctx.site.db.dialect.name
+    if backend in ("sqlite", "postgresql"):
+        stmt = _prepared(ctx, table, f"insert_new:{backend}", meta.valid_columns)
+        if _write(ctx, meta, doc.name, stmt, params) == len(rows):
+            return [], []
+    else:
+        try:
+            _prepared(ctx, table, "insert", meta.valid_columns).execute_many(ctx.conn, params)
+            return [], []
+        except IntegrityError as exc:
+            if ctx.site.db.dialect.decode_integrity_error(str(exc.orig), exc.orig).kind != "primary":
+                raise translate_write_error(ctx.site.db, exc, meta, doc.name) from exc
+    stored = {
+        r["name"]: (r["parent"], r["parenttype"])
+        for r in row_repo.select_rows(
+            ctx.conn, table, ("name", "parent", "parenttype"), {"name": [r.name for r in rows]}
+        )
+    }
+    ours = (str(doc.name), doc.doctype)
+    taken = [r for r in rows if r.name in stored and stored[r.name] != ours]
+    retry = [r for r in rows if r.name not in stored]
+    return taken, retry
+
+
+def update_doc(ctx: Context, doc: Document, *, new_name: Callable[[], Any] | None = None) -> None:
+    """UPDATE the document's row (never ``name``), then sync its child tables (new rows with a
+    generated name that is taken get ``new_name()``, see :func:`insert_doc`).
 
     Only the columns whose values differ from the row as loaded at the start of the save (the
     locked stored copy, :meth:`Document.get_doc_before_save`) are written, with ``modified`` and
@@ -335,7 +403,7 @@ def update_doc(ctx: Context, doc: Document) -> None:
         params = {c: data[c] for c in columns}
         params["pk"] = doc.name
         _write(ctx, meta, doc.name, stmt, params)
-    _sync_children(ctx, doc)
+    _sync_children(ctx, doc, new_name)
 
 
 #: How many UPDATE statements narrowed to one set of changed columns a table keeps compiled; once
@@ -388,7 +456,7 @@ def _changed_columns(
     return changed
 
 
-def _sync_children(ctx: Context, doc: Document) -> None:
+def _sync_children(ctx: Context, doc: Document, new_name: Callable[[], Any] | None = None) -> None:
     """Frappe's replace semantics: rows missing from the list are deleted, others updated or inserted.
 
     An existing row is updated in the columns that differ from the same row in the stored copy
@@ -433,7 +501,7 @@ def _sync_children(ctx: Context, doc: Document) -> None:
             if _write(ctx, child_meta, doc.name, stmt, params) == 0:
                 new_rows.append(r)
         if new_rows:
-            _insert_children(ctx, doc, new_rows)
+            _insert_children(ctx, doc, new_rows, new_name)
 
 
 def delete_row(ctx: Context, doc: Document) -> None:
