@@ -9,6 +9,7 @@ __all__ = [
     "DATETIME_TYPES",
     "DEFAULT_FIELDS",
     "DISPLAY_TYPES",
+    "EMAIL_TEXT_TYPES",
     "FLOAT_TYPES",
     "INT_TYPES",
     "LONG_TEXT_TYPES",
@@ -16,10 +17,12 @@ __all__ = [
     "NUMERIC_TYPES",
     "OPTIONAL_FIELDS",
     "RESERVED_FIELDNAMES",
+    "SIZED_TYPES",
     "STANDARD_FIELDS",
     "TABLE_TYPES",
     "TEXT_TYPES",
     "VARCHAR_TYPES",
+    "XSS_SKIPPED_TYPES",
 ]
 
 #: Types that get a column and are persisted.
@@ -46,6 +49,14 @@ ATTACH_TYPES: frozenset[str] = frozenset({"Attach", "Attach Image"})
 VARCHAR_TYPES: frozenset[str] = frozenset(
     {"Data", "Link", "Dynamic Link", "Select", "Read Only", "Color", "Icon", "Phone", "Autocomplete"}
 )
+#: Types whose column bounds a value (varchar length, integer width, decimal(21,9)).
+SIZED_TYPES: frozenset[str] = VARCHAR_TYPES | {"Int", "Long Int", "Float", "Currency", "Percent", "Duration"}
+#: Types whose text is never HTML-sanitised on save.
+XSS_SKIPPED_TYPES: frozenset[str] = frozenset(
+    {"Attach", "Attach Image", "Barcode", "Code", "Password", "JSON"}
+)
+#: Text types that hold e-mail addresses (not sanitised) when their options say ``Email``.
+EMAIL_TEXT_TYPES: frozenset[str] = frozenset({"Data", "Small Text", "Text"})
 TEXT_TYPES: frozenset[str] = frozenset({"Small Text", "Text", "Password", "Attach", "Attach Image"})
 LONG_TEXT_TYPES: frozenset[str] = frozenset(
     {"Long Text", "Code", "Text Editor", "Markdown Editor", "HTML Editor", "Signature", "Barcode",

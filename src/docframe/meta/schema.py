@@ -15,8 +15,11 @@ from docframe.meta.fieldtypes import (
     DATA_FIELD_TYPES,
     DEFAULT_FIELDS,
     DISPLAY_TYPES,
+    EMAIL_TEXT_TYPES,
     OPTIONAL_FIELDS,
+    SIZED_TYPES,
     TABLE_TYPES,
+    XSS_SKIPPED_TYPES,
 )
 
 __all__ = ["PERM_TYPES", "DocFieldDef", "DocPermDef", "Meta", "scrub", "table_name"]
@@ -158,6 +161,69 @@ class Meta:
     def link_fields(self) -> tuple[DocFieldDef, ...]:
         """Link and Dynamic Link fields."""
         return tuple(f for f in self.data_fields if f.fieldtype in ("Link", "Dynamic Link"))
+
+    # -- the fields each check of a save looks at (so a save never walks fields a check skips) ------
+
+    @cached_property
+    def mandatory_fields(self) -> tuple[DocFieldDef, ...]:
+        """``reqd`` fields that hold a value or rows (the mandatory check)."""
+        return tuple(f for f in self.fields if f.reqd and (f.has_column or f.is_table))
+
+    @cached_property
+    def select_fields(self) -> tuple[DocFieldDef, ...]:
+        """Select fields with options, ``naming_series`` aside (the options check)."""
+        return tuple(
+            f
+            for f in self.data_fields
+            if f.fieldtype == "Select" and f.fieldname != "naming_series" and any(f.select_options)
+        )
+
+    @cached_property
+    def data_option_fields(self) -> tuple[tuple[DocFieldDef, str], ...]:
+        """``(field, option)`` of Data fields with options (Email, Name, Phone, URL...)."""
+        return tuple((f, f.options.strip()) for f in self.data_fields if f.fieldtype == "Data" and f.options)
+
+    @cached_property
+    def non_negative_fields(self) -> tuple[DocFieldDef, ...]:
+        """``non_negative`` Int, Float and Currency fields."""
+        return tuple(
+            f for f in self.data_fields if f.non_negative and f.fieldtype in ("Int", "Float", "Currency")
+        )
+
+    @cached_property
+    def sized_fields(self) -> tuple[DocFieldDef, ...]:
+        """Fields whose column bounds the value: varchar text, integers and decimals."""
+        return tuple(f for f in self.data_fields if f.fieldtype in SIZED_TYPES)
+
+    @cached_property
+    def set_only_once_fields(self) -> tuple[DocFieldDef, ...]:
+        """``set_only_once`` fields that hold a value or rows."""
+        return tuple(f for f in self.fields if f.set_only_once and (f.has_column or f.is_table))
+
+    @cached_property
+    def html_checked_fields(self) -> tuple[DocFieldDef, ...]:
+        """Data fields whose text is HTML-sanitised on save (the docstatus rules apply on top)."""
+        return tuple(
+            f
+            for f in self.data_fields
+            if not f.ignore_xss_filter
+            and f.fieldtype not in XSS_SKIPPED_TYPES
+            and not (f.fieldtype in EMAIL_TEXT_TYPES and (f.options or "").strip() == "Email")
+        )
+
+    @cached_property
+    def password_fields(self) -> tuple[DocFieldDef, ...]:
+        """Password fields (their values live in ``__Auth``, the column keeps asterisks)."""
+        return tuple(f for f in self.data_fields if f.fieldtype == "Password")
+
+    @cached_property
+    def versioned_columns(self) -> tuple[str, ...]:
+        """Columns of data fields a Version records (every one but passwords)."""
+        return tuple(
+            f.fieldname
+            for f in self.data_fields
+            if f.fieldtype != "Password" and f.fieldname not in CHILD_FIELDS
+        )
 
     @cached_property
     def standard_columns(self) -> tuple[str, ...]:

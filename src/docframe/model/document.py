@@ -161,6 +161,8 @@ class DocFlags:
     ignore_validate_update_after_submit: bool = False
     ignore_version: bool = False
     name_set: bool = False
+    #: The name is a random hash chosen by the naming rule (an insert may replace it if it is taken).
+    name_generated: bool = False
     in_insert: bool = False
     in_delete: bool = False
     for_update: bool = False

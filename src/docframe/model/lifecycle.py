@@ -244,11 +244,24 @@ def _amend_source_cancelled(run: Run) -> None:
 
 
 def _passwords(run: Run) -> None:
-    store_password_fields(run.ctx, run.doc)
+    doc = run.doc
+    meta = doc.meta
+    if meta.password_fields and doc.is_new() and doc.flags.name_generated:
+        # Secrets are stored under the document's name before its row is inserted: a generated
+        # name that is taken must be replaced first, or the other document's secrets are overwritten.
+        persistence.free_generated_name(run.ctx, doc, naming.make_hash)
+    if meta.password_fields or meta.table_fields:
+        store_password_fields(run.ctx, doc)
 
 
 def _db_insert(run: Run) -> None:
-    persistence.insert_doc(run.ctx, run.doc)
+    doc = run.doc
+    # A random name (of the document or a row) that happens to be taken is replaced (Frappe retries
+    # a hash too); secrets stored under the document's first name by the passwords step follow it.
+    first = doc.name
+    persistence.insert_doc(run.ctx, doc, new_name=naming.make_hash)
+    if doc.name != first:
+        persistence.move_secrets(run.ctx, doc.meta, first, doc.name)
 
 
 def _after_insert(run: Run) -> None:
@@ -303,9 +316,10 @@ def _stored_copy(run: Run) -> Document:
     doc = run.doc
     # A caller that loaded the document with a row lock in this transaction passes that state in.
     stored = run.stored or persistence.load_doc(run.ctx, doc.meta, doc.name, for_update=True)
-    original = doc._data.get("modified")
-    never_saved_single = doc.meta.issingle and stored._data.get("modified") is None
-    if not never_saved_single and str(stored._data.get("modified")) != str(original):
+    original, current = doc._data.get("modified"), stored._data.get("modified")
+    never_saved_single = doc.meta.issingle and current is None
+    unchanged = current == original and type(current) is type(original)
+    if not never_saved_single and not unchanged and str(current) != str(original):
         raise errors.TimestampMismatchError(
             f"Error: {doc.name} ({doc.doctype}) has been modified after you have opened it "
             f"({stored._data.get('modified')}, {original}). Please refresh to get the latest document.",
@@ -333,7 +347,7 @@ def _update_after_submit(run: Run) -> None:
 
 
 def _db_update(run: Run) -> None:
-    persistence.update_doc(run.ctx, run.doc)
+    persistence.update_doc(run.ctx, run.doc, new_name=naming.make_hash)
 
 
 SAVE_STEPS: tuple[Step, ...] = (

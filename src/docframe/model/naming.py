@@ -71,16 +71,25 @@ NumberFn = Callable[[str, int], str]
 _LOW_FIVE_BITS = bytes(ord(BASE32HEX[b & 31]) for b in range(256))
 
 
+#: The clock and the random source of :func:`make_hash` (tests replace them to force a collision).
+_clock: Callable[[], float] = time.time
+_random_bytes: Callable[[int], bytes] = os.urandom
+
+
 def make_hash(length: int = 10) -> str:
-    """A name of base32hex characters: 4 from a wrapping decisecond clock, the rest random."""
-    ticks = int(time.time() * 10) % (32**4)
+    """A name of base32hex characters: 4 from a wrapping decisecond clock, the rest random.
+
+    30 random bits per decisecond: two names can collide, so an insert under a generated name
+    takes another one when its name is taken (``persistence.insert_doc(new_name=...)``).
+    """
+    ticks = int(_clock() * 10) % (32**4)
     head = (
         BASE32HEX[ticks >> 15 & 31]
         + BASE32HEX[ticks >> 10 & 31]
         + BASE32HEX[ticks >> 5 & 31]
         + BASE32HEX[ticks & 31]
     )
-    tail = os.urandom(max(length - 4, 0)).translate(_LOW_FIVE_BITS).decode("ascii")
+    tail = _random_bytes(max(length - 4, 0)).translate(_LOW_FIVE_BITS).decode("ascii")
     return (head + tail)[:length]
 
 
@@ -411,11 +420,14 @@ def _generated_name(ctx: Context, doc: Document) -> Any:
         doc.autoname()
         name = doc.name if doc.name not in (None, "") else None
     if name is None:
-        name = NAMERS.get(rule, _by_hash)(ctx, doc)
+        namer = NAMERS.get(rule, _by_hash)
+        name = namer(ctx, doc)
+        doc.flags.name_generated = namer is _by_hash
     return name
 
 
 def _name_by_rule(ctx: Context, doc: Document) -> None:
+    doc.flags.name_generated = False
     doc.before_naming()
     if doc.meta.naming_rule not in ("prompt", "uuid"):
         doc._data["name"] = None

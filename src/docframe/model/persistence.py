@@ -17,11 +17,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
-from sqlalchemy.exc import StatementError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from docframe import errors
 from docframe.db.errors import translate_write_error
 from docframe.db.prepared import Prepared, prepared
+from docframe.db.repos import rows as row_repo
 from docframe.meta.fieldtypes import FLOAT_TYPES, INT_TYPES
 from docframe.meta.schema import Meta
 from docframe.model.coerce import coerce
@@ -35,9 +38,12 @@ if TYPE_CHECKING:
 __all__ = [
     "delete_row",
     "doc_exists",
+    "free_generated_name",
     "insert_doc",
+    "insert_values",
     "load_doc",
     "load_single",
+    "move_secrets",
     "new_document",
     "read_column",
     "snapshot",
@@ -67,6 +73,9 @@ _BUILDERS: dict[str, Callable[[Table], Any]] = {
     "exists": lambda t: select(t.c.name).where(t.c.name == bindparam("pk")),
     "children": lambda t: select(t).where(*_of_parent(t)).order_by(t.c.idx),
     "insert": lambda t: insert(t),
+    # An INSERT that skips the row when its name is taken (row count 0): generated names.
+    "insert_new:sqlite": lambda t: sqlite_insert(t).on_conflict_do_nothing(index_elements=[t.c.name]),
+    "insert_new:postgresql": lambda t: postgresql_insert(t).on_conflict_do_nothing(index_elements=[t.c.name]),
     "update": lambda t: update(t).where(t.c.name == bindparam("pk")),
     "update_child": lambda t: update(t).where(t.c.name == bindparam("pk"), *_of_parent(t)),
 }
@@ -103,12 +112,19 @@ def _hydrate(ctx: Context, meta: Meta, row: dict[str, Any], parent_doc: Document
 
 def snapshot(ctx: Context, doc: Document) -> Document:
     """A detached copy of a just-loaded document (and its rows): the stored state to compare with."""
-    copy = _hydrate(ctx, doc.meta, dict(doc._data))
-    copy._extra.update(doc._extra)
+    copy = _copy(ctx, doc, None)
     for tf in doc.meta.table_fields:
-        copy._data[tf.fieldname] = [
-            _hydrate(ctx, row.meta, dict(row._data), parent_doc=copy) for row in doc.get_table(tf.fieldname)
-        ]
+        copy._data[tf.fieldname] = [_copy(ctx, row, copy) for row in doc.get_table(tf.fieldname)]
+    return copy
+
+
+def _copy(ctx: Context, doc: Document, parent_doc: Document | None) -> Document:
+    """A document of ``doc``'s class holding a copy of its column values (tables: see :func:`snapshot`)."""
+    meta = doc.meta
+    copy = controller_class(ctx.site, meta)(meta, ctx=ctx, parent_doc=parent_doc)
+    copy._data.update(doc._data)
+    copy._extra.update(doc._extra)
+    object.__setattr__(copy, "_loaded_modified", doc._loaded_modified)
     return copy
 
 
@@ -189,17 +205,107 @@ def _write(ctx: Context, meta: Meta, name: Any, stmt: Prepared, params: Any) -> 
         raise translated from exc
 
 
-def insert_doc(ctx: Context, doc: Document) -> None:
-    """INSERT the document's row and every child row."""
-    if doc.meta.issingle:
+#: How many more names an insert tries when its generated name is taken (Frappe retries a hash 5 times).
+NAME_RETRIES = 5
+
+
+def insert_doc(ctx: Context, doc: Document, *, new_name: Callable[[], Any] | None = None) -> None:
+    """INSERT the document's row and every child row.
+
+    With ``new_name``, a name the naming rule generated (``flags.name_generated``: a random hash),
+    never one a user chose, that a row already has is replaced by ``new_name()`` (a document's rows
+    follow it) and the INSERT tried again, up to :data:`NAME_RETRIES` times, inside the same
+    transaction (see :func:`_insert_unless_taken`). Otherwise a taken name is a 409.
+    """
+    meta = doc.meta
+    if meta.issingle:
         _save_single(ctx, doc)
+    elif new_name is None or not doc.flags.name_generated:
+        _write(
+            ctx, meta, doc.name, _prepared(ctx, table_of(ctx, meta), "insert", meta.valid_columns), _row(doc)
+        )
     else:
-        table = table_of(ctx, doc.meta)
-        _write(ctx, doc.meta, doc.name, _prepared(ctx, table, "insert", doc.meta.valid_columns), _row(doc))
-    _insert_children(ctx, doc, doc.all_children())
+        name = _insert_generated(ctx, meta, _row(doc), new_name)
+        if name != doc.name:
+            doc._data["name"] = name
+            for row in doc.all_children():
+                row._data["parent"] = name
+    _insert_children(ctx, doc, doc.all_children(), new_name)
 
 
-def _insert_children(ctx: Context, doc: Document, rows: Iterable[Document]) -> None:
+def insert_values(
+    ctx: Context, meta: Meta, values: dict[str, Any], *, new_name: Callable[[], Any] | None = None
+) -> Any:
+    """INSERT one row of ``meta`` from ``values`` (other columns NULL, ``docstatus``/``idx`` 0),
+    with no Document and no lifecycle (a framework record such as a Version); returns its name,
+    which, with ``new_name``, may be a new one (see :func:`insert_doc`)."""
+    row = dict.fromkeys(meta.valid_columns)
+    row["docstatus"] = row["idx"] = 0
+    row.update(values)
+    if new_name is not None:
+        return _insert_generated(ctx, meta, row, new_name)
+    _write(ctx, meta, row["name"], _prepared(ctx, table_of(ctx, meta), "insert", meta.valid_columns), row)
+    return row["name"]
+
+
+def free_generated_name(ctx: Context, doc: Document, new_name: Callable[[], Any]) -> None:
+    """Replace the generated name of new document ``doc`` by ``new_name()`` while a row has it."""
+    for _ in range(NAME_RETRIES):
+        if not doc_exists(ctx, doc.meta, doc.name):
+            return
+        doc._data["name"] = new_name()
+        for row in doc.all_children():
+            row._data["parent"] = doc.name
+
+
+def move_secrets(ctx: Context, meta: Meta, old: Any, new: Any) -> None:
+    """Re-key the Password-field secrets stored for document ``old`` of ``meta`` to ``new``."""
+    if any(f.fieldtype == "Password" for f in meta.data_fields):
+        auth = ctx.site.tables.framework.auth
+        row_repo.update_rows(ctx.conn, auth, {"doctype": meta.name, "name": str(old)}, {"name": str(new)})
+
+
+def _insert_generated(ctx: Context, meta: Meta, row: dict[str, Any], new_name: Callable[[], Any]) -> Any:
+    """INSERT ``row``, renaming it with ``new_name()`` while its name is taken; the name it got."""
+    table = table_of(ctx, meta)
+    for _ in range(NAME_RETRIES):
+        if _insert_unless_taken(ctx, meta, table, row):
+            return row["name"]
+        row["name"] = new_name()
+    _write(ctx, meta, row["name"], _prepared(ctx, table, "insert", meta.valid_columns), row)
+    return row["name"]
+
+
+def _insert_unless_taken(ctx: Context, meta: Meta, table: Table, row: dict[str, Any]) -> bool:
+    """INSERT ``row`` unless its name is taken (False then); the transaction stays usable.
+
+    SQLite and PostgreSQL skip the row with ``ON CONFLICT (name) DO NOTHING`` (a clash on another
+    unique column still fails the statement); PostgreSQL would otherwise abort the whole transaction
+    on the error. MariaDB rolls back only the failed statement, so its duplicate-key error on the
+    primary key is the signal.
+    """
+    backend = ctx.site.db.dialect.name
+    if backend in ("sqlite", "postgresql"):
+        stmt = _prepared(ctx, table, f"insert_new:{backend}", meta.valid_columns)
+        return _write(ctx, meta, row["name"], stmt, row) > 0
+    try:
+        _prepared(ctx, table, "insert", meta.valid_columns).execute(ctx.conn, row)
+    except IntegrityError as exc:
+        if ctx.site.db.dialect.decode_integrity_error(str(exc.orig), exc.orig).kind == "primary":
+            return False
+        translated = translate_write_error(ctx.site.db, exc, meta, row["name"])
+        raise translated from exc
+    except StatementError as exc:
+        translated = translate_write_error(ctx.site.db, exc, meta, row["name"])
+        if translated is exc:
+            raise
+        raise translated from exc
+    return True
+
+
+def _insert_children(
+    ctx: Context, doc: Document, rows: Iterable[Document], new_name: Callable[[], Any] | None = None
+) -> None:
     grouped: dict[str, list[Document]] = {}
     for row in rows:
         grouped.setdefault(row.doctype, []).append(row)
@@ -207,14 +313,80 @@ def _insert_children(ctx: Context, doc: Document, rows: Iterable[Document]) -> N
         meta = rows_of_type[0].meta
         if not meta.has_table:
             continue
-        stmt = _prepared(ctx, table_of(ctx, meta), "insert", meta.valid_columns)
-        _write(ctx, meta, doc.name, stmt, [_row(r) for r in rows_of_type])
+        table = table_of(ctx, meta)
+        if new_name is not None and any(r.flags.name_generated for r in rows_of_type):
+            _insert_rows_renaming(ctx, doc, meta, table, rows_of_type, new_name)
+        else:
+            stmt = _prepared(ctx, table, "insert", meta.valid_columns)
+            _write(ctx, meta, doc.name, stmt, [_row(r) for r in rows_of_type])
         for r in rows_of_type:
             r.mark_new(False)
 
 
-def update_doc(ctx: Context, doc: Document) -> None:
-    """UPDATE the document's row (never ``name``), then sync its child tables.
+def _insert_rows_renaming(
+    ctx: Context, doc: Document, meta: Meta, table: Table, rows: list[Document], new_name: Callable[[], Any]
+) -> None:
+    """INSERT child ``rows`` of ``doc`` in one batch; rows whose generated name another row already
+    has take ``new_name()`` and are inserted again (a name a user gave is a 409)."""
+    pending = rows
+    for attempt in range(NAME_RETRIES + 1):
+        taken, retry = _insert_rows_unless_taken(ctx, doc, meta, table, pending)
+        if not taken and not retry:
+            return
+        for r in taken:
+            if not r.flags.name_generated or attempt == NAME_RETRIES:
+                raise errors.DuplicateEntryError(
+                    f"{meta.name} {r.name} already exists", title="Duplicate Name", doctype=meta.name
+                )
+            r._data["name"] = new_name()
+        pending = taken + retry
+
+
+def _insert_rows_unless_taken(
+    ctx: Context, doc: Document, meta: Meta, table: Table, rows: list[Document]
+) -> tuple[list[Document], list[Document]]:
+    """INSERT ``rows`` unless their names are taken: (rows whose name is taken, rows to insert again).
+
+    A batch whose row count matches was inserted whole. Otherwise the rows' names are looked up:
+    a row stored under another parent (or named twice in the batch) holds a taken name; a row not
+    stored at all (MariaDB rolls back the whole failed batch) is inserted again as it is.
+    """
+    seen: set[Any] = set()
+    first: list[Document] = []
+    twice: list[Document] = []
+    for r in rows:
+        (twice if r.name in seen else first).append(r)
+        seen.add(r.name)
+    if twice:  # the batch itself names a row twice: the later rows hold a taken name
+        return twice, first
+    params = [_row(r) for r in rows]
+    backend = ctx.site.db.dialect.name
+    if backend in ("sqlite", "postgresql"):
+        stmt = _prepared(ctx, table, f"insert_new:{backend}", meta.valid_columns)
+        if _write(ctx, meta, doc.name, stmt, params) == len(rows):
+            return [], []
+    else:
+        try:
+            _prepared(ctx, table, "insert", meta.valid_columns).execute_many(ctx.conn, params)
+            return [], []
+        except IntegrityError as exc:
+            if ctx.site.db.dialect.decode_integrity_error(str(exc.orig), exc.orig).kind != "primary":
+                raise translate_write_error(ctx.site.db, exc, meta, doc.name) from exc
+    stored = {
+        r["name"]: (r["parent"], r["parenttype"])
+        for r in row_repo.select_rows(
+            ctx.conn, table, ("name", "parent", "parenttype"), {"name": [r.name for r in rows]}
+        )
+    }
+    ours = (str(doc.name), doc.doctype)
+    taken = [r for r in rows if r.name in stored and stored[r.name] != ours]
+    retry = [r for r in rows if r.name not in stored]
+    return taken, retry
+
+
+def update_doc(ctx: Context, doc: Document, *, new_name: Callable[[], Any] | None = None) -> None:
+    """UPDATE the document's row (never ``name``), then sync its child tables (new rows with a
+    generated name that is taken get ``new_name()``, see :func:`insert_doc`).
 
     Only the columns whose values differ from the row as loaded at the start of the save (the
     locked stored copy, :meth:`Document.get_doc_before_save`) are written, with ``modified`` and
@@ -231,7 +403,7 @@ def update_doc(ctx: Context, doc: Document) -> None:
         params = {c: data[c] for c in columns}
         params["pk"] = doc.name
         _write(ctx, meta, doc.name, stmt, params)
-    _sync_children(ctx, doc)
+    _sync_children(ctx, doc, new_name)
 
 
 #: How many UPDATE statements narrowed to one set of changed columns a table keeps compiled; once
@@ -269,12 +441,9 @@ def _changed_columns(
         value, before = new[c], old.get(c, _MISSING)
         kind = type(value)
         # Unchanged: one immutable type and equal (identical objects skip the comparison).
-        if (
-            c in _ALWAYS
-            or kind is not type(before)
-            or kind not in _COMPARABLE
-            or (value is not before and value != before)
-        ):
+        if (value is before and kind in _COMPARABLE) and c not in _ALWAYS:
+            continue
+        if c in _ALWAYS or kind is not type(before) or kind not in _COMPARABLE or value != before:
             changed_list.append(c)
     changed = tuple(changed_list)
     if len(changed) == len(columns):
@@ -287,7 +456,7 @@ def _changed_columns(
     return changed
 
 
-def _sync_children(ctx: Context, doc: Document) -> None:
+def _sync_children(ctx: Context, doc: Document, new_name: Callable[[], Any] | None = None) -> None:
     """Frappe's replace semantics: rows missing from the list are deleted, others updated or inserted.
 
     An existing row is updated in the columns that differ from the same row in the stored copy
@@ -332,7 +501,7 @@ def _sync_children(ctx: Context, doc: Document) -> None:
             if _write(ctx, child_meta, doc.name, stmt, params) == 0:
                 new_rows.append(r)
         if new_rows:
-            _insert_children(ctx, doc, new_rows)
+            _insert_children(ctx, doc, new_rows, new_name)
 
 
 def delete_row(ctx: Context, doc: Document) -> None:

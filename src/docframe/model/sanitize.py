@@ -58,8 +58,6 @@ ALLOWED_ATTRIBUTES: dict[str, list[str]] = {
     "details": ["open"],
 }
 PROTOCOLS = frozenset({"http", "https", "mailto", "cid"})
-_SKIPPED_TYPES = frozenset({"Attach", "Attach Image", "Barcode", "Code", "Password", "JSON"})
-_EMAIL_TYPES = frozenset({"Data", "Small Text", "Text"})
 _LOCAL = threading.local()
 
 
@@ -121,10 +119,7 @@ def sanitize_html(text: str) -> str:
 
 
 def _skipped(field: DocFieldDef, docstatus: int) -> bool:
-    if field.ignore_xss_filter or field.fieldtype in _SKIPPED_TYPES:
-        return True
-    if field.fieldtype in _EMAIL_TYPES and (field.options or "").strip() == "Email":
-        return True
+    """Whether a field of :attr:`Meta.html_checked_fields` is left alone at this docstatus."""
     return docstatus == 2 or (docstatus == 1 and not field.allow_on_submit)
 
 
@@ -144,14 +139,20 @@ def sanitize_document(doc: Document, stored: Document | None = None) -> None:
     was sanitised when it was saved and is not cleaned again.
     """
     docstatus = int(doc._data.get("docstatus") or 0)
-    before = _stored_rows(stored)
-    for row in (doc, *doc.all_children()):
+    if docstatus == 2:
+        return
+    before: dict[Any, dict[str, Any]] | None = None
+    for row in (doc, *doc.all_children()) if doc.meta.table_fields else (doc,):
         data = row._data
-        old = before.get((row.doctype, row.name), {})
-        for field in row.meta.data_fields:
+        old: dict[str, Any] | None = None
+        for field in row.meta.html_checked_fields:
             value = data.get(field.fieldname)
             if not isinstance(value, str) or ("<" not in value and ">" not in value):
                 continue
+            if before is None:
+                before = _stored_rows(stored)
+            if old is None:
+                old = before.get((row.doctype, row.name), {})
             if value == old.get(field.fieldname) or _skipped(field, docstatus):
                 continue
             data[field.fieldname] = sanitize_html(value)

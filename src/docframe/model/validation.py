@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -88,9 +87,11 @@ _ZERO_WHEN_EMPTY = frozenset(
 )
 
 
-def _rows(doc: Document) -> Iterator[Document]:
-    yield doc
-    yield from doc.all_children()
+def _rows(doc: Document) -> tuple[Document, ...]:
+    """The document and its child rows (the document alone when its DocType has no table)."""
+    if not doc.meta.table_fields:
+        return (doc,)
+    return (doc, *doc.all_children())
 
 
 def _is_child(row: Document, doc: Document) -> bool:
@@ -175,6 +176,8 @@ def _coerce_standard(row: Document, tz: Any, same: dict[str, Any] | None = None)
     data["idx"] = int_standard(data.get("idx"), "idx")
     for key in ("creation", "modified"):
         value = data.get(key)
+        if type(value) is datetime:
+            continue  # already what the column stores (the Datetime coercion keeps it as it is)
         if same is None or value is None or value is not same.get(key, _ABSENT):
             data[key] = coerce(_standard_field(key, "Datetime"), value, tz=tz)
     for key in _STANDARD_TEXT:
@@ -221,6 +224,8 @@ def _is_missing(f: DocFieldDef, value: Any) -> bool:
     if value is None or value == []:
         return True
     if isinstance(value, str):
+        if "<" not in value:
+            return not value.strip()  # no tags to strip
         if "<img" in value and (
             f.fieldtype == "Text Editor" or (f.fieldtype == "Code" and f.options == "HTML")
         ):
@@ -231,9 +236,7 @@ def _is_missing(f: DocFieldDef, value: Any) -> bool:
 
 def _missing_in(row: Document, doc: Document) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    for f in row.meta.fields:
-        if not f.reqd or not (f.has_column or f.is_table):
-            continue
+    for f in row.meta.mandatory_fields:
         if not _is_missing(f, row._data.get(f.fieldname)):
             continue
         if f.is_table:
@@ -250,7 +253,7 @@ def check_mandatory(ctx: Context, doc: Document) -> None:
     """Every ``reqd`` field has a value (child rows included); :class:`MandatoryError` otherwise."""
     if doc.flags.ignore_mandatory:
         return
-    missing = [item for row in _rows(doc) for item in _missing_in(row, doc)]
+    missing = [item for row in _rows(doc) if row.meta.mandatory_fields for item in _missing_in(row, doc)]
     if missing:
         raise errors.MandatoryError(
             messages=[errors.Message(text, indicator="red") for _f, text in missing],
@@ -265,9 +268,7 @@ def check_mandatory(ctx: Context, doc: Document) -> None:
 def check_select(ctx: Context, doc: Document) -> None:
     """Select values are one of the options (empty is always allowed)."""
     for row in _rows(doc):
-        for f in row.meta.data_fields:
-            if f.fieldtype != "Select" or f.fieldname == "naming_series" or not any(f.select_options):
-                continue
+        for f in row.meta.select_fields:
             value = row._data.get(f.fieldname)
             if value in (None, "") or value in f.select_options:
                 continue
@@ -321,9 +322,13 @@ def check_links(ctx: Context, doc: Document) -> None:
     missing: list[str] = []
     cancelled: list[str] = []
     for row in _rows(doc):
+        data = row._data
         for f in row.meta.link_fields:
-            value = coerce(f, row._data.get(f.fieldname))
-            if value in (None, ""):
+            value = data.get(f.fieldname)
+            if value is None or value == "":
+                continue
+            value = coerce(f, value)
+            if value == "":
                 continue
             target = _link_target(ctx, row, f)
             found = _lookup(ctx, target, value, _fetch_fields(row, f))
@@ -368,13 +373,14 @@ def _lookup(
             return None
         key = int(value)
     table = ctx.site.tables.get(meta)
-    wanted = tuple(dict.fromkeys(["name", "docstatus"] + [src for _f, src in fetch if src in table.c]))
-    stmt = prepared(
-        table,
-        ("link", wanted),
-        lambda: select(*(table.c[c] for c in wanted)).where(table.c.name == bindparam("pk")),
-        ctx.site.db.engine.dialect,
-    )
+    sources = tuple(src for _f, src in fetch) if fetch else ()
+
+    def build() -> Any:
+        wanted = dict.fromkeys(["name", "docstatus", *(src for src in sources if src in table.c)])
+        return select(*(table.c[c] for c in wanted)).where(table.c.name == bindparam("pk"))
+
+    # Keyed by the fetched columns asked for (the statement keeps those the target table has).
+    stmt = prepared(table, ("link", sources), build, ctx.site.db.engine.dialect)
     return stmt.first(ctx.conn, {"pk": key})
 
 
@@ -422,7 +428,7 @@ def check_length(ctx: Context, doc: Document) -> None:
     if doc.meta.issingle:
         return
     for row in _rows(doc):
-        for f in row.meta.data_fields:
+        for f in row.meta.sized_fields:
             value = row._data.get(f.fieldname)
             limit = _exceeds(f, value) if value is not None else None
             if limit is None:
@@ -437,9 +443,7 @@ def check_length(ctx: Context, doc: Document) -> None:
 def check_non_negative(ctx: Context, doc: Document) -> None:
     """``non_negative`` Int, Float and Currency fields are not below zero."""
     for row in _rows(doc):
-        for f in row.meta.data_fields:
-            if not f.non_negative or f.fieldtype not in ("Int", "Float", "Currency"):
-                continue
+        for f in row.meta.non_negative_fields:
             value = row._data.get(f.fieldname)
             if isinstance(value, int | float) and value < 0:
                 text = (
@@ -456,11 +460,10 @@ def check_non_negative(ctx: Context, doc: Document) -> None:
 def check_data_options(ctx: Context, doc: Document) -> None:
     """Data fields with options Email, Name, Phone or URL hold such values."""
     for row in _rows(doc):
-        for f in row.meta.data_fields:
+        for f, option in row.meta.data_option_fields:
             value = row._data.get(f.fieldname)
-            if f.fieldtype != "Data" or not f.options or not isinstance(value, str) or not value.strip():
+            if not isinstance(value, str) or not value.strip():
                 continue
-            option = f.options.strip()
             if option == "Email":
                 _check_emails(row, value)
             elif option == "Name" and not _PERSON_NAME.match(value.strip()):
@@ -497,6 +500,8 @@ def _email_part(text: str) -> str:
 
 
 def _same(a: Any, b: Any) -> bool:
+    if a is b or (type(a) is type(b) and a == b):
+        return True  # equal values of one type have the same text and are within any tolerance
     if isinstance(a, date | datetime | time | timedelta) or isinstance(b, date | datetime | time | timedelta):
         return _temporal_text(a) == _temporal_text(b)
     if isinstance(a, float) or isinstance(b, float):
@@ -529,9 +534,7 @@ def check_set_only_once(ctx: Context, doc: Document, stored: Document) -> None:
     for key in ("creation", "owner"):
         if not _same(doc._data.get(key), stored._data.get(key)):
             raise errors.CannotChangeConstantError(f"Value cannot be changed for {STANDARD_LABELS[key]}")
-    for f in doc.meta.fields:
-        if not f.set_only_once or not (f.has_column or f.is_table):
-            continue
+    for f in doc.meta.set_only_once_fields:
         new, old = doc._data.get(f.fieldname), stored._data.get(f.fieldname)
         same = _same_rows(new or [], old or []) if f.is_table else _same(new, old)
         if not same:

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from docframe.meta.fieldtypes import DATA_FIELD_TYPES
 from docframe.model import naming, persistence
 from docframe.model.document import Document
 
@@ -28,9 +27,8 @@ if TYPE_CHECKING:
 
 __all__ = ["diff", "record_version"]
 
-#: Columns that change on every save and are never reported.
-_IGNORED = frozenset({"modified", "modified_by", "creation", "owner", "idx", "parent", "parentfield",
-                      "parenttype"})  # fmt: skip
+#: Standard columns (``modified``, ``owner``, ``idx``, ``parent``...) are never reported:
+#: :attr:`Meta.versioned_columns` holds data fields only.
 
 
 def _plain(value: Any) -> Any:
@@ -48,19 +46,20 @@ def _plain(value: Any) -> Any:
 
 def _changed_fields(old: Document, new: Document) -> list[list[Any]]:
     out: list[list[Any]] = []
-    for key in ("name", "docstatus"):
-        if _plain(old._data.get(key)) != _plain(new._data.get(key)):
-            out.append([key, _plain(old._data.get(key)), _plain(new._data.get(key))])
     old_data, new_data = old._data, new._data
-    for f in new.meta.data_fields:
-        if f.fieldname in _IGNORED or f.fieldtype not in DATA_FIELD_TYPES or f.fieldtype == "Password":
-            continue
-        stored, current = old_data.get(f.fieldname), new_data.get(f.fieldname)
+    for key in ("name", "docstatus"):
+        stored, current = old_data.get(key), new_data.get(key)
         if stored == current and type(stored) is type(current):
+            continue
+        if _plain(stored) != _plain(current):
+            out.append([key, _plain(stored), _plain(current)])
+    for fieldname in new.meta.versioned_columns:
+        stored, current = old_data.get(fieldname), new_data.get(fieldname)
+        if stored is current or (stored == current and type(stored) is type(current)):
             continue  # equal values of one type have equal plain forms
         before, after = _plain(stored), _plain(current)
         if before != after:
-            out.append([f.fieldname, before, after])
+            out.append([fieldname, before, after])
     return out
 
 
@@ -94,22 +93,23 @@ def diff(old: Document, new: Document) -> dict[str, Any] | None:
 
 
 def _write(ctx: Context, doc: Document, data: dict[str, Any]) -> None:
-    meta = ctx.meta("Version")
-    version = persistence.new_document(ctx, meta)
     now = ctx.now()
-    version._data.update(
+    user = ctx.user.name
+    persistence.insert_values(
+        ctx,
+        ctx.meta("Version"),
         {
             "name": naming.make_hash(),
-            "owner": ctx.user.name,
-            "modified_by": ctx.user.name,
+            "owner": user,
+            "modified_by": user,
             "creation": now,
             "modified": now,
             "ref_doctype": doc.doctype,
             "docname": str(doc.name),
             "data": orjson.dumps(data, default=str).decode(),
-        }
+        },
+        new_name=naming.make_hash,
     )
-    persistence.insert_doc(ctx, version)
 
 
 def record_version(run: Run) -> None:
