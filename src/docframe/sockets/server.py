@@ -8,7 +8,8 @@ read the database and the event loop must stay free). On connect a socket joins 
 ``doctype_subscribe``, ``doc_subscribe``, ``doc_open``, ``task_subscribe``, ... and their
 opposites); anything else is ignored, and malformed arguments are dropped without an answer.
 
-Envelopes from the broker are delivered in order by one consumer task; an envelope about a
+Envelopes from the broker (published in this process, relayed from the other processes of the
+host for Redis-less sites, or read from Redis) are delivered in order by one consumer task; an envelope about a
 document skips the sockets whose user cannot read it. Each event is encoded once and written
 straight to the WebSockets that have nothing queued (:mod:`~docframe.sockets.direct`), through
 Engine.IO's queue to the others.
@@ -27,6 +28,7 @@ import orjson
 import socketio
 
 from docframe import errors
+from docframe.auth.sessions import session_manager
 from docframe.realtime import rooms
 from docframe.realtime.broker import HUB, RUNNING, Envelope, channel_of
 from docframe.realtime.publish import LOGOUT_EVENT, session_key
@@ -155,7 +157,7 @@ class RealtimeServer:
         self._queue = asyncio.Queue()
         self._spawn(self._consume())
         self._spawn(self._sweep())
-        HUB.attach(self.receive_many, loop)
+        HUB.attach(self.receive_many, loop, self.sites.sites_path)
         RUNNING.append(self)
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
@@ -518,6 +520,12 @@ class RealtimeServer:
         key = message.get("session") if isinstance(message, dict) else None
         if not key:
             return
+        # Sessions resumed here are remembered for a second; the ended one must not be, or a
+        # socket reconnecting at once would still be its user (another process ended it).
+        try:
+            session_manager(self.sites.get(namespace[1:])).clear_cache()
+        except errors.DoesNotExistError:
+            pass
         doomed = [
             sid for (ns, sid), state in self.sockets.items() if ns == namespace and state.session == key
         ]
