@@ -46,11 +46,11 @@ def test_a_transactions_envelopes_travel_as_one_datagram_and_long_lists_are_spli
     sender = relay.Sender()
     try:
         assert sender.send(folder, [_envelope(1), _envelope(2)]) == 1
-        (data,) = receiver.read()
+        (data,) = receiver.poll()
         assert relay.decode(data) == [_envelope(1), _envelope(2)]
         many = [_envelope(i, pad=200) for i in range(1000)]  # about 250 KB
         sent = sender.send(folder, many)
-        datagrams = receiver.read()
+        datagrams = receiver.poll()
         assert sent == len(datagrams) > 1
         assert all(len(d) <= relay.MAX_DATAGRAM for d in datagrams)
         assert [e for d in datagrams for e in relay.decode(d) or []] == many  # all, in order
@@ -61,28 +61,51 @@ def test_a_transactions_envelopes_travel_as_one_datagram_and_long_lists_are_spli
 
 def test_a_process_skips_its_own_socket_and_removes_dead_ones(folder: Path) -> None:
     own = relay.Receiver(folder)
-    dead = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     dead_path = folder / "999999-dead00.sock"
     dead.bind(str(dead_path))
-    dead.close()  # its process "died": the file stays, nobody is bound to it
+    dead.close()  # its process "died": the file stays, nobody listens on it
     try:
         assert relay.Sender().send(folder, [_envelope(1)], frozenset({own.path})) == 0
-        assert own.read() == []
+        assert own.poll() == []
         assert not dead_path.exists()
     finally:
         own.close()
 
 
-def test_a_full_receiver_drops_events_without_blocking_the_sender(folder: Path) -> None:
-    stuck = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)  # the kernel's minimum
-    stuck.bind(str(folder / "1-stuck0.sock"))  # never read
+def test_a_connection_the_receiver_closed_is_made_again(folder: Path) -> None:
+    receiver = relay.Receiver(folder)
     sender = relay.Sender()
     try:
-        sent = sum(sender.send(folder, [_envelope(i, pad=500)]) for i in range(2000))
-        assert 0 < sent < 2000
+        assert sender.send(folder, [_envelope(1)]) == 1
+        assert len(receiver.poll()) == 1
+        for conn in list(receiver.conns.values()):
+            receiver.drop(conn)
+        assert sender.send(folder, [_envelope(2)]) == 1
+        assert [relay.decode(d) for d in receiver.poll()] == [[_envelope(2)]]
+    finally:
+        receiver.close()
+
+
+def test_a_receiver_that_stops_reading_misses_events_and_the_others_do_not(folder: Path) -> None:
+    stuck = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    stuck.bind(str(folder / "1-stuck0.sock"))
+    stuck.listen(8)  # never accepts, never reads
+    live = relay.Receiver(folder)
+    sender = relay.Sender()
+    got: list[bytes] = []
+    try:
+        started = time.monotonic()
+        sent = 0
+        for i in range(1500):  # 15 MB: more than any send buffer holds
+            sent += sender.send(folder, [_envelope(i, pad=10_000)])
+            got += live.poll()
+        assert time.monotonic() - started < 30  # nothing waited for the stuck receiver
+        assert 1500 < sent < 3000  # the live receiver got every one, the stuck one a part
+        assert len(got) == 1500
     finally:
         stuck.close()
+        live.close()
 
 
 def test_a_folder_open_to_others_is_not_used(folder: Path) -> None:
@@ -90,7 +113,7 @@ def test_a_folder_open_to_others_is_not_used(folder: Path) -> None:
     try:
         folder.chmod(0o755)
         assert relay.Sender().send(folder, [_envelope(1)]) == 0
-        assert receiver.read() == []
+        assert receiver.poll() == []
         with pytest.raises(PermissionError):
             relay.Receiver(folder)
     finally:
@@ -214,10 +237,15 @@ def test_garbage_on_the_relay_is_ignored_and_delivery_goes_on(rt: RealtimeServer
         sock = await connect(rt.socket_url, rt.namespace, sid=sid)
         await sock.emit("doctype_subscribe", "ToDo")
         await sock.settle()
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as out:
+        for path in _relay_sockets(rt.sites):
+            for data in garbage:  # a connection each: an empty message reads as its end
+                with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as out:
+                    out.connect(str(path))
+                    out.send(data)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as wrong:  # not even a connection
             for path in _relay_sockets(rt.sites):
-                for data in garbage:
-                    out.sendto(data, str(path))
+                with pytest.raises(OSError):
+                    wrong.sendto(b"[]", str(path))
         name = rt.admin.post("/api/resource/ToDo", json={"description": "after"}).json()["data"]["name"]
         assert await sock.wait_for("list_update", lambda d: d["name"] == name)
         assert sock.got("doc_update") == []  # the bad "doc" mark was withheld, not sent
@@ -231,12 +259,12 @@ def test_garbage_on_the_relay_is_ignored_and_delivery_goes_on(rt: RealtimeServer
 def test_a_gone_or_busy_receiver_never_fails_a_write(rt: RealtimeServer) -> None:
     folder = rt.sites / ".realtime-relay"
     dead_path = folder / "999998-dead00.sock"
-    dead = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     dead.bind(str(dead_path))
     dead.close()
-    stuck = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
-    stuck.bind(str(folder / "999997-stuck0.sock"))  # bound, never read: its queue fills
+    stuck = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    stuck.bind(str(folder / "999997-stuck0.sock"))
+    stuck.listen(1)  # never accepts nor reads
     sid = str(rt.admin.cookies["sid"])
 
     async def scenario() -> None:

@@ -95,7 +95,7 @@ class Hub:
                     "realtime: cannot receive events from other processes at %s", directory, exc_info=True
                 )
                 return
-            loop.add_reader(receiver.fileno(), self._relayed, receiver)
+            loop.add_reader(receiver.fileno(), self._accept, receiver, loop)
             self._relays[directory] = (receiver, loop)
             self._own = frozenset(r.path for r, _loop in self._relays.values())
 
@@ -106,7 +106,8 @@ class Hub:
         for directory in [d for d in self._relays if d not in wanted]:
             receiver, loop = self._relays.pop(directory)
             try:
-                loop.remove_reader(receiver.fileno())
+                for fd in [receiver.fileno(), *receiver.conns]:
+                    loop.remove_reader(fd)
             except (RuntimeError, ValueError):  # the loop has closed
                 pass
             receiver.close()
@@ -161,15 +162,24 @@ class Hub:
             except RuntimeError:  # that server's loop has closed
                 self.detach(receive)
 
-    def _relayed(self, receiver: relay.Receiver) -> None:
-        """Read what other processes sent to this process's relay socket (on its loop)."""
-        for data in receiver.read():
+    def _accept(self, receiver: relay.Receiver, loop: asyncio.AbstractEventLoop) -> None:
+        """Take the connections of processes that start sending to this one (on its loop)."""
+        for conn in receiver.accept():
+            loop.add_reader(conn.fileno(), self._relayed, receiver, conn, loop)
+
+    def _relayed(self, receiver: relay.Receiver, conn: Any, loop: asyncio.AbstractEventLoop) -> None:
+        """Read what another process sent to this one (on its loop)."""
+        messages, ended = receiver.read(conn)
+        for data in messages:
             envelopes = relay.decode(data)
             if envelopes is None:
-                log.warning("realtime: ignored a malformed relay datagram of %d bytes", len(data))
+                log.warning("realtime: ignored a malformed relay message of %d bytes", len(data))
                 continue
             if envelopes:
                 self.deliver_locally(envelopes, receiver.directory)
+        if ended:
+            loop.remove_reader(conn.fileno())
+            receiver.drop(conn)
 
     def _relay_dir(self, settings: Settings) -> Path:
         sites_path = settings.site_path.parent

@@ -1,14 +1,19 @@
-"""Relay: realtime events between the processes of one host without Redis (Unix datagrams).
+"""Relay: realtime events between the processes of one host without Redis (Unix sockets).
 
 Each process that serves sockets for a sites folder (the ``docframe realtime`` sibling that
 ``docframe serve`` starts on the ``socketio_port``, and every worker whose own ``/socket.io`` has
-started) binds a datagram socket (``AF_UNIX``, ``SOCK_DGRAM``) in the sites folder's *relay
-directory*, one per process. A process that publishes for a site without ``redis_url`` (a write
-worker, an in-process job, a command on the same host) sends a transaction's envelopes as one
-datagram (an orjson list) to every socket in that directory but its own; a receiver reads them on
-its event loop and delivers them to its sockets. So with one worker or several, and without Redis,
-an event published anywhere reaches sockets connected anywhere on the host, and the publisher's
-cost is one ``sendto`` per receiving process, whatever the number of sockets.
+started) listens on a Unix socket in the sites folder's *relay directory*, one per process. A
+process that publishes for a site without ``redis_url`` (a write worker, an in-process job, a
+command on the same host) sends a transaction's envelopes as one message (an orjson list) to every
+socket in that directory but its own, over a connection it keeps per receiver; a receiver reads
+them on its event loop and delivers them to its sockets. So with one worker or several, and
+without Redis, an event published anywhere reaches sockets connected anywhere on the host, and the
+publisher's cost is one ``send`` per receiving process, whatever the number of sockets.
+
+The sockets are ``SOCK_SEQPACKET``: messages keep their boundaries as datagrams do, but what a
+receiver has not read yet is bounded by the sender's buffer (hundreds of KiB: a thousand
+transactions or more) rather than by ``net.unix.max_dgram_qlen`` (10 datagrams by default, which a
+busy receiver overflows at once).
 
 Sending never blocks and never fails the write: a receiver that is gone or whose buffer is full
 misses the event (a rate-limited warning), as a Redis outage drops events. The directory is
@@ -42,10 +47,10 @@ log = logging.getLogger("docframe.realtime")
 
 #: The environment variable naming the relay directory (set by ``docframe serve`` for its children).
 RELAY_ENV = "DOCFRAME_REALTIME_RELAY"
-#: Largest datagram sent: a longer list of envelopes is split (Linux allows about 200 KiB with the
-#: default socket buffers; one datagram per transaction is the common case by far).
+#: Largest message sent: a longer list of envelopes is split (one message per transaction is the
+#: common case by far).
 MAX_DATAGRAM = 60_000
-#: Bytes read per datagram (a lone envelope above :data:`MAX_DATAGRAM` is still sent if it fits).
+#: Bytes read per message; a lone envelope above :data:`MAX_DATAGRAM` is sent if it fits in this.
 _RECV_SIZE = 256 * 1024
 #: The longest socket path Linux takes is 107 bytes; names here are ``<pid>-<6 hex>`` (<= 19).
 _SUN_PATH_MAX = 107
@@ -117,12 +122,14 @@ class _Throttled:
         self.last = 0.0
         self.missed = 0
 
-    def __call__(self, *args: Any) -> None:
+    def __call__(self, *args: Any) -> bool:
+        """Count one occurrence (and log now and then); ``False``, to filter with."""
         self.missed += 1
         now = time.monotonic()
         if now - self.last >= _WARN_EVERY:
             log.warning(self.text + " (%d times since the last warning)", *args, self.missed)
             self.last, self.missed = now, 0
+        return False
 
 
 @dataclass
@@ -139,11 +146,9 @@ class _Peers:
 class Sender:
     """Sends envelopes to every receiver of a relay directory (thread-safe, never blocks).
 
-    One connected socket per receiver: a datagram not yet read counts against its sender's buffer,
-    so with one socket for all a receiver that stopped reading would soon stop delivery to the
-    others too. Each receiver can hold what fits in its socket's send buffer (raised to the
-    system's ``wmem_max``, 416 KiB by default) and up to ``net.unix.max_dgram_qlen`` datagrams;
-    beyond that its events are dropped.
+    One connection per receiver: a receiver that stops reading fills only its own connection's
+    buffer (the sender's ``SO_SNDBUF``, raised up to the system's ``wmem_max``), then misses events
+    while the others still get theirs.
     """
 
     def __init__(self) -> None:
@@ -155,7 +160,7 @@ class Sender:
         self._too_big = _Throttled("realtime: an event of %d bytes is too large for the relay; dropped")
 
     def send(self, directory: Path, envelopes: list[Any], own: frozenset[bytes] = frozenset()) -> int:
-        """Send ``envelopes`` to the receivers in ``directory`` except ``own``; returns datagrams sent."""
+        """Send ``envelopes`` to the receivers in ``directory`` except ``own``; returns messages sent."""
         if self._pid != os.getpid():  # a forked child: its parent's connections are not its own
             with self._lock:
                 self._conns, self._peers, self._pid = {}, {}, os.getpid()
@@ -163,30 +168,42 @@ class Sender:
         if not targets:
             return 0
         sent = 0
-        chunks = encode(envelopes)
+        chunks = [c for c in encode(envelopes) if len(c) <= _RECV_SIZE or self._too_big(len(c))]
         for path in targets:
-            conn = self._conn(directory, path)
-            if conn is None:
-                continue
-            for chunk in chunks:
-                try:
-                    conn.send(chunk)
-                    sent += 1
-                except BlockingIOError:  # the receiver's queue is full
+            for attempt in (1, 2):  # a connection the receiver has closed is made again once
+                conn = self._conn(directory, path)
+                if conn is None:
                     self._dropped(len(envelopes))
                     break
-                except (ConnectionRefusedError, FileNotFoundError):  # its process has gone
-                    self._forget(directory, path)
+                done, gone = self._send_on(conn, chunks, len(envelopes))
+                sent += done
+                if not gone:
                     break
-                except OSError as exc:
-                    if exc.errno == errno.EMSGSIZE:
-                        self._too_big(len(chunk))
-                        continue
+                self._disconnect(path)
+                if done or attempt == 2:
                     self._dropped(len(envelopes))
                     break
         return sent
 
+    def _send_on(self, conn: socket.socket, chunks: list[bytes], count: int) -> tuple[int, bool]:
+        """Send ``chunks`` on ``conn``: how many went, and whether the connection is broken."""
+        done = 0
+        for chunk in chunks:
+            try:
+                conn.send(chunk)
+                done += 1
+            except BlockingIOError:  # the receiver is not keeping up: its buffer is full
+                self._dropped(count)
+                return done, False
+            except OSError as exc:
+                if exc.errno == errno.EMSGSIZE:
+                    self._too_big(len(chunk))
+                    continue
+                return done, True  # the receiver has gone, or closed this connection
+        return done, False
+
     def _conn(self, directory: Path, path: bytes) -> socket.socket | None:
+        """The connection to the receiver at ``path`` (``None`` when it cannot be made now)."""
         conn = self._conns.get(path)
         if conn is not None:
             return conn
@@ -194,22 +211,23 @@ class Sender:
             conn = self._conns.get(path)
             if conn is not None:
                 return conn
-            conn = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             try:
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 * 1024 * 1024)  # capped by the system
                 conn.setblocking(False)
                 conn.connect(path)
-            except (ConnectionRefusedError, FileNotFoundError):
+            except (ConnectionRefusedError, FileNotFoundError):  # nobody listens there any more
                 conn.close()
-                conn = None
-            except OSError:
+                dead = True
+            except OSError:  # its backlog is full (it is not accepting): try again next time
                 conn.close()
                 return None
             else:
                 self._conns[path] = conn
-        if conn is None:
+                return conn
+        if dead:
             self._forget(directory, path)
-        return conn
+        return None
 
     def _peers_of(self, directory: Path) -> tuple[bytes, ...]:
         """The receivers' socket paths, listed again only when the directory has changed."""
@@ -233,26 +251,28 @@ class Sender:
             paths = ()
         self._peers[directory] = _Peers(mtime, now - mtime / 1e9 > _SETTLE, paths)
         prefix = os.fsencode(directory) + b"/"
-        with self._lock:
-            for path in [p for p in self._conns if p.startswith(prefix) and p not in paths]:
-                self._conns.pop(path).close()
+        for path in [p for p in self._conns if p.startswith(prefix) and p not in paths]:
+            self._disconnect(path)
         return paths
 
+    def _disconnect(self, path: bytes) -> None:
+        with self._lock:
+            conn = self._conns.pop(path, None)
+        if conn is not None:
+            conn.close()
+
     def _forget(self, directory: Path, path: bytes) -> None:
-        """Remove a dead receiver's socket file (nobody is bound to it: it cannot come back)."""
+        """Remove a dead receiver's socket file (nobody listens on it: it cannot come back)."""
         try:
             os.unlink(path)
         except OSError:
             pass
-        with self._lock:
-            conn = self._conns.pop(path, None)
-            if conn is not None:
-                conn.close()
+        self._disconnect(path)
         self._peers.pop(directory, None)
 
 
 class Receiver:
-    """This process's receiving socket in a relay directory."""
+    """This process's listening socket in a relay directory, and the senders' connections to it."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -263,36 +283,70 @@ class Receiver:
         self.path = os.fsencode(directory / f"{os.getpid()}-{secrets.token_hex(3)}.sock")
         if len(self.path) > _SUN_PATH_MAX:
             raise OSError(errno.ENAMETOOLONG, f"relay socket path too long: {self.path!r}")
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            for option in (socket.SO_RCVBUF,):
-                try:
-                    self.sock.setsockopt(socket.SOL_SOCKET, option, 4 * 1024 * 1024)
-                except OSError:
-                    pass
             self.sock.bind(self.path)
+            self.sock.listen(128)
         except OSError:
             self.sock.close()
             raise
         self.sock.setblocking(False)
+        #: The senders' connections, by descriptor.
+        self.conns: dict[int, socket.socket] = {}
 
     def fileno(self) -> int:
         return self.sock.fileno()
 
-    def read(self) -> list[bytes]:
-        """Every datagram waiting (none when the socket has nothing more)."""
+    def accept(self) -> list[socket.socket]:
+        """The connections waiting to be accepted (now non-blocking and remembered)."""
+        new: list[socket.socket] = []
+        while True:
+            try:
+                conn, _addr = self.sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return new
+            except OSError:
+                log.debug("realtime: accepting a relay connection failed", exc_info=True)
+                return new
+            conn.setblocking(False)
+            self.conns[conn.fileno()] = conn
+            new.append(conn)
+
+    def read(self, conn: socket.socket) -> tuple[list[bytes], bool]:
+        """The messages waiting on ``conn``, and whether the sender has closed it."""
         got: list[bytes] = []
         while True:
             try:
-                got.append(self.sock.recv(_RECV_SIZE))
+                data = conn.recv(_RECV_SIZE)
             except (BlockingIOError, InterruptedError):
-                return got
+                return got, False
             except OSError:
-                log.debug("realtime: reading the relay failed", exc_info=True)
-                return got
+                return got, True
+            if not data:
+                return got, True
+            got.append(data)
+
+    def drop(self, conn: socket.socket) -> None:
+        """Forget a connection its sender closed."""
+        self.conns.pop(conn.fileno(), None)
+        conn.close()
+
+    def poll(self) -> list[bytes]:
+        """Accept and read whatever is waiting (for callers without an event loop)."""
+        self.accept()
+        got: list[bytes] = []
+        for conn in list(self.conns.values()):
+            messages, ended = self.read(conn)
+            got += messages
+            if ended:
+                self.drop(conn)
+        return got
 
     def close(self) -> None:
-        """Close the socket and remove its file (only in the process that bound it)."""
+        """Close the sockets and remove the file (only in the process that made it)."""
+        for conn in self.conns.values():
+            conn.close()
+        self.conns.clear()
         self.sock.close()
         if os.getpid() == self.pid:
             try:
