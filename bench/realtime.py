@@ -453,13 +453,16 @@ def relay_send_cost(count: int = 20_000) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="df-relay-") as tmp:
         folder = Path(tmp) / "relay"
         receiver = relay.Receiver(folder)
-        receiver.sock.setblocking(True)
         got = [0]
 
         def read() -> None:
             while got[0] < count:
-                receiver.sock.recv(1 << 16)
-                got[0] += 1
+                for conn in receiver.accept():
+                    conn.setblocking(True)
+                    while got[0] < count:
+                        conn.recv(1 << 16)
+                        got[0] += 1
+                time.sleep(0.001)
 
         reader = threading.Thread(target=read, daemon=True)
         reader.start()

@@ -58,6 +58,9 @@ _NAME_ROOM = 20
 #: Seconds after a change of the directory during which its listing is not trusted (a directory's
 #: mtime is as coarse as the kernel's clock tick: two changes can share one).
 _SETTLE = 0.1
+#: Seconds between two checks that the relay directory's path still names the directory open (or
+#: that a missing one is still missing).
+_RECHECK = 0.5
 #: Seconds between two warnings about dropped events.
 _WARN_EVERY = 10.0
 
@@ -141,6 +144,10 @@ class _Peers:
     mtime: int
     settled: bool
     paths: tuple[bytes, ...]
+    #: The directory, open (``fstat`` is cheaper than ``stat`` of its path), and when its path was
+    #: last checked to still name it (``time.monotonic``); ``None`` when it does not exist.
+    fd: int | None = None
+    checked: float = 0.0
 
 
 class Sender:
@@ -163,6 +170,11 @@ class Sender:
         """Send ``envelopes`` to the receivers in ``directory`` except ``own``; returns messages sent."""
         if self._pid != os.getpid():  # a forked child: its parent's connections are not its own
             with self._lock:
+                for inherited in self._conns.values():
+                    inherited.close()
+                for peers in self._peers.values():
+                    if peers.fd is not None:
+                        os.close(peers.fd)
                 self._conns, self._peers, self._pid = {}, {}, os.getpid()
         targets = [path for path in self._peers_of(directory) if path not in own]
         if not targets:
@@ -231,25 +243,45 @@ class Sender:
 
     def _peers_of(self, directory: Path) -> tuple[bytes, ...]:
         """The receivers' socket paths, listed again only when the directory has changed."""
-        try:
-            mtime = os.stat(directory).st_mtime_ns
-        except OSError:
-            return ()
         known = self._peers.get(directory)
-        if known is not None and known.mtime == mtime and known.settled:
-            return known.paths
-        now = time.time()
+        now = time.monotonic()
+        if known is not None and now - known.checked < _RECHECK:
+            if known.fd is None:
+                return ()
+            try:
+                mtime = os.fstat(known.fd).st_mtime_ns
+            except OSError:
+                mtime = -1
+            if mtime == known.mtime and known.settled:
+                return known.paths
+        return self._list(directory, known, now)
+
+    def _list(self, directory: Path, known: _Peers | None, now: float) -> tuple[bytes, ...]:
+        with self._lock:
+            if known is not None and known.fd is not None:
+                os.close(known.fd)
+            try:
+                fd: int | None = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            except OSError:
+                fd = None
+            peers = _Peers(-1, True, (), fd, now)
+            self._peers[directory] = peers
+        if fd is None:
+            return ()
+        mtime = os.fstat(fd).st_mtime_ns
         if not _private(directory):
             if known is None or known.mtime != mtime:
                 log.warning("realtime: the relay folder %s is open to other users; not used", directory)
-            self._peers[directory] = _Peers(mtime, True, ())
+            peers.mtime = mtime
             return ()
         try:
-            with os.scandir(directory) as entries:
-                paths = tuple(os.fsencode(e.path) for e in entries if e.name.endswith(".sock"))
+            with os.scandir(fd) as entries:
+                names = [e.name for e in entries if e.name.endswith(".sock")]
         except OSError:
-            paths = ()
-        self._peers[directory] = _Peers(mtime, now - mtime / 1e9 > _SETTLE, paths)
+            names = []
+        paths = tuple(os.fsencode(directory / name) for name in names)
+        peers.mtime, peers.paths = mtime, paths
+        peers.settled = time.time() - mtime / 1e9 > _SETTLE
         prefix = os.fsencode(directory) + b"/"
         for path in [p for p in self._conns if p.startswith(prefix) and p not in paths]:
             self._disconnect(path)
@@ -268,7 +300,9 @@ class Sender:
         except OSError:
             pass
         self._disconnect(path)
-        self._peers.pop(directory, None)
+        known = self._peers.get(directory)
+        if known is not None:
+            known.checked = 0.0  # list it again on the next send
 
 
 class Receiver:

@@ -359,9 +359,20 @@ class RealtimeServer:
     # -- delivery ----------------------------------------------------------------------------------
 
     def receive(self, envelope: Envelope) -> None:
-        """Queue an envelope for delivery (called on the server's loop)."""
-        if self._queue is not None and isinstance(envelope, dict):
+        """Queue an envelope for delivery (called on the server's loop), unless no socket of this
+        process is in its room now: most events of a busy site are for rooms nobody here is in."""
+        if self._queue is not None and isinstance(envelope, dict) and self._wanted(envelope):
             self._queue.put_nowait(envelope)
+
+    def _wanted(self, envelope: Envelope) -> bool:
+        room = envelope.get("room")
+        if not isinstance(room, str) or envelope.get("event") == LOGOUT_EVENT:
+            return True  # no room (every socket of the namespace), a logout, or bad (dropped later)
+        by_namespace = self.sio.manager.rooms
+        site_name = envelope.get("namespace")
+        if isinstance(site_name, str) and site_name:
+            return room in by_namespace.get(f"/{site_name}", ())
+        return any(room in by_room for by_room in by_namespace.values())
 
     def receive_many(self, envelopes: list[Envelope]) -> None:
         """Queue envelopes for delivery, in order (called on the server's loop)."""
