@@ -1,6 +1,7 @@
-"""The relay without Redis: ``docframe serve`` runs Socket.IO's port in a sibling process fed by Unix
-datagrams from every process publishing for the sites folder; the sibling lives and dies with
-``serve``; a receiver that is gone, busy or sent garbage never fails a write or stops delivery.
+"""The relay without Redis: ``docframe serve`` runs Socket.IO's port in a sibling process fed by
+messages on Unix sockets from every process publishing for the sites folder; the sibling lives and
+dies with ``serve``; a receiver that is gone, busy or sent garbage never fails a write or stops
+delivery.
 
 The first tests drive :mod:`docframe.realtime.relay` with real sockets in a temporary folder; the
 others run real ``docframe serve`` processes and Socket.IO clients. The protocol tests of
@@ -41,7 +42,7 @@ def _envelope(i: int, pad: int = 0) -> dict[str, object]:
     return {"event": "e", "message": {"i": i, "pad": "x" * pad}, "room": "all", "namespace": "s"}
 
 
-def test_a_transactions_envelopes_travel_as_one_datagram_and_long_lists_are_split(folder: Path) -> None:
+def test_a_transactions_envelopes_travel_as_one_message_and_long_lists_are_split(folder: Path) -> None:
     receiver = relay.Receiver(folder)
     sender = relay.Sender()
     try:
@@ -50,10 +51,10 @@ def test_a_transactions_envelopes_travel_as_one_datagram_and_long_lists_are_spli
         assert relay.decode(data) == [_envelope(1), _envelope(2)]
         many = [_envelope(i, pad=200) for i in range(1000)]  # about 250 KB
         sent = sender.send(folder, many)
-        datagrams = receiver.poll()
-        assert sent == len(datagrams) > 1
-        assert all(len(d) <= relay.MAX_DATAGRAM for d in datagrams)
-        assert [e for d in datagrams for e in relay.decode(d) or []] == many  # all, in order
+        messages = receiver.poll()
+        assert sent == len(messages) > 1
+        assert all(len(d) <= relay.MAX_MESSAGE for d in messages)
+        assert [e for d in messages for e in relay.decode(d) or []] == many  # all, in order
     finally:
         receiver.close()
     assert list(folder.iterdir()) == []  # closing removes the socket file
@@ -132,7 +133,7 @@ def test_the_relay_folder_fits_a_socket_address(tmp_path: Path, monkeypatch: pyt
     assert relay.relay_dir(deep) == tmp_path / "named"
 
 
-def test_malformed_datagrams_decode_to_nothing() -> None:
+def test_malformed_messages_decode_to_nothing() -> None:
     assert relay.decode(b"\xff\x00") is None
     assert relay.decode(b'{"event": "x"}') is None
     assert relay.decode(b'[1, "a", null, {"event": "x"}]') == [{"event": "x"}]

@@ -10,7 +10,7 @@ docframe adds two optional keys the servers read and clients never see: ``doc``
 
 Without Redis (the embedded default) an envelope goes straight to the realtime servers running in
 this process (:meth:`Hub.attach`) and, through the host's relay (:mod:`~docframe.realtime.relay`,
-one Unix datagram per transaction), to the other processes serving sockets for the same sites
+one message on a Unix socket per transaction), to the other processes serving sockets for the same sites
 folder: the ``docframe realtime`` sibling that ``docframe serve`` runs on the ``socketio_port`` and
 the other workers. When the site has a ``redis_url`` it is published on the
 ``events`` channel (``realtime_channel`` in the site config renames it) and every worker's
@@ -122,8 +122,8 @@ class Hub:
         self.publish_many(settings, [envelope])
 
     def publish_many(self, settings: Settings, envelopes: list[Envelope]) -> None:
-        """:meth:`publish` several envelopes in order: one Redis round trip or one datagram per
-        receiving process, one wake-up of a local server."""
+        """:meth:`publish` several envelopes in order: one Redis round trip or one relay message
+        per receiving process, one wake-up of a local server."""
         if not envelopes:
             return
         if settings.redis_url:

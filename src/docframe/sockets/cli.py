@@ -96,7 +96,7 @@ def run(
     )  # fmt: skip
     sockets = [listen if listen is not None else config.bind_socket()]
     # The Socket.IO port is served by a process of its own, fed by the workers through the relay
-    # (or Redis): the fan-out to its sockets then costs the write workers one datagram per
+    # (or Redis): the fan-out to its sockets then costs the write workers one relay message per
     # transaction, and Engine.IO's polling requests of one client (which must all reach the
     # process holding its session) have one process to reach whatever the number of workers.
     sibling = Sibling.start(extra) if extra is not None else None
