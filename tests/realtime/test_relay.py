@@ -25,7 +25,7 @@ import pytest
 from docframe.realtime import publish_realtime, relay
 from docframe.sites import Site
 from docframe.users import User
-from tests.conftest import ADMIN_PASSWORD, free_port, make_site
+from tests.conftest import ADMIN_PASSWORD, free_port, make_site, start_server
 from tests.realtime.conftest import RealtimeServer, Sock, connect, login, run, start_serve, stop
 
 # -- the relay itself --------------------------------------------------------------------------------
@@ -328,7 +328,12 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     made = make_site(sites, "two.test", "sqlite", {"apps": ["tests.realtime.rtapp"]})
     made.dispose()
     socket_port = free_port()
-    proc, base = start_serve(sites, "two.test", "--workers", "2", "--socketio-port", str(socket_port))
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key != "DOCFRAME_NO_SOCKETIO_PORT"}
+    proc, base = start_server(
+        sites, "two.test", "--workers", "2", "--socketio-port", str(socket_port),
+        env=env, output=(sites / "serve.log").open("wb"), port=port, timeout=90,  # three processes start
+    )  # fmt: skip
     yield base, f"http://127.0.0.1:{socket_port}", "/two.test"
     stop(proc)
 
