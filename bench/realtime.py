@@ -1,11 +1,13 @@
 """Realtime benchmark: event latency with 1,000 idle sockets, memory per socket, and the cost of
 realtime on writes (W3, create).
 
-One fresh SQLite site served by ``docframe serve`` (one worker, pinned to CPU 0); the load and the
-sockets run in this process, pinned to CPU 1. Measures:
+One fresh SQLite site served by ``docframe serve`` (one worker, pinned to CPU 0), whose
+``socketio_port`` is served by its sibling process ``docframe realtime`` (fed through the relay,
+no Redis; pinned to CPU 1); the load and the sockets run in this process, pinned to CPU 1.
+Measures:
 
-1. **memory**: the server's RSS before and after 1,000 idle Socket.IO connections (WebSocket
-   transport, session cookie, the site namespace), reported per 1,000 sockets;
+1. **memory**: the sibling's RSS before and after 1,000 idle Socket.IO connections (WebSocket
+   transport, session cookie, the site namespace) on the ``socketio_port``, per 1,000 sockets;
 2. **latency** with those 1,000 sockets connected: a python-socketio client subscribed to one
    document (``doc_subscribe``) updates it over HTTP, one write at a time, and times the
    ``doc_update``. Two figures: from sending the write (an upper bound: it includes the whole
@@ -13,7 +15,11 @@ sockets run in this process, pinned to CPU 1. Measures:
    the response is written, so this one is often negative and is clamped at 0);
 3. **W3 create throughput** (``POST /api/resource/ToDo``, 16 keep-alive connections) with no
    sockets, with 100 sockets subscribed to other documents' rooms, and with 100 sockets subscribed
-   to the ToDo list (each create is then sent to all 100).
+   to the ToDo list (each create is then sent to all 100): the write worker's CPU per create and,
+   apart, the sibling's. The same runs with the sockets on the main port's ``/socket.io`` (served
+   by the write worker itself) for comparison (``--skip-inprocess`` to skip them);
+4. the relay's **send cost**: CPU of one ``Sender.send`` of a create's two envelopes to one
+   receiver, in this process.
 
 Usage: ``.venv/bin/python bench/realtime.py [--sockets 1000] [--updates 300] [--duration 8]``.
 Speed is reported, never asserted. Needs ``taskset`` for pinning (``--no-pin`` otherwise).
@@ -97,6 +103,25 @@ class Server:
     sites: Path
     #: The session the W3 runs' sockets connect with (Administrator's unless ``--socket-user``).
     socket_sid: str = ""
+    #: The pid of the process serving ``socket_port`` (the sibling, or ``docframe realtime`` apart).
+    socket_pid: int = 0
+    #: Where the sibling runs (a CPU number, or "unpinned").
+    socket_cpu: str = "unpinned"
+
+
+def sibling_of(pid: int, timeout: float = 30) -> int:
+    """The ``docframe realtime`` child of a ``docframe serve``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                try:
+                    if b"realtime" in Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0"):
+                        return int(child)
+                except FileNotFoundError:
+                    continue
+        time.sleep(0.1)
+    raise RuntimeError("docframe serve started no docframe realtime")
 
 
 @contextmanager
@@ -177,7 +202,14 @@ def serving(
             user_login = httpx.post(f"{base}/api/method/login", data={"usr": email, "pwd": "Bench-pass-42!"})
             user_login.raise_for_status()
             socket_sid = str(user_login.cookies["sid"])
-        yield Server(procs[0], base, socket_port, admin_sid, sites, socket_sid)
+        socket_pid = procs[1].pid if redis_url else sibling_of(procs[0].pid)
+        socket_cpu = "unpinned"
+        if not redis_url and apart_cpu is not None and shutil.which("taskset"):
+            os.sched_setaffinity(socket_pid, {apart_cpu})
+            socket_cpu = str(apart_cpu)
+        elif redis_url and apart_cpu is not None and shutil.which("taskset"):
+            socket_cpu = str(apart_cpu)
+        yield Server(procs[0], base, socket_port, admin_sid, sites, socket_sid, socket_pid, socket_cpu)
     finally:
         for proc in procs:
             proc.terminate()
@@ -329,10 +361,11 @@ async def latency(server: Server, updates: int) -> dict[str, float]:
 
 async def creates(
     server: Server, seconds: float, connections: int = 16, rate: float | None = None
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
     """W3: ``POST /api/resource/ToDo`` on keep-alive connections, as fast as they go or at ``rate``/s.
 
-    Returns requests per second and the server's CPU time per request (µs), which a crowded
+    Returns requests per second, the write worker's CPU time per request (µs) and the Socket.IO
+    process's (the sibling's) CPU time per request, µs. The CPU figures, which a crowded
     machine blurs much less than the rate. At a fixed rate the sockets' reader (this process)
     keeps up even on a crowded machine, so the server's cost per recipient is not inflated by
     full socket buffers.
@@ -376,15 +409,17 @@ async def creates(
     await asyncio.gather(*(worker() for _ in range(connections)))
     done = failures = slot = 0
     cpu_before = cpu_seconds(server.proc.pid)
+    socket_cpu_before = cpu_seconds(server.socket_pid)
     started = paced_from = time.perf_counter()
     stop_at = started + seconds
     await asyncio.gather(*(worker() for _ in range(connections)))
     elapsed = time.perf_counter() - started
     await asyncio.sleep(0.5)  # let the last events go out: their cost belongs to these writes
     cpu = cpu_seconds(server.proc.pid) - cpu_before
+    socket_cpu = cpu_seconds(server.socket_pid) - socket_cpu_before
     if failures:
         print(f"  ({failures} non-200 responses)", file=sys.stderr)
-    return done / elapsed, cpu * 1_000_000 / max(done, 1)
+    return done / elapsed, cpu * 1_000_000 / max(done, 1), socket_cpu * 1_000_000 / max(done, 1)
 
 
 async def main_async(args: argparse.Namespace, server: Server) -> dict[str, object]:
@@ -392,19 +427,76 @@ async def main_async(args: argparse.Namespace, server: Server) -> dict[str, obje
     if not args.skip_latency:
         await memory_and_latency(args, server, results)
     await w3(args, server, results)
+    if not args.skip_inprocess:
+        # The former default: the sockets on the main port's /socket.io, served by the write worker.
+        port = int(server.base.rsplit(":", 1)[1])
+        await w3(args, server, results, "w3_create_sockets_in_the_worker", port=port)
+    results["relay_send"] = relay_send_cost()
+    print(f"relay_send: {results['relay_send']}", file=sys.stderr)
     return results
+
+
+def relay_send_cost(count: int = 20_000) -> dict[str, float]:
+    """CPU of one ``Sender.send`` of a create's two envelopes to one receiver (read by a thread)."""
+    import threading
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from docframe.realtime import relay
+
+    envelopes = [
+        {"event": "doc_update", "message": {"doctype": "ToDo", "name": "0arb9hb9j9",
+         "modified": "2026-12-06 03:06:12.123456"}, "room": "doc:ToDo/0arb9hb9j9",
+         "namespace": SITE, "doc": ["ToDo", "0arb9hb9j9"]},
+        {"event": "list_update", "message": {"doctype": "ToDo", "name": "0arb9hb9j9",
+         "user": "Administrator"}, "room": "doctype:ToDo", "namespace": SITE, "doc": ["ToDo", "0arb9hb9j9"]},
+    ]  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="df-relay-") as tmp:
+        folder = Path(tmp) / "relay"
+        receiver = relay.Receiver(folder)
+        got = [0]
+
+        def read() -> None:
+            while got[0] < count:
+                for conn in receiver.accept():
+                    conn.setblocking(True)
+                    while got[0] < count:
+                        conn.recv(1 << 16)
+                        got[0] += 1
+                time.sleep(0.001)
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        sender = relay.Sender()
+        sender.send(folder, envelopes)
+        got[0] = 0
+        sent = 0
+        cpu = 0.0
+        for _batch in range(count // 100):  # in batches the reader catches up with: none dropped
+            started = time.thread_time()
+            for _ in range(100):
+                sent += sender.send(folder, envelopes)
+            cpu += time.thread_time() - started
+            while got[0] < sent:
+                time.sleep(0.0002)
+        reader.join(timeout=10)
+        receiver.close()
+    return {"us_per_transaction": round(cpu * 1_000_000 / count, 2), "delivered": sent / count}
 
 
 async def memory_and_latency(args: argparse.Namespace, server: Server, results: dict[str, object]) -> None:
     gc.collect()
     await asyncio.sleep(1)
-    before = rss_mib(server.proc.pid)
+    # Start the sibling's Socket.IO server (and its relay socket) before the baseline.
+    await (await RawSocket.open(server.socket_port, server.sid)).close()
+    await asyncio.sleep(1)
+    before = rss_mib(server.socket_pid)
+    results["worker_rss_mib"] = round(rss_mib(server.proc.pid), 1)
     idle = await open_many(args.sockets, server.socket_port, server.sid)
     for sock in idle:
         sock.idle()
     await asyncio.sleep(3)
-    after = rss_mib(server.proc.pid)
-    results["rss_before_mib"], results["rss_after_mib"] = round(before, 1), round(after, 1)
+    after = rss_mib(server.socket_pid)
+    results["sibling_rss_before_mib"], results["sibling_rss_after_mib"] = round(before, 1), round(after, 1)
     results["mib_per_1000_sockets"] = round((after - before) * 1000 / args.sockets, 1)
     print(f"memory: {results['mib_per_1000_sockets']} MiB per 1,000 idle sockets", file=sys.stderr)
     results["latency"] = await latency(server, args.updates)
@@ -420,18 +512,21 @@ async def w3(
     results: dict[str, object],
     key: str = "w3_create",
     only: tuple[str, ...] = ("none", "100 on other documents", "100 on the ToDo list"),
+    port: int | None = None,
 ) -> None:
+    """W3 with no sockets and with 100 sockets on ``port`` (default: the ``socketio_port``)."""
+    port = port or server.socket_port
     async with httpx.AsyncClient(base_url=server.base, cookies={"sid": server.sid}) as http:
         others = [(await http.post("/api/resource/ToDo", json={"description": "x"})).json()["data"]["name"]
                   for _ in range(100)]  # fmt: skip
-    runs: dict[str, list[tuple[float, float]]] = {
+    runs: dict[str, list[tuple[float, float, float]]] = {
         "none": [], "100 on other documents": [], "100 on the ToDo list": [],
     }  # fmt: skip
     runs = {name: values for name, values in runs.items() if name in only}
     for _round in range(args.rounds):
         runs["none"].append(await creates(server, args.duration, rate=args.rate))
         if "100 on other documents" in runs:
-            socks = await open_many(100, server.socket_port, server.socket_sid)
+            socks = await open_many(100, port, server.socket_sid)
             for sock, name in zip(socks, others, strict=True):
                 sock.send("doc_subscribe", "ToDo", name)
                 sock.drain()
@@ -439,7 +534,7 @@ async def w3(
             runs["100 on other documents"].append(await creates(server, args.duration, rate=args.rate))
             for sock in socks:
                 await sock.close()
-        socks = await open_many(100, server.socket_port, server.socket_sid)
+        socks = await open_many(100, port, server.socket_sid)
         for sock in socks:
             sock.send("doctype_subscribe", "ToDo")
             sock.drain()
@@ -448,18 +543,22 @@ async def w3(
         for sock in socks:
             await sock.close()
         await asyncio.sleep(1)
-    base = statistics.median(rate for rate, _cpu in runs["none"])
-    base_cpu = statistics.median(cpu for _rate, cpu in runs["none"])
+    base = statistics.median(rate for rate, _cpu, _sib in runs["none"])
+    base_cpu = statistics.median(cpu for _rate, cpu, _sib in runs["none"])
     summary: dict[str, object] = {
         name: {
-            "req_s": round(statistics.median(rate for rate, _cpu in values), 1),
-            "runs": [round(rate) for rate, _cpu in values],
-            "vs_none": round(statistics.median(rate for rate, _cpu in values) / base, 3),
-            "server_cpu_us_per_create": round(statistics.median(cpu for _rate, cpu in values)),
-            "cpu_vs_none": round(statistics.median(cpu for _rate, cpu in values) / base_cpu, 3),
+            "req_s": round(statistics.median(rate for rate, _cpu, _sib in values), 1),
+            "runs": [round(rate) for rate, _cpu, _sib in values],
+            "vs_none": round(statistics.median(rate for rate, _cpu, _sib in values) / base, 3),
+            "server_cpu_us_per_create": round(statistics.median(cpu for _rate, cpu, _sib in values)),
+            "cpu_runs": [round(cpu) for _rate, cpu, _sib in values],
+            "cpu_vs_none": round(statistics.median(cpu for _rate, cpu, _sib in values) / base_cpu, 3),
+            "socketio_process_cpu_us_per_create": round(statistics.median(sib for _r, _c, sib in values)),
         }
         for name, values in runs.items()
     }
+    summary["sockets_on"] = "socketio_port" if port == server.socket_port else "main port (the worker)"
+    summary["socketio_process_cpu"] = server.socket_cpu
     summary["sockets_per_message_deflate"] = RawSocket.deflated
     results[key] = summary
     print(f"{key}: {results[key]}", file=sys.stderr)
@@ -475,6 +574,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-pin", action="store_true")
     parser.add_argument("--skip-latency", action="store_true", help="Only the W3 runs.")
+    parser.add_argument("--skip-inprocess", action="store_true",
+                        help="No W3 runs with the sockets on the main port (in the write worker).")  # fmt: skip
     parser.add_argument("--socket-user", action="store_true",
                         help="W3's sockets log in as a System Manager, not Administrator (every event "
                              "is then checked against that user's rights).")  # fmt: skip
@@ -495,7 +596,9 @@ def main() -> int:
         os.sched_setaffinity(0, {client_cpu})
     with (
         tempfile.TemporaryDirectory(prefix="df-rt-bench-") as tmp,
-        serving(Path(tmp), server_cpu, socket_user=args.socket_user, profile=args.profile) as server,
+        serving(
+            Path(tmp), server_cpu, apart_cpu=client_cpu, socket_user=args.socket_user, profile=args.profile
+        ) as server,
     ):
         results = asyncio.run(main_async(args, server))
     if args.redis:

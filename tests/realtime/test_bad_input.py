@@ -79,7 +79,8 @@ def test_soak_connects_and_disconnects_leave_nothing_behind(rt: RealtimeServer) 
     async def cycle(count: int, batch: int = 50) -> None:
         for start in range(0, count, batch):
             socks = await asyncio.gather(
-                *(connect(rt.socket_url, rt.namespace, sid=sid) for _ in range(batch))
+                # The main port's /socket.io: the worker, whose counters and RSS are read below.
+                *(connect(rt.base, rt.namespace, sid=sid) for _ in range(batch))
             )
             for i, sock in enumerate(socks):
                 await sock.emit("doctype_subscribe", "ToDo")

@@ -283,18 +283,25 @@ def _uvicorn_logging(access_log: bool) -> dict[str, Any]:
 )  # fmt: skip
 @click.option(
     "--socketio-port", type=int, default=None,
-    help="Also serve Socket.IO on this port (default: socketio_port of the common config, 9000).",
+    help="Serve Socket.IO on this port too, in a sibling process (`docframe realtime`) that the "
+    "workers feed through a local relay, or Redis for sites with redis_url (default: socketio_port "
+    "of the common config, 9000).",
 )  # fmt: skip
 @click.option(
     "--no-socketio-port", is_flag=True, envvar="DOCFRAME_NO_SOCKETIO_PORT",
-    help="Serve Socket.IO only at /socket.io of the main port (also: DOCFRAME_NO_SOCKETIO_PORT=1).",
+    help="No sibling: Socket.IO only at /socket.io of the main port (also: DOCFRAME_NO_SOCKETIO_PORT=1).",
 )  # fmt: skip
 @click.pass_context
 def serve(
     ctx: click.Context, host: str, port: int, workers: int, site: str | None, access_log: bool,
     scheduler: bool, socketio_port: int | None, no_socketio_port: bool,
 ) -> None:  # fmt: skip
-    """Serve every site of the sites folder over HTTP (uvicorn, uvloop, httptools) and Socket.IO."""
+    """Serve every site of the sites folder over HTTP (uvicorn, uvloop, httptools) and Socket.IO.
+
+    Socket.IO is served at /socket.io of the main port, and on the socketio_port by a sibling
+    process that stops with this one; events published by any worker reach both.
+    """
+    from docframe.realtime.relay import RELAY_ENV, relay_dir
     from docframe.sockets import cli as realtime_cli
 
     if not SiteRegistry(_sites_path(ctx)).names():
@@ -303,6 +310,8 @@ def serve(
         require_site(ctx, site)
     os.environ["DOCFRAME_SITES"] = str(_sites_path(ctx))
     os.environ["DOCFRAME_SCHEDULER"] = "1" if scheduler else "0"
+    # Every process of this server (and the sibling) agrees on where the realtime relay is.
+    os.environ[RELAY_ENV] = str(relay_dir(_sites_path(ctx)))
     if site:
         os.environ["DOCFRAME_SITE"] = site
     console.print(f"docframe serving {_sites_path(ctx)} on http://{host}:{port} ({workers} worker(s))")
@@ -312,7 +321,7 @@ def serve(
         extra = realtime_cli.bind_extra(host, wanted) if wanted != port else None
         if extra is not None:
             os.environ["DOCFRAME_SOCKETIO_PORT"] = str(wanted)
-            console.print(f"Socket.IO also on http://{host}:{wanted}")
+            console.print(f"Socket.IO also on http://{host}:{wanted} (docframe realtime, a sibling process)")
     # X-Forwarded-For is read by docframe itself, from the site's trusted_proxies only (no proxy_headers).
     realtime_cli.run(
         "docframe.app:default_app", host, port, workers, access_log, extra, _uvicorn_logging(access_log)

@@ -3,10 +3,12 @@
 Frappe's web clients (frappe-ui's ``initSocket``, frappe-react-sdk) connect to
 ``http://<host>:<socketio_port>/<site>`` whenever the page URL has a port, so ``docframe serve``
 also listens on the ``socketio_port`` (``common_site_config.json``, default 9000) and serves only
-``/socket.io`` there. A port already taken is a warning, not a failure. ``docframe realtime``
-serves Socket.IO alone, for deployments that run it apart (events from other processes then need
-the sites' ``redis_url``); ``docframe serve --workers N`` (N > 1) starts it on the ``socketio_port``
-itself, because Engine.IO's long-polling needs every request of one client to reach one process.
+``/socket.io`` there, in a sibling process: ``docframe realtime`` on that port (:class:`Sibling`),
+fed by the workers through the relay (:mod:`docframe.realtime.relay`) or Redis, so the fan-out to
+its sockets is not the write workers' work, and Engine.IO's long-polling (every request of one
+client must reach one process) works with any number of workers. A port already taken is a
+warning, not a failure. ``docframe realtime`` also serves Socket.IO alone for deployments that run
+it apart (on another host, events need the sites' ``redis_url``).
 """
 
 from __future__ import annotations
@@ -23,10 +25,20 @@ import click
 
 from docframe.settings import read_json_file
 
-__all__ = ["DEFAULT_SOCKETIO_PORT", "bind_extra", "realtime", "run", "socketio_port_of"]
+__all__ = [
+    "DEFAULT_SOCKETIO_PORT",
+    "PARENT_FD_ENV",
+    "Sibling",
+    "bind_extra",
+    "realtime",
+    "run",
+    "socketio_port_of",
+]
 
 log = logging.getLogger("docframe.realtime")
 DEFAULT_SOCKETIO_PORT = 9000
+#: Set by ``docframe realtime --parent-fd``: the pipe whose end of file means ``serve`` has gone.
+PARENT_FD_ENV = "DOCFRAME_REALTIME_PARENT_FD"
 
 
 def socketio_port_of(sites_path: Path) -> int:
@@ -63,8 +75,11 @@ def run(
     access_log: bool,
     extra: socket.socket | None = None,
     log_config: dict[str, Any] | None = None,
+    *,
+    listen: socket.socket | None = None,
 ) -> None:
-    """Run uvicorn on ``host:port`` (and on the already bound ``extra`` socket) with ``workers``."""
+    """Run uvicorn on ``host:port`` (or the bound ``listen`` socket) with ``workers``; with ``extra``
+    (the bound ``socketio_port``), ``docframe realtime`` serves that socket in a sibling process."""
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
@@ -79,48 +94,61 @@ def run(
         # Node server does by default.
         ws_per_message_deflate=False,
     )  # fmt: skip
-    sockets = [config.bind_socket()]
-    server = uvicorn.Server(config)
-    if workers > 1:
-        # Engine.IO's polling requests of one client must reach the process that holds its session,
-        # so with several workers the Socket.IO port is served by one process of its own.
-        helper = _realtime_process(extra) if extra is not None else None
-        try:
+    sockets = [listen if listen is not None else config.bind_socket()]
+    # The Socket.IO port is served by a process of its own, fed by the workers through the relay
+    # (or Redis): the fan-out to its sockets then costs the write workers one relay message per
+    # transaction, and Engine.IO's polling requests of one client (which must all reach the
+    # process holding its session) have one process to reach whatever the number of workers.
+    sibling = Sibling.start(extra) if extra is not None else None
+    try:
+        if workers > 1:
             Multiprocess(config, sockets=sockets).run()
+        else:
+            config.load_app()
+            uvicorn.Server(config).run(sockets=sockets)
+    finally:
+        if sibling is not None:
+            sibling.stop()
+
+
+class Sibling:
+    """``docframe realtime`` serving ``docframe serve``'s Socket.IO port, tied to its parent's life.
+
+    The listening socket is handed over as an open descriptor (no window in which another process
+    could take the port). The sibling also gets the read end of a pipe whose write end only this
+    process holds: when ``serve`` ends in any way, even killed, the pipe closes and the sibling
+    stops itself; ``serve`` stopping normally terminates it and waits.
+    """
+
+    def __init__(self, proc: subprocess.Popen[bytes], lifeline: int) -> None:
+        self.proc = proc
+        self.lifeline = lifeline
+
+    @classmethod
+    def start(cls, listener: socket.socket) -> Sibling:
+        sites = os.environ["DOCFRAME_SITES"]
+        read_end, write_end = os.pipe()  # neither end is inherited by other children
+        argv = [sys.executable, "-m", "docframe.cli.main", "--sites", sites, "realtime",
+                "--fd", str(listener.fileno()), "--parent-fd", str(read_end)]  # fmt: skip
+        if os.environ.get("DOCFRAME_SITE"):
+            argv += ["--site", os.environ["DOCFRAME_SITE"]]
+        try:
+            proc = subprocess.Popen(argv, pass_fds=(listener.fileno(), read_end))
         finally:
-            if helper is not None:
-                helper.terminate()
-                helper.wait(timeout=15)
-    else:
-        if extra is not None:
-            sockets.append(extra)
-        config.load_app()
-        server.run(sockets=sockets)
+            os.close(read_end)
+            listener.close()
+        return cls(proc, write_end)
 
-
-def _realtime_process(extra: socket.socket) -> subprocess.Popen[bytes]:
-    """``docframe realtime`` on ``extra``'s port (the socket is closed and bound again there)."""
-    port = extra.getsockname()[1]
-    host = extra.getsockname()[0]
-    extra.close()
-    argv = [sys.executable, "-m", "docframe.cli.main", "--sites", os.environ["DOCFRAME_SITES"], "realtime",
-            "--host", host, "--port", str(port)]  # fmt: skip
-    if os.environ.get("DOCFRAME_SITE"):
-        argv += ["--site", os.environ["DOCFRAME_SITE"]]
-    _warn_without_redis(Path(os.environ["DOCFRAME_SITES"]))
-    return subprocess.Popen(argv)
-
-
-def _warn_without_redis(sites_path: Path) -> None:
-    """Events reach a separate realtime process only through Redis: say so for sites without it."""
-    from docframe.settings import load_settings
-    from docframe.sites import SiteRegistry
-
-    registry = SiteRegistry(sites_path)
-    lacking = [name for name in registry.names() if not load_settings(sites_path / name).redis_url]
-    if lacking:
-        click.echo(f"warning: {', '.join(lacking)} has no redis_url: with several workers a realtime "
-                   "event reaches only the sockets of the process that published it", err=True)  # fmt: skip
+    def stop(self) -> None:
+        """Terminate the sibling and wait for it (killed after 15 s)."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        os.close(self.lifeline)
 
 
 @click.command("realtime")
@@ -129,13 +157,26 @@ def _warn_without_redis(sites_path: Path) -> None:
     "--port", default=None, type=int, help="Port (default: socketio_port of the common config, 9000)."
 )
 @click.option("--site", help="Default site for handshakes from localhost.")
+@click.option("--fd", type=int, default=None, hidden=True, help="Serve this inherited listening socket.")
+@click.option("--parent-fd", type=int, default=None, hidden=True, help="Stop when this pipe closes.")
 @click.pass_context
-def realtime(ctx: click.Context, host: str, port: int | None, site: str | None) -> None:
-    """Serve Socket.IO alone (Frappe's realtime protocol) for every site of the sites folder."""
+def realtime(
+    ctx: click.Context, host: str, port: int | None, site: str | None, fd: int | None, parent_fd: int | None
+) -> None:
+    """Serve Socket.IO alone (Frappe's realtime protocol) for every site of the sites folder.
+
+    Events reach it from the other processes of this host through the sites folder's relay (sites
+    without redis_url) or through Redis. `docframe serve` runs it on the socketio_port itself.
+    """
     sites_path = Path(ctx.obj["sites"]).resolve()
     os.environ["DOCFRAME_SITES"] = str(sites_path)
     if site:
         os.environ["DOCFRAME_SITE"] = site
+    if parent_fd is not None:
+        os.environ[PARENT_FD_ENV] = str(parent_fd)
+    listen = socket.socket(fileno=fd) if fd is not None else None
+    if listen is not None:
+        host, port = listen.getsockname()[:2]
     port = port or socketio_port_of(sites_path)
     click.echo(f"docframe realtime serving {sites_path} on http://{host}:{port}/socket.io", err=True)
-    run("docframe.sockets.standalone:default_app", host, port, 1, False)
+    run("docframe.sockets.standalone:default_app", host, port, 1, False, listen=listen)

@@ -8,7 +8,8 @@ read the database and the event loop must stay free). On connect a socket joins 
 ``doctype_subscribe``, ``doc_subscribe``, ``doc_open``, ``task_subscribe``, ... and their
 opposites); anything else is ignored, and malformed arguments are dropped without an answer.
 
-Envelopes from the broker are delivered in order by one consumer task; an envelope about a
+Envelopes from the broker (published in this process, relayed from the other processes of the
+host for Redis-less sites, or read from Redis) are delivered in order by one consumer task; an envelope about a
 document skips the sockets whose user cannot read it. Each event is encoded once and written
 straight to the WebSockets that have nothing queued (:mod:`~docframe.sockets.direct`), through
 Engine.IO's queue to the others.
@@ -27,6 +28,7 @@ import orjson
 import socketio
 
 from docframe import errors
+from docframe.auth.sessions import session_manager
 from docframe.realtime import rooms
 from docframe.realtime.broker import HUB, RUNNING, Envelope, channel_of
 from docframe.realtime.publish import LOGOUT_EVENT, session_key
@@ -155,7 +157,7 @@ class RealtimeServer:
         self._queue = asyncio.Queue()
         self._spawn(self._consume())
         self._spawn(self._sweep())
-        HUB.attach(self.receive_many, loop)
+        HUB.attach(self.receive_many, loop, self.sites.sites_path)
         RUNNING.append(self)
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
@@ -357,9 +359,20 @@ class RealtimeServer:
     # -- delivery ----------------------------------------------------------------------------------
 
     def receive(self, envelope: Envelope) -> None:
-        """Queue an envelope for delivery (called on the server's loop)."""
-        if self._queue is not None and isinstance(envelope, dict):
+        """Queue an envelope for delivery (called on the server's loop), unless no socket of this
+        process is in its room now: most events of a busy site are for rooms nobody here is in."""
+        if self._queue is not None and isinstance(envelope, dict) and self._wanted(envelope):
             self._queue.put_nowait(envelope)
+
+    def _wanted(self, envelope: Envelope) -> bool:
+        room = envelope.get("room")
+        if not isinstance(room, str) or envelope.get("event") == LOGOUT_EVENT:
+            return True  # no room (every socket of the namespace), a logout, or bad (dropped later)
+        by_namespace = self.sio.manager.rooms
+        site_name = envelope.get("namespace")
+        if isinstance(site_name, str) and site_name:
+            return room in by_namespace.get(f"/{site_name}", ())
+        return any(room in by_room for by_room in by_namespace.values())
 
     def receive_many(self, envelopes: list[Envelope]) -> None:
         """Queue envelopes for delivery, in order (called on the server's loop)."""
@@ -518,6 +531,12 @@ class RealtimeServer:
         key = message.get("session") if isinstance(message, dict) else None
         if not key:
             return
+        # Sessions resumed here are remembered for a second; the ended one must not be, or a
+        # socket reconnecting at once would still be its user (another process ended it).
+        try:
+            session_manager(self.sites.get(namespace[1:])).clear_cache()
+        except errors.DoesNotExistError:
+            pass
         doomed = [
             sid for (ns, sid), state in self.sockets.items() if ns == namespace and state.session == key
         ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from docframe import errors
@@ -51,3 +52,10 @@ def explode_after_insert(doc: Any, _event: str) -> None:
     inner = persistence.new_document(ctx, ctx.meta("ToDo"), {"description": description.split(":", 1)[1]})
     lifecycle.insert(ctx, inner, ignore_permissions=True)
     raise errors.ValidationError("exploding after an insert")
+
+
+@whitelist(methods=["POST"])
+def publish_pid(ctx: Context) -> int:
+    """Publish ``from_worker`` {pid} to every System User and return the pid of the worker that did."""
+    publish_realtime("from_worker", {"pid": os.getpid()}, room="all", ctx=ctx)
+    return os.getpid()
