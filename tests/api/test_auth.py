@@ -471,10 +471,12 @@ def test_unknown_and_known_users_fail_in_the_same_time(admin: SiteClient, sites_
     known: list[float] = []
     unknown: list[float] = []
     with system_settings(admin.site, allow_consecutive_login_attempts=0):
-        for _ in range(7):  # interleaved, and the fastest of each kind: noise only ever adds time
+        for _ in range(9):  # interleaved, and the fastest of each kind: noise only ever adds time
             known.append(timed(name))
             unknown.append(timed(f"nobody-{secrets.token_hex(3)}@example.com"))
-    assert 0.5 < min(known) / min(unknown) < 2.0
+    # Without the dummy hash check an unknown user fails ~50x faster than a known one (no argon2), so
+    # a wide band still catches the oracle while a loaded machine's noise stays inside it.
+    assert 0.25 < min(known) / min(unknown) < 4.0
 
 
 # -- API keys -----------------------------------------------------------------------------------------
