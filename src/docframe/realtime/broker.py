@@ -21,12 +21,15 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
-import redis
 
+from docframe.optional import redis_errors, redis_from_url
 from docframe.settings import Settings
+
+if TYPE_CHECKING:
+    import redis
 
 __all__ = ["HUB", "RUNNING", "STAT_KEYS", "Envelope", "Hub", "RunningServer", "channel_of"]
 
@@ -90,7 +93,7 @@ class Hub:
                 for envelope in envelopes:
                     pipe.publish(channel, orjson.dumps(envelope))
                 pipe.execute()
-            except (redis.RedisError, OSError):
+            except redis_errors():
                 log.warning("realtime: could not publish %d events to Redis", len(envelopes), exc_info=True)
             return
         self.deliver_locally(envelopes)
@@ -116,7 +119,7 @@ class Hub:
             with self._lock:
                 client = self._clients.get(url)
                 if client is None:
-                    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+                    client = redis_from_url(url, socket_timeout=1, socket_connect_timeout=1)
                     self._clients[url] = client
         return client
 
