@@ -66,6 +66,7 @@ def run(
 ) -> None:
     """Run uvicorn on ``host:port`` (and on the already bound ``extra`` socket) with ``workers``."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     config = uvicorn.Config(
         factory, factory=True, host=host, port=port, workers=workers,
@@ -81,9 +82,6 @@ def run(
     sockets = [config.bind_socket()]
     server = uvicorn.Server(config)
     if workers > 1:
-        # uvicorn.supervisors also imports its reloaders (and watchfiles): only a supervisor needs it.
-        from uvicorn.supervisors import Multiprocess
-
         # Engine.IO's polling requests of one client must reach the process that holds its session,
         # so with several workers the Socket.IO port is served by one process of its own.
         helper = _realtime_process(extra) if extra is not None else None
