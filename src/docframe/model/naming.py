@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, case, select, update
 from sqlalchemy.dialects.mysql import insert as mysql_insert
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.expression import Executable
 
 from docframe import errors
 from docframe.model.document import Document
+from docframe.optional import postgresql_insert
 
 if TYPE_CHECKING:
     from docframe.context import Context
