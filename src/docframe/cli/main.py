@@ -347,14 +347,14 @@ def serve(
     os.environ["DOCFRAME_SCHEDULER"] = "1" if scheduler else "0"
     if site:
         os.environ["DOCFRAME_SITE"] = site
-    console.print(f"docframe serving {_sites_path(ctx)} on http://{host}:{port} ({workers} worker(s))")
+    click.echo(f"docframe serving {_sites_path(ctx)} on http://{host}:{port} ({workers} worker(s))", err=True)
     extra = None
     if not no_socketio_port:
         wanted = socketio_port or realtime_cli.socketio_port_of(_sites_path(ctx))
         extra = realtime_cli.bind_extra(host, wanted) if wanted != port else None
         if extra is not None:
             os.environ["DOCFRAME_SOCKETIO_PORT"] = str(wanted)
-            console.print(f"Socket.IO also on http://{host}:{wanted}")
+            click.echo(f"Socket.IO also on http://{host}:{wanted}", err=True)
     # X-Forwarded-For is read by docframe itself, from the site's trusted_proxies only (no proxy_headers).
     realtime_cli.run(
         "docframe.app:default_app", host, port, workers, access_log, extra, _uvicorn_logging(access_log)
