@@ -24,10 +24,12 @@ import pytest
 from tests.conftest import ADMIN_PASSWORD, free_port, make_site
 
 #: Loaded only by what needs them: Redis sites (redis, rq), webhook sending (httpx) and templates
-#: (jinja2), PostgreSQL engines (its SQLAlchemy dialect), Password values (cryptography), command
-#: output (rich) and the commands that are not ``serve``.
+#: (jinja2), PostgreSQL engines (its SQLAlchemy dialect), Password values (cryptography), values
+#: holding HTML (bleach: these requests write plain text), command output (rich) and the commands
+#: that are not ``serve``.
 NOT_LOADED = (
     "redis",
+    "bleach",
     "rq",
     "httpx",
     "jinja2",
