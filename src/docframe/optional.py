@@ -5,9 +5,6 @@
 inside these functions, and nowhere else at module level outside the command-line tools that only
 run for Redis sites (``docframe worker``), so a serving worker of such a site never loads them.
 Code on a Redis path calls these accessors; annotations name the types under ``TYPE_CHECKING``.
-
-Likewise SQLAlchemy's PostgreSQL dialect package (+2.8 MiB with its drivers' modules): a
-PostgreSQL engine loads it; :func:`postgresql_insert` keeps it out of every other process.
 """
 
 from __future__ import annotations
@@ -18,10 +15,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import redis
     import rq
-    from sqlalchemy import Table
-    from sqlalchemy.dialects.postgresql import Insert
 
-__all__ = ["is_redis_error", "postgresql_insert", "redis_errors", "redis_from_url", "rq_queue"]
+__all__ = ["is_redis_error", "redis_errors", "redis_from_url", "rq_queue"]
 
 
 def redis_from_url(url: str, **options: Any) -> redis.Redis:
@@ -52,11 +47,3 @@ def rq_queue(name: str, connection: redis.Redis) -> rq.Queue:
     import rq  # optional heavy dependency: see the module docstring
 
     return rq.Queue(name, connection=connection)
-
-
-def postgresql_insert(table: Table) -> Insert:
-    """PostgreSQL's ``INSERT`` of ``table`` (with ``on_conflict_do_update``)."""
-    # Loaded already by a PostgreSQL engine: see the module docstring.
-    from sqlalchemy.dialects.postgresql import insert
-
-    return insert(table)

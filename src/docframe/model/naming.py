@@ -29,8 +29,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.expression import Executable
 
 from docframe import errors
+from docframe.db.dialects import postgres
 from docframe.model.document import Document
-from docframe.optional import postgresql_insert
 
 if TYPE_CHECKING:
     from docframe.context import Context
@@ -119,7 +119,7 @@ def _upsert(ctx: Context, key: str, value: int, on_clash: ColumnElement[Any]) ->
     row = {"name": key, "current": value}
     if ctx.conn.dialect.name in ("mysql", "mariadb"):
         return mysql_insert(series).values(row).on_duplicate_key_update(current=on_clash)
-    make = postgresql_insert if ctx.conn.dialect.name == "postgresql" else sqlite_insert
+    make = postgres.insert if ctx.conn.dialect.name == "postgresql" else sqlite_insert
     return (
         make(series)
         .values(row)
