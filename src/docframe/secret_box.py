@@ -11,7 +11,9 @@ key (``docframe rotate-encryption-key``). Values sealed by docframe's former std
 ``dfx1:``) are read with ``docframe_legacy_encryption_key`` and re-sealed by ``docframe migrate``.
 
 An empty or malformed key is refused when the site loads (:class:`InvalidEncryptionKey`), so a
-misconfigured site fails at start instead of at the first Password field.
+misconfigured site fails at start instead of at the first Password field. ``cryptography`` itself
+(+6.4 MiB per process) is imported when a process first seals or opens a value (:meth:`SecretBox._ciphers`):
+most requests never touch a Password field (API secrets are stored as digests).
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ import base64
 import binascii
 import hashlib
 import hmac
+import os
+from typing import TYPE_CHECKING, NamedTuple
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet, MultiFernet
 
 __all__ = [
     "LEGACY_PREFIX",
@@ -48,7 +53,7 @@ class InvalidEncryptionKey(ValueError):
 
 def generate_key() -> str:
     """A new random Fernet key, as Frappe writes it into ``site_config.json``."""
-    return Fernet.generate_key().decode("ascii")
+    return base64.urlsafe_b64encode(os.urandom(32)).decode("ascii")  # as Fernet.generate_key()
 
 
 def is_valid_key(key: str) -> bool:
@@ -59,7 +64,8 @@ def is_valid_key(key: str) -> bool:
         return False
 
 
-def _fernet(key: str, what: str, site: str) -> Fernet:
+def _check_key(key: str, what: str, site: str) -> str:
+    """``key`` when Fernet accepts it, else :class:`InvalidEncryptionKey` naming the site and the key."""
     if not key:
         raise InvalidEncryptionKey(
             f"Site {site}: {what} is empty. Set it in site_config.json to a Fernet key "
@@ -72,7 +78,14 @@ def _fernet(key: str, what: str, site: str) -> Fernet:
             "base64-encoded bytes, 44 characters ending in '='). A site made by an earlier docframe "
             f"has a key of the old format: run `docframe migrate --site {site}` to convert it."
         )
-    return Fernet(key.encode("ascii"))
+    return key
+
+
+class _Ciphers(NamedTuple):
+    current: Fernet
+    every: MultiFernet
+    #: ``cryptography.fernet.InvalidToken``
+    invalid: type[Exception]
 
 
 class SecretBox:
@@ -86,19 +99,32 @@ class SecretBox:
         legacy_key: str = "",
         site: str = "",
     ) -> None:
-        self._current = _fernet(key, "encryption_key", site)
-        self._previous = [_fernet(old, "a previous_encryption_keys entry", site) for old in previous]
-        self._all = MultiFernet([self._current, *self._previous])
+        self._keys = (
+            _check_key(key, "encryption_key", site),
+            *(_check_key(old, "a previous_encryption_keys entry", site) for old in previous),
+        )
         self._legacy_key = legacy_key
+        self._made: _Ciphers | None = None
+
+    def _ciphers(self) -> _Ciphers:
+        """The Fernet of the current key and the MultiFernet of every key, made on first use."""
+        made = self._made
+        if made is None:
+            # Imported here, the one place that needs it: see the module docstring.
+            from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+            fernets = [Fernet(k.encode("ascii")) for k in self._keys]
+            made = self._made = _Ciphers(fernets[0], MultiFernet(fernets), InvalidToken)
+        return made
 
     @property
     def rotating(self) -> bool:
         """Whether values sealed with other keys may still exist (previous or legacy keys are set)."""
-        return bool(self._previous or self._legacy_key)
+        return bool(len(self._keys) > 1 or self._legacy_key)
 
     def seal(self, plaintext: str) -> str:
         """``plaintext`` sealed with the current key (a Fernet token, as Frappe stores it)."""
-        return self._current.encrypt(plaintext.encode("utf-8")).decode("ascii")
+        return self._ciphers().current.encrypt(plaintext.encode("utf-8")).decode("ascii")
 
     def open(self, sealed: str) -> str:
         """The plaintext of a value sealed with the current, a previous or the legacy key."""
@@ -106,18 +132,20 @@ class SecretBox:
             if not self._legacy_key:
                 raise SecretBoxError("a value of docframe's former cipher, and no legacy key to read it")
             return _legacy_decrypt(self._legacy_key, sealed)
+        ciphers = self._ciphers()
         try:
-            return self._all.decrypt(sealed.encode("ascii")).decode("utf-8")
-        except (InvalidToken, UnicodeError) as exc:
+            return ciphers.every.decrypt(sealed.encode("ascii")).decode("utf-8")
+        except (ciphers.invalid, UnicodeError) as exc:
             raise SecretBoxError("the value was altered or sealed with another key") from exc
 
     def needs_reseal(self, sealed: str) -> bool:
         """Whether ``sealed`` was not sealed with the current key (so :meth:`reseal` would change it)."""
         if sealed.startswith(LEGACY_PREFIX):
             return True
+        ciphers = self._ciphers()
         try:
-            self._current.decrypt(sealed.encode("ascii"))
-        except (InvalidToken, UnicodeError):
+            ciphers.current.decrypt(sealed.encode("ascii"))
+        except (ciphers.invalid, UnicodeError):
             return True
         return False
 
@@ -125,9 +153,10 @@ class SecretBox:
         """``sealed`` sealed again with the current key (:class:`SecretBoxError` if unreadable)."""
         if sealed.startswith(LEGACY_PREFIX):
             return self.seal(self.open(sealed))
+        ciphers = self._ciphers()
         try:
-            return self._all.rotate(sealed.encode("ascii")).decode("ascii")
-        except (InvalidToken, UnicodeError) as exc:
+            return ciphers.every.rotate(sealed.encode("ascii")).decode("ascii")
+        except (ciphers.invalid, UnicodeError) as exc:
             raise SecretBoxError("the value was altered or sealed with another key") from exc
 
 

@@ -21,7 +21,7 @@ from docframe.model import lifecycle, persistence
 from docframe.scheduler.lock import SchedulerLock
 from docframe.sites import Site
 from docframe.users import User
-from docframe.webhooks.delivery import deliver_one
+from docframe.webhooks.sending import deliver_one
 from tests.conftest import SiteClient, api_key_for, make_site
 from tests.unit.webhooks.conftest import Hooks, wait_rows
 from tests.unit.webhooks.receiver import Receiver

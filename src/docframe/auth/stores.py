@@ -21,14 +21,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
-import redis
 from sqlalchemy.engine import Connection
 
 from docframe.db.repos import sessions as stored
+from docframe.optional import redis_errors, redis_from_url
 
 log = logging.getLogger("docframe.auth")
 
 if TYPE_CHECKING:
+    import redis
+
     from docframe.context import Context
     from docframe.sites import Site
 
@@ -222,9 +224,7 @@ def redis_client(site: Site) -> redis.Redis | None:
     url = site.settings.redis_url
     if not url:
         return None
-    return site.services.redis.get(
-        lambda: redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
-    )
+    return site.services.redis.get(lambda: redis_from_url(url, socket_timeout=5, socket_connect_timeout=5))
 
 
 def session_store(site: Site) -> SessionStore:
@@ -257,7 +257,7 @@ class SharedEpoch:
         if self.client is not None:
             try:
                 self.client.incr(self.key)
-            except redis.RedisError as exc:
+            except redis_errors() as exc:
                 log.warning(
                     "could not announce a change on Redis (%s): other workers see it when their caches expire",
                     exc,
@@ -273,7 +273,7 @@ class SharedEpoch:
         self._checked = now
         try:
             value = self.client.get(self.key)
-        except redis.RedisError as exc:
+        except redis_errors() as exc:
             log.warning("could not read the change counter on Redis (%s): dropping cached entries", exc)
             return True
         changed = self._looked and value != self._seen

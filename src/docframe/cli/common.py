@@ -9,18 +9,46 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from docframe.sites import Site, SiteRegistry
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
 __all__ = ["UserError", "console", "pick_site", "progress_bar", "require_site", "site_name", "sites_path"]
+
+
+class _LazyConsole:
+    """rich's Console, made when something is first printed through it.
+
+    rich (+1.4 MiB) is imported here and in :func:`progress_bar` only: ``docframe serve`` (and each
+    worker process it spawns, which imports the command modules) prints a line or two at most.
+    """
+
+    def __init__(self) -> None:
+        self._made: Console | None = None
+
+    @property
+    def rich(self) -> Console:
+        """The Console itself."""
+        if self._made is None:
+            from rich.console import Console  # see the class docstring
+
+            self._made = Console(stderr=True, soft_wrap=True)
+        return self._made
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        """``Console.print``."""
+        self.rich.print(*objects, **options)
+
 
 #: Messages and progress go to stderr; stdout is for what a script may want to read. Lines are never
 #: wrapped (a path cut in two is useless to a script); tables still fit the terminal.
-console = Console(stderr=True, soft_wrap=True)
+console = _LazyConsole()
 
 
 class UserError(click.ClickException):
@@ -68,12 +96,20 @@ def pick_site(ctx: click.Context, site: str | None) -> Site:
 
 def progress_bar(*, transient: bool = True) -> Progress:
     """A rich Progress on a terminal; a silent one in scripts and pipes."""
+    from rich.progress import (  # see _LazyConsole
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=console,
+        console=console.rich,
         transient=transient,
-        disable=not console.is_terminal,
+        disable=not console.rich.is_terminal,
     )

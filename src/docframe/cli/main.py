@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib
 import os
 import secrets
 from pathlib import Path
@@ -19,7 +20,6 @@ from docframe.auth.keys import (
     reseal_all,
     upgrade_key_config,
 )
-from docframe.cli import ops
 from docframe.cli.common import UserError, console, pick_site, progress_bar, require_site, site_name
 from docframe.cli.create import DB_URL_HELP, create_site
 from docframe.secret_box import InvalidEncryptionKey
@@ -50,8 +50,50 @@ def _advance(progress: Any, task: Any, _name: str) -> None:
     progress.advance(task)
 
 
+#: Commands whose module is imported only when the command runs (or ``--help`` lists it): name ->
+#: (module, attribute), or (module, None) for a module whose ``register(group, pick_site)`` adds it.
+#: ``docframe serve`` (and each worker process it spawns, which imports this module) then does not
+#: load what only they need: rq (``worker``), the migration and backup code (``doctor``, ``backup``,
+#: ``restore``), data import and export, the app scaffold, the OpenAPI generator.
+LAZY_COMMANDS: dict[str, tuple[str, str | None]] = {
+    "worker": ("docframe.cli.worker", "worker"),
+    "generate-keys": ("docframe.cli.keys", "generate_keys"),
+    "console": ("docframe.cli.console", "console_command"),
+    "import-data": ("docframe.cli.data", "import_data"),
+    "export-data": ("docframe.cli.data", "export_data"),
+    "new-app": ("docframe.cli.apps", "new_app"),
+    "install-app": ("docframe.cli.apps", "install_app"),
+    "scheduler": ("docframe.cli.scheduler", "scheduler"),
+    "realtime": ("docframe.sockets.cli", "realtime"),
+    "doctor": ("docframe.cli.ops", None),
+    "backup": ("docframe.cli.ops", None),
+    "restore": ("docframe.cli.ops", None),
+    "openapi": ("docframe.cli.openapi", None),
+}
+
+
 class DocframeGroup(click.Group):
-    """The command group; errors a user can act on are one line, never a traceback."""
+    """The command group; errors a user can act on are one line, never a traceback.
+
+    The commands of :data:`LAZY_COMMANDS` are imported when asked for (click's documented lazy
+    loading: ``list_commands`` names them, ``get_command`` imports one).
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None or cmd_name not in LAZY_COMMANDS:
+            return found
+        module_name, attribute = LAZY_COMMANDS[cmd_name]
+        module = importlib.import_module(module_name)
+        if attribute is None:
+            module.register(self, _pick_site)
+            return self.commands.get(cmd_name)
+        command = getattr(module, attribute)
+        self.add_command(command, cmd_name)
+        return command if isinstance(command, click.Command) else None
 
     def invoke(self, ctx: click.Context) -> Any:
         from sqlalchemy.exc import OperationalError
@@ -314,38 +356,25 @@ def serve(
     os.environ[RELAY_ENV] = str(relay_dir(_sites_path(ctx)))
     if site:
         os.environ["DOCFRAME_SITE"] = site
-    console.print(f"docframe serving {_sites_path(ctx)} on http://{host}:{port} ({workers} worker(s))")
+    click.echo(f"docframe serving {_sites_path(ctx)} on http://{host}:{port} ({workers} worker(s))", err=True)
     extra = None
     if not no_socketio_port:
         wanted = socketio_port or realtime_cli.socketio_port_of(_sites_path(ctx))
         extra = realtime_cli.bind_extra(host, wanted) if wanted != port else None
         if extra is not None:
             os.environ["DOCFRAME_SOCKETIO_PORT"] = str(wanted)
-            console.print(f"Socket.IO also on http://{host}:{wanted} (docframe realtime, a sibling process)")
+            click.echo(
+                f"Socket.IO also on http://{host}:{wanted} (docframe realtime, a sibling process)", err=True
+            )
     # X-Forwarded-For is read by docframe itself, from the site's trusted_proxies only (no proxy_headers).
     realtime_cli.run(
         "docframe.app:default_app", host, port, workers, access_log, extra, _uvicorn_logging(access_log)
     )
 
 
-cli.add_command(__import__("docframe.cli.worker", fromlist=["worker"]).worker)
-cli.add_command(__import__("docframe.cli.keys", fromlist=["generate_keys"]).generate_keys)
-cli.add_command(__import__("docframe.cli.console", fromlist=["console_command"]).console_command)
-cli.add_command(__import__("docframe.cli.data", fromlist=["import_data"]).import_data)
-cli.add_command(__import__("docframe.cli.data", fromlist=["export_data"]).export_data)
-cli.add_command(__import__("docframe.cli.apps", fromlist=["new_app"]).new_app)
-cli.add_command(__import__("docframe.cli.apps", fromlist=["install_app"]).install_app)
-cli.add_command(__import__("docframe.cli.scheduler", fromlist=["scheduler"]).scheduler)
-cli.add_command(__import__("docframe.sockets.cli", fromlist=["realtime"]).realtime)
-
-
 def main() -> None:
     """Entry point."""
     cli(obj={})
-
-
-ops.register(cli, _pick_site)
-__import__("docframe.cli.openapi", fromlist=["register"]).register(cli, _pick_site)
 
 
 if __name__ == "__main__":

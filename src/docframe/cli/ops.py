@@ -20,7 +20,6 @@ from typing import Any
 
 import click
 import orjson
-import redis
 from rich.table import Table as RichTable
 from sqlalchemy import Table
 
@@ -31,6 +30,7 @@ from docframe.migrate.apply import reflect
 from docframe.migrate.diff import Notice, diff_table
 from docframe.migrate.sync import sync_schema
 from docframe.model.coerce import parse_date, parse_datetime, parse_time
+from docframe.optional import redis_from_url
 from docframe.sites import Site, SiteRegistry
 from docframe.users import User
 
@@ -74,7 +74,7 @@ def _check_migrations(site: Site) -> tuple[bool, str]:
 def _check_redis(site: Site) -> tuple[bool, str]:
     if not site.settings.redis_url:
         return True, "not configured (in-process sessions, cache, rate limits and jobs)"
-    client = redis.Redis.from_url(site.settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+    client = redis_from_url(site.settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
     client.ping()
     return True, f"reachable at {site.settings.redis_url}"
 

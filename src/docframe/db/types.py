@@ -27,7 +27,8 @@ from sqlalchemy import (
     Text,
     Time,
 )
-from sqlalchemy.dialects import mysql, postgresql
+from sqlalchemy.dialects import mysql
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import TypeEngine
 
 from docframe.meta.fieldtypes import LONG_TEXT_TYPES, TEXT_TYPES, VARCHAR_TYPES
@@ -54,16 +55,30 @@ NOT_NULL_TYPES: frozenset[str] = frozenset({"Check", "Int", "Currency", "Float",
 #: Types that are never indexed (Frappe refuses ``search_index`` and ``unique`` on them).
 _UNINDEXABLE = TEXT_TYPES | LONG_TEXT_TYPES
 
-DATETIME6: TypeEngine[Any] = (
-    DateTime()
-    .with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
-    .with_variant(postgresql.TIMESTAMP(precision=6), "postgresql")
-)
-TIME6: TypeEngine[Any] = (
-    Time()
-    .with_variant(mysql.TIME(fsp=6), "mysql", "mariadb")
-    .with_variant(postgresql.TIME(precision=6), "postgresql")
-)
+
+class _DateTime6(DateTime):
+    """``DateTime`` spelled ``timestamp(6)`` on PostgreSQL (its own type would import its dialect)."""
+
+
+class _Time6(Time):
+    """``Time`` spelled ``time(6)`` on PostgreSQL."""
+
+
+# The PostgreSQL spellings are compiled here rather than taken from sqlalchemy.dialects.postgresql,
+# whose package imports every PostgreSQL driver's dialect (+2.8 MiB in a process that never
+# connects to PostgreSQL); a PostgreSQL engine reads and binds them as its own timestamp and time.
+@compiles(_DateTime6, "postgresql")
+def _timestamp6(type_: _DateTime6, compiler: Any, **kw: Any) -> str:
+    return "TIMESTAMP(6) WITHOUT TIME ZONE"
+
+
+@compiles(_Time6, "postgresql")
+def _time6(type_: _Time6, compiler: Any, **kw: Any) -> str:
+    return "TIME(6) WITHOUT TIME ZONE"
+
+
+DATETIME6: TypeEngine[Any] = _DateTime6().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+TIME6: TypeEngine[Any] = _Time6().with_variant(mysql.TIME(fsp=6), "mysql", "mariadb")
 LONGTEXT: TypeEngine[Any] = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 NAME_TYPE: TypeEngine[Any] = String(VARCHAR_LEN)
 #: Check and ``docstatus``: ``tinyint`` on MariaDB, ``smallint`` elsewhere.

@@ -15,12 +15,12 @@ import logging
 import traceback
 from typing import TYPE_CHECKING
 
-import redis
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import HTMLResponse, Response
 
 from docframe import errors
 from docframe.http.envelopes import dumps, error_body
+from docframe.optional import is_redis_error
 from docframe.users import User
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def render_error(
     site: Site | None,
 ) -> Response:
     """The response for ``exc``."""
-    if isinstance(exc, redis.RedisError):
+    if is_redis_error(exc):
         log.error("Redis is unavailable: %s", exc)
         exc = errors.ServiceUnavailable("The site's Redis server is unavailable. Please try again shortly.")
     if isinstance(exc, RecursionError):  # input nested deeper than any parser guard expected

@@ -21,15 +21,17 @@ import weakref
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
-from redis import Redis
-from rq import Queue
 
 from docframe.jobs.records import JobSpec
 from docframe.jobs.runner import execute
+from docframe.optional import redis_from_url, rq_queue
 from docframe.sites import Site
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 __all__ = ["Backend", "InProcessBackend", "RQBackend", "queue_name", "run_rq_job"]
 
@@ -103,7 +105,7 @@ class RQBackend:
 
     def __init__(self, site: Site, redis_url: str) -> None:
         self.site = site
-        self.redis: Redis = Redis.from_url(redis_url)
+        self.redis: Redis = redis_from_url(redis_url)
 
     @staticmethod
     def _result_key(job_id: str) -> str:
@@ -111,7 +113,7 @@ class RQBackend:
 
     def submit(self, job: JobSpec) -> None:
         """Put ``job`` on its RQ queue (run by ``docframe worker``)."""
-        queue = Queue(queue_name(self.site.name, job.queue), connection=self.redis)
+        queue = rq_queue(queue_name(self.site.name, job.queue), self.redis)
         queue.enqueue_call(
             "docframe.jobs.backends.run_rq_job",
             kwargs={"job": job.as_dict()},

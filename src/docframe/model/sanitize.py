@@ -22,10 +22,9 @@ import threading
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
-import bleach
-from bleach.css_sanitizer import CSSSanitizer
-
 if TYPE_CHECKING:
+    import bleach
+
     from docframe.meta.schema import DocFieldDef
     from docframe.model.document import Document
 
@@ -65,6 +64,11 @@ def _cleaner() -> bleach.Cleaner:
     """This thread's cleaner (a bleach Cleaner must not be shared between threads)."""
     cleaner: bleach.Cleaner | None = getattr(_LOCAL, "cleaner", None)
     if cleaner is None:
+        # bleach (+3.2 MiB with html5lib's parts) is imported by the first value that holds HTML,
+        # not by every process that loads the model: plain text never reaches the cleaner.
+        import bleach
+        from bleach.css_sanitizer import CSSSanitizer
+
         cleaner = _LOCAL.cleaner = bleach.Cleaner(
             tags=ALLOWED_TAGS,
             attributes=ALLOWED_ATTRIBUTES,

@@ -17,12 +17,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-import redis
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from docframe.db.repos import counters
+from docframe.optional import redis_errors, redis_from_url
 
 if TYPE_CHECKING:
     from docframe.sites import Site
@@ -85,9 +85,9 @@ class RedisStore:
     """Counters in Redis (INCRBY, with the expiry set when the key is created)."""
 
     def __init__(self, url: str, prefix: str) -> None:
-        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._redis = redis_from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._prefix = prefix
-        self._errors = (redis.RedisError, OSError)
+        self._errors = redis_errors()
 
     def add(self, key: str, amount: int, ttl: int) -> int:
         full = self._prefix + key

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
+from docframe.optional import redis_errors, redis_from_url
 from docframe.realtime import relay
 from docframe.settings import Settings
 
@@ -127,15 +128,13 @@ class Hub:
         if not envelopes:
             return
         if settings.redis_url:
-            import redis  # loaded only by processes with a Redis site
-
             try:
                 channel = channel_of(settings)
                 pipe = self._client(settings.redis_url).pipeline(transaction=False)
                 for envelope in envelopes:
                     pipe.publish(channel, orjson.dumps(envelope))
                 pipe.execute()
-            except (redis.RedisError, OSError):
+            except redis_errors():
                 log.warning("realtime: could not publish %d events to Redis", len(envelopes), exc_info=True)
             return
         self.deliver_locally(envelopes)
@@ -195,14 +194,12 @@ class Hub:
         return self._own
 
     def _client(self, url: str) -> redis.Redis:
-        import redis
-
         client = self._clients.get(url)
         if client is None:
             with self._lock:
                 client = self._clients.get(url)
                 if client is None:
-                    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+                    client = redis_from_url(url, socket_timeout=1, socket_connect_timeout=1)
                     self._clients[url] = client
         return client
 

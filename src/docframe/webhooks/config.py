@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from docframe.services import SlotKey
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from docframe.settings import Settings
     from docframe.sites import Site
 
-__all__ = ["DEFAULT_RETRY_SCHEDULE", "WebhookSettings", "webhook_settings"]
+__all__ = ["DEFAULT_RETRY_SCHEDULE", "LOG_DOCTYPE", "WebhookSettings", "log_table", "webhook_settings"]
 
 #: The site's parsed webhook settings.
 WEBHOOK_SETTINGS: SlotKey[WebhookSettings] = SlotKey("webhook_settings")
@@ -56,3 +56,12 @@ def webhook_settings(site: Site) -> WebhookSettings:
 
 
 __all__ += ["parse_settings"]
+
+
+#: The DocType whose rows are the deliveries.
+LOG_DOCTYPE = "Webhook Request Log"
+
+
+def log_table(site: Site) -> Any:
+    """The table of the deliveries (``Webhook Request Log``)."""
+    return site.tables.get(site.metas.get(LOG_DOCTYPE))

@@ -1,4 +1,4 @@
-"""Building a webhook's request: conditions, templates, body, headers and signature.
+"""Building a webhook's request: conditions, body, headers and signature (templates: :mod:`.templates`).
 
 Conditions are Python-like expressions over ``doc`` evaluated by simpleeval (never ``eval``):
 attribute access on ``doc`` (``doc.status == "Open"``), comparisons, boolean logic, literals and a
@@ -16,18 +16,14 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
-import json
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlparse
 
 import simpleeval
-from jinja2 import TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from docframe.webhooks.registry import WebhookDef
 
@@ -37,10 +33,8 @@ __all__ = [
     "Captured",
     "LazyValues",
     "PreparedRequest",
-    "build_request",
     "capture",
     "check_condition",
-    "check_template",
     "condition_met",
     "doc_values",
     "redact_headers",
@@ -176,31 +170,6 @@ def check_condition(condition: str, values: Mapping[str, Any]) -> str | None:
     return None
 
 
-_UTILS = SimpleNamespace(
-    now=lambda: dt.datetime.now().isoformat(sep=" "), today=lambda: dt.date.today().isoformat(),
-    cstr=lambda v: "" if v is None else str(v), cint=lambda v: int(float(v or 0)), flt=lambda v: float(v or 0),
-)  # fmt: skip
-_ENV = ImmutableSandboxedEnvironment(autoescape=False)
-
-
-def check_template(source: str) -> str | None:
-    """None when ``source`` parses as a Jinja template, else the reason."""
-    try:
-        _ENV.parse(source)
-    except TemplateError as exc:
-        return f"{type(exc).__name__}: {exc}"
-    return None
-
-
-def _render(source: str, values: Mapping[str, Any], what: str) -> str:
-    try:
-        return _ENV.from_string(source).render(doc=values, utils=_UTILS)
-    except TemplateError as exc:  # includes SecurityError from the sandbox
-        raise BuildError(f"Could not render the {what}: {type(exc).__name__}: {exc}") from None
-    except Exception as exc:
-        raise BuildError(f"Could not render the {what}: {type(exc).__name__}: {exc}") from None
-
-
 @functools.lru_cache(maxsize=1024)
 def check_url(url: str) -> str | None:
     """None when ``url`` is an absolute http(s) URL, else the reason."""
@@ -257,30 +226,6 @@ def capture(hook: WebhookDef, doc: Any) -> Captured:
         return None, None, str(exc)
     needs_values = hook.is_dynamic_url or (data is None and bool(hook.webhook_json.strip()))
     return data, (doc_values(doc) if needs_values else None), None
-
-
-def build_request(
-    spec: Mapping[str, Any], data: Mapping[str, Any] | None, values: Mapping[str, Any] | None
-) -> PreparedRequest:
-    """The request of one delivery, from its webhook's :func:`request_spec` and what :func:`capture`
-    took of the document; :class:`BuildError` when it cannot be built."""
-    url = str(spec["url"])
-    if spec["dynamic"]:
-        url = _render(url, values or {}, "request URL").strip()
-    reason = check_url(url)
-    if reason:
-        raise BuildError(reason)
-    body: Any = data
-    if body is None:
-        body = {}
-        template = str(spec["template"] or "")
-        if template.strip():
-            text = _render(template, values or {}, "webhook_json template")
-            try:
-                body = json.loads(text)
-            except ValueError as exc:
-                raise BuildError(f"The webhook_json template did not render valid JSON: {exc}") from None
-    return PreparedRequest(url=url, headers=dict(spec["headers"]), body=json.dumps(body, default=str))
 
 
 def sign(body: bytes, secret: str) -> str:

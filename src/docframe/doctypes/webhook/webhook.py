@@ -12,7 +12,8 @@ from docframe import errors
 from docframe.jobs.records import QUEUES
 from docframe.model.document import Document
 from docframe.model.persistence import new_document
-from docframe.webhooks.render import check_condition, check_template, check_url, doc_values
+from docframe.webhooks.render import check_condition, check_url, doc_values
+from docframe.webhooks.templates import check_template
 
 SUBMIT_EVENTS = ("on_submit", "on_cancel", "on_update_after_submit")
 
