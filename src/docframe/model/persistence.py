@@ -17,11 +17,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from docframe import errors
+from docframe.db.dialects import postgres
 from docframe.db.errors import translate_write_error
 from docframe.db.prepared import Prepared, prepared
 from docframe.db.repos import rows as row_repo
@@ -75,7 +75,7 @@ _BUILDERS: dict[str, Callable[[Table], Any]] = {
     "insert": lambda t: insert(t),
     # An INSERT that skips the row when its name is taken (row count 0): generated names.
     "insert_new:sqlite": lambda t: sqlite_insert(t).on_conflict_do_nothing(index_elements=[t.c.name]),
-    "insert_new:postgresql": lambda t: postgresql_insert(t).on_conflict_do_nothing(index_elements=[t.c.name]),
+    "insert_new:postgresql": lambda t: postgres.insert(t).on_conflict_do_nothing(index_elements=[t.c.name]),
     "update": lambda t: update(t).where(t.c.name == bindparam("pk")),
     "update_child": lambda t: update(t).where(t.c.name == bindparam("pk"), *_of_parent(t)),
 }
