@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -32,6 +32,7 @@ from docframe.permissions.fields import readable_columns
 from docframe.query.fields import ChildSpec, Selection, SelectItem, parse_fields
 from docframe.query.filters import parse_filters
 from docframe.query.ordering import OrderItem, default_order, parse_group_by, parse_order_by
+from docframe.query.rows import RowReader, untyped_columns
 from docframe.query.scope import Scope
 from docframe.query.where import compile_group
 from docframe.services import SlotKey
@@ -125,6 +126,8 @@ class _Shape:
     children: tuple[ChildSpec, ...]
     #: :meth:`prepared`'s result once known (False: not yet asked).
     _prepared: Prepared | bool | None = False
+    #: :meth:`reader`'s result once known (False: not yet asked).
+    _reader: RowReader | bool | None = False
 
     @cached_property
     def stmt(self) -> Select[Any]:
@@ -142,6 +145,16 @@ class _Shape:
                 found = None
             self._prepared = found
         return found if isinstance(found, Prepared) else None
+
+    def reader(self, dialect: Dialect) -> RowReader | None:
+        """:attr:`stmt` run as its untyped twin, converting only the columns that need it
+        (:mod:`docframe.query.rows`), or None where that does not apply (see ``RowReader.build``)."""
+        found = self._reader
+        if found is False:
+            untyped = _statement(self, [], untyped_columns(self.columns))
+            found = RowReader.build(self.stmt, untyped, self.labels, dialect)
+            self._reader = found
+        return found if isinstance(found, RowReader) else None
 
 
 class PlanCache:
@@ -313,9 +326,12 @@ def _plan_shape(scope: Scope, args: ListArgs) -> _Shape:
     )
 
 
-def _statement(shape: _Shape, access: list[ColumnElement[bool]]) -> Select[Any]:
-    """The SELECT of ``shape`` with the row-level permission clauses ``access``."""
-    stmt = select(*shape.columns).select_from(shape.source)
+def _statement(
+    shape: _Shape, access: list[ColumnElement[bool]], columns: Sequence[Any] | None = None
+) -> Select[Any]:
+    """The SELECT of ``shape`` with the row-level permission clauses ``access`` (selecting
+    ``columns`` instead of the shape's own when given)."""
+    stmt = select(*(shape.columns if columns is None else columns)).select_from(shape.source)
     if shape.distinct:
         stmt = stmt.distinct()
     where = [*access, *shape.filters]
@@ -446,13 +462,24 @@ def execute_read(ctx: Context, stmt: Any, params: dict[str, Any] | None = None) 
         return ctx.conn.execute(stmt, params)
 
 
-def run_rows(ctx: Context, plan: ListPlan, *, as_dict: bool = True) -> list[Any]:
+def run_rows(ctx: Context, plan: ListPlan, *, as_dict: bool = True, json_ready: bool = False) -> list[Any]:
     """Run a planned list: rows as dicts keyed by label (a later duplicate label wins, as in Frappe)
-    or as lists in field order."""
+    or as lists in field order.
+
+    ``json_ready``: the rows are only for the JSON encoder (``http.envelopes.dumps``), so a date or
+    datetime may come as the text it would be encoded as (:mod:`docframe.query.rows`).
+    """
     if not plan.labels:
         return []  # every requested field was dropped (unreadable or absent): Frappe returns []
     shape = plan.shape
-    prepared = shape.prepared(ctx.conn.dialect) if shape is not None and plan.stmt is shape.stmt else None
+    prepared = None
+    if shape is not None and plan.stmt is shape.stmt:
+        conn = ctx.conn
+        reader = shape.reader(conn.dialect)
+        if reader is not None:
+            with read_errors():
+                return reader.rows(conn, plan.params, as_dict=as_dict, json_ready=json_ready)
+        prepared = shape.prepared(conn.dialect)
     if prepared is not None:
         with read_errors():
             rows: Any = prepared.rows(ctx.conn, plan.params)

@@ -21,11 +21,17 @@ __all__ = ["COUNT_CAP", "ListArgs", "run_count", "run_count_capped", "run_list"]
 COUNT_CAP = 1000
 
 
-def run_list(ctx: Context, args: ListArgs, *, as_dict: bool = True, expand: Any = None) -> list[Any]:
+def run_list(
+    ctx: Context, args: ListArgs, *, as_dict: bool = True, expand: Any = None, json_ready: bool = False
+) -> list[Any]:
     """Rows of a list request: dicts (or lists when ``as_dict`` is false), with child rows and
-    expanded Link fields when asked for."""
+    expanded Link fields when asked for.
+
+    ``json_ready``: the rows only go to the JSON encoder (a response body), so dates and datetimes
+    may come as the text they encode to (see :func:`~docframe.query.builder.run_rows`).
+    """
     plan = plan_list(ctx, args)
-    rows = run_rows(ctx, plan, as_dict=as_dict)
+    rows = run_rows(ctx, plan, as_dict=as_dict, json_ready=json_ready)
     if plan.children and rows:
         attach_children(ctx, plan, rows, as_dict=as_dict)
     if as_dict and rows:
