@@ -50,6 +50,7 @@ __all__ = [
     "keyed",
     "paged",
     "plan_list",
+    "run_count_rows",
     "run_rows",
 ]
 
@@ -163,14 +164,7 @@ class _Shape:
     def prepared(self, dialect: Dialect) -> Prepared | None:
         """:attr:`stmt` compiled once and run on the driver's cursor (:mod:`docframe.db.prepared`),
         or None for a statement that cannot be prepared (an expanding ``IN``, for one)."""
-        found = self._prepared
-        if found is False:
-            try:
-                found = Prepared(self.stmt, dialect)
-            except ValueError:
-                found = None
-            self._prepared = found
-        return found if isinstance(found, Prepared) else None
+        return _prepared_once(self, dialect)
 
     def reader(self, dialect: Dialect) -> RowReader | None:
         """:attr:`stmt` run as its untyped twin, converting only the columns that need it
@@ -423,11 +417,32 @@ class _CountShape:
     filters: tuple[ColumnElement[bool], ...]
     distinct: bool
     cap: int | None
+    #: :meth:`prepared`'s result once known (False: not yet asked).
+    _prepared: Prepared | bool | None = False
 
     @cached_property
     def stmt(self) -> Select[Any]:
         """The statement when no permission clause applies (reused as it is)."""
         return _count_statement(self, [])
+
+    def prepared(self, dialect: Dialect) -> Prepared | None:
+        """:attr:`stmt` prepared once, as :meth:`_Shape.prepared`."""
+        return _prepared_once(self, dialect)
+
+
+def _prepared_once(shape: _Shape | _CountShape, dialect: Dialect) -> Prepared | None:
+    found = shape._prepared
+    if found is False:
+        try:
+            found = Prepared(shape.stmt, dialect)
+        except ValueError:
+            found = None
+        shape._prepared = found
+    return found if isinstance(found, Prepared) else None
+
+
+#: The count's column label (SQLAlchemy's own name for it; a prepared statement needs one).
+_COUNT = "count_1"
 
 
 def _count_statement(shape: _CountShape, access: list[ColumnElement[bool]]) -> Select[Any]:
@@ -438,11 +453,11 @@ def _count_statement(shape: _CountShape, access: list[ColumnElement[bool]]) -> S
             inner = inner.where(and_(*where))
         if shape.distinct:
             inner = inner.distinct()
-        return select(func.count()).select_from(inner.limit(shape.cap).subquery())
+        return select(func.count().label(_COUNT)).select_from(inner.limit(shape.cap).subquery())
     # COUNT(*) (the main table's name is never NULL, so it equals COUNT(name)): SQLite answers it
     # from its smallest index and PostgreSQL without reading the column.
     counted = func.count(distinct(shape.name)) if shape.distinct else func.count()
-    stmt = select(counted).select_from(shape.source)
+    stmt = select(counted.label(_COUNT)).select_from(shape.source)
     return stmt.where(and_(*where)) if where else stmt
 
 
@@ -452,6 +467,24 @@ def build_count(ctx: Context, args: ListArgs, cap: int | None = None) -> Select[
     Its filters are kept in the site's :class:`PlanCache` as a list's are; row-level clauses are
     computed for every request.
     """
+    return _count_plan(ctx, args, cap)[0]
+
+
+def run_count_rows(ctx: Context, args: ListArgs, cap: int | None = None) -> int:
+    """Run :func:`build_count`'s statement: the number of rows (at most ``cap``). A kept count
+    without row-level clauses runs as a prepared statement, as a kept list does."""
+    stmt, shape = _count_plan(ctx, args, cap)
+    if shape is not None:
+        conn = ctx.conn
+        prepared = shape.prepared(conn.dialect)
+        if prepared is not None:
+            with read_errors():
+                return int(prepared.scalar(conn))
+    return int(execute_read(ctx, stmt).scalar_one())
+
+
+def _count_plan(ctx: Context, args: ListArgs, cap: int | None) -> tuple[Select[Any], _CountShape | None]:
+    """The count statement, and its kept shape when the statement is the shape's own."""
     _check_page(args)
     if cap is not None and not 0 < cap <= MAX_OFFSET:
         raise errors.DataError("Limit must be a whole number between 1 and 2^53")
@@ -463,13 +496,17 @@ def build_count(ctx: Context, args: ListArgs, cap: int | None = None) -> Select[
         key = (*key, "count", cap)
     cache = plan_cache(ctx)
     shape = cache.get(key, meta) if key is not None else None
+    kept = isinstance(shape, _CountShape)
     if not isinstance(shape, _CountShape):
         scope = Scope(ctx, meta, table, mode=args.null_mode, trusted=args.ignore_permissions)
         filters = tuple(_filter_clauses(scope, args))
         shape = _CountShape(meta, scope.from_clause(), table.c.name, filters, args.distinct, cap)
         if key is not None and not scope.volatile:
             cache.put(key, shape)
-    return _count_statement(shape, access) if access else shape.stmt
+            kept = True
+    if access:
+        return _count_statement(shape, access), None
+    return shape.stmt, shape if kept else None
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from docframe.query.builder import ListArgs, build_count, execute_read, plan_list, run_rows
+from docframe.query.builder import ListArgs, plan_list, run_count_rows, run_rows
 from docframe.query.expand import attach_children, expand_links, link_fields_to_expand
 
 if TYPE_CHECKING:
@@ -43,10 +43,10 @@ def run_list(
 
 def run_count(ctx: Context, args: ListArgs) -> int:
     """The exact number of rows a list request would return without paging."""
-    return int(execute_read(ctx, build_count(ctx, args)).scalar_one())
+    return run_count_rows(ctx, args)
 
 
 def run_count_capped(ctx: Context, args: ListArgs, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """Count at most ``cap`` rows: ``(count, capped)``, ``capped`` meaning there are more."""
-    found = int(execute_read(ctx, build_count(ctx, args, cap + 1)).scalar_one())
+    found = run_count_rows(ctx, args, cap + 1)
     return min(found, cap), found > cap

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from docframe.auth.users import User
+from docframe.db.prepared import Prepared
 from docframe.query.builder import PLAN_CACHE, ListArgs, PlanCache, plan_list, run_rows
 from docframe.sites import Site
 from tests.api.test_permissions_matrix import make_role, make_user, ok, rule
@@ -203,6 +204,15 @@ def test_counts_keep_their_filters_but_not_the_users_row_conditions(
     assert count(world["reader"]) == 22
     kept = [k for k in _kept(site, doctype, "[['rank', '>=', 10]]") if "count" in k]
     assert len(kept) == 2  # Administrator's, and the one of both users who read the same columns
+    # Administrator's count (no row-level clause) ran prepared; the owner's has a clause, so it went
+    # through SQLAlchemy with the kept shape's filters and the owner's condition.
+    shapes = _cache(site)._shapes
+    assert sum(isinstance(shapes[k]._prepared, Prepared) for k in kept) >= 1
+    capped = {**counted, "limit": "5"}
+    assert ok(admin.get("/api/method/frappe.desk.reportview.get_count", params=capped))["message"] == 5
+    assert (
+        ok(world["owner"].get("/api/method/frappe.desk.reportview.get_count", params=capped))["message"] == 2
+    )
 
 
 def test_a_plan_made_for_one_request_is_not_prepared(
