@@ -47,7 +47,9 @@ def list_documents(req: ApiRequest, doctype: str) -> Reply:
     operations.read_meta(req.ctx, doctype)
     args = list_args_v1(doctype, req.form)
     as_dict = truthy(req.form.get("as_dict"), True)
-    return Reply(run_list(req.ctx, args, as_dict=as_dict, expand=get_json(req.form, "expand")))
+    return Reply(
+        run_list(req.ctx, args, as_dict=as_dict, expand=get_json(req.form, "expand"), json_ready=True)
+    )
 
 
 def create(req: ApiRequest, doctype: str) -> Reply:

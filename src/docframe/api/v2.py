@@ -28,7 +28,7 @@ def list_documents(req: ApiRequest, doctype: str) -> Reply:
     args = list_args_v2(doctype, req.form)
     parts = include_parts(req.form, ("count",))
     as_dict = truthy(req.form.get("as_dict"), True)
-    rows = run_list(req.ctx, args, as_dict=as_dict, expand=get_json(req.form, "expand"))
+    rows = run_list(req.ctx, args, as_dict=as_dict, expand=get_json(req.form, "expand"), json_ready=True)
     page = (args.limit or 1) - 1
     extra: dict[str, Any] = {"has_next_page": len(rows) > page}
     if "count" in parts:

@@ -9,12 +9,13 @@ groups.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import orjson
 
 from docframe import errors
-from docframe.query.builder import DEFAULT_ORDER, ListArgs
+from docframe.query.builder import DEFAULT_ORDER, ListArgs, keyed, paged
 from docframe.query.filters import check_depth
 from docframe.query.include import check_parts, parse_include
 
@@ -143,8 +144,51 @@ def page_length(form: FormDict) -> int | None:
     return get_int(form, "limit", 20) or 20
 
 
+#: The parameters that shape a list (everything but the page).
+_SHAPE_PARAMS = ("fields", "filters", "or_filters", "order_by", "group_by", "distinct")
+#: Longest total length of those parameters' texts for which the parsed arguments are remembered.
+_MEMO_TEXT = 4000
+
+
+def _shape_texts(form: FormDict) -> tuple[str | None, ...] | None:
+    """The shaping parameters when each is a text or absent (a query string), else None."""
+    texts = tuple(form.get(k) for k in _SHAPE_PARAMS)
+    size = 0
+    for text in texts:
+        if text is not None:
+            if type(text) is not str:
+                return None
+            size += len(text)
+    return texts if size <= _MEMO_TEXT else None
+
+
+@lru_cache(maxsize=256)
+def _shape_v1(doctype: str, texts: tuple[str | None, ...]) -> ListArgs:
+    form = {k: v for k, v in zip(_SHAPE_PARAMS, texts, strict=True) if v is not None}
+    return keyed(_list_args_v1(doctype, form), ("v1", doctype, texts))
+
+
+@lru_cache(maxsize=256)
+def _shape_v2(doctype: str, texts: tuple[str | None, ...]) -> ListArgs:
+    form = {k: v for k, v in zip(_SHAPE_PARAMS, texts, strict=True) if v is not None}
+    return keyed(_list_args_v2(doctype, form, 0, 20), ("v2", doctype, texts))
+
+
 def list_args_v1(doctype: str, form: FormDict) -> ListArgs:
-    """v1 list arguments."""
+    """v1 list arguments.
+
+    Parsed once per distinct text of the shaping parameters (``fields``, ``filters``, ...: the same
+    texts come back page after page), then given this request's page. Parsing has no side effects
+    and nothing changes the parsed values afterwards (the plan cache keys on them too).
+    """
+    texts = _shape_texts(form)
+    if texts is None:
+        return _list_args_v1(doctype, form)
+    shape = _shape_v1(doctype, texts)
+    return paged(shape, get_int(form, "limit_start", 0) or 0, page_length(form))
+
+
+def _list_args_v1(doctype: str, form: FormDict) -> ListArgs:
     return ListArgs(
         doctype=doctype,
         fields=parse_fields(form),
@@ -168,11 +212,19 @@ def _filters_v2(form: FormDict, key: str) -> Any:
 
 
 def list_args_v2(doctype: str, form: FormDict) -> ListArgs:
-    """v2 list arguments (``limit`` is the page size plus the one row that tells ``has_next_page``)."""
+    """v2 list arguments (``limit`` is the page size plus the one row that tells ``has_next_page``;
+    parsed once per distinct text of the shaping parameters, as :func:`list_args_v1`)."""
     start = get_int(form, "start", None)
     if start is None:
         start = get_int(form, "limit_start", 0) or 0
     limit = get_int(form, "limit", 20)
+    texts = _shape_texts(form)
+    if texts is None:
+        return _list_args_v2(doctype, form, start, limit)
+    return paged(_shape_v2(doctype, texts), start, (limit or 0) + 1)
+
+
+def _list_args_v2(doctype: str, form: FormDict, start: int, limit: int | None) -> ListArgs:
     return ListArgs(
         doctype=doctype,
         fields=parse_fields(form),
