@@ -140,9 +140,8 @@ class Prepared:
         self._converted = tuple(
             (i, self.bind_processors[n]) for i, n in enumerate(self.names) if n in self.bind_processors
         )
-        #: ``(position, processor)`` of the result columns that have a result processor, read off the
-        #: first result's cursor description (type codes are stable); None until then.
-        self._processors: tuple[tuple[int, Callable[[Any], Any]], ...] | None = None
+        #: Result processors, read off the first result's cursor description (type codes are stable).
+        self._processors: list[Callable[[Any], Any] | None] | None = None
 
     # -- parameters ------------------------------------------------------------------------------
 
@@ -208,28 +207,21 @@ class Prepared:
             cursor.close()
 
     def _row_processors(self, description: Any) -> None:
-        found = (
+        self._processors = [
             impl.result_processor(self.dialect, desc[1])
             for impl, desc in zip(self._impls, description or (), strict=True)
-        )
-        self._processors = tuple((i, p) for i, p in enumerate(found) if p is not None)
+        ]
 
     def rows(self, conn: Connection, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Every row of a SELECT, each value through its type's result processor."""
         raw, _ = self._run(conn, self.parameters(params or {}), many=False, fetch=True)
-        processors = self._processors
-        if not processors:
+        processors = self._processors or ()
+        if not any(processors):
             return [tuple(r) for r in raw]
-        # Only the columns that have a processor (dates, decimals...) are visited, not every column.
-        out: list[tuple[Any, ...]] = []
-        for r in raw:
-            values = list(r)
-            for i, p in processors:
-                value = values[i]
-                if value is not None:
-                    values[i] = p(value)
-            out.append(tuple(values))
-        return out
+        return [
+            tuple(p(v) if p is not None and v is not None else v for p, v in zip(processors, r, strict=True))
+            for r in raw
+        ]
 
     def mappings(self, conn: Connection, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Every row of a SELECT as a dict keyed by column key."""
