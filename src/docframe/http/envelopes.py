@@ -22,6 +22,12 @@ __all__ = ["Reply", "dumps", "error_body", "success_body"]
 
 
 def _default(value: Any) -> Any:
+    kind = type(value)
+    # str() of these is their isoformat (" " between date and time), reached through a method lookup.
+    if kind is datetime:
+        return value.isoformat(" ")
+    if kind is date or kind is time:
+        return value.isoformat()
     if isinstance(value, datetime | date | time):
         return str(value)
     if isinstance(value, Decimal):

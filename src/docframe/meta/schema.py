@@ -316,6 +316,29 @@ class Meta:
             return "series"
         return "hash"
 
+    # -- reading one stored row (docframe.model.persistence): worked out once per Meta ------------
+
+    @cached_property
+    def read_fields(self) -> tuple[str, ...]:
+        """:attr:`valid_columns` without repeats: the keys of a loaded document's values, in order."""
+        return tuple(dict.fromkeys(self.valid_columns))
+
+    @cached_property
+    def read_columns(self) -> tuple[str, ...]:
+        """The columns a stored document is read with: :attr:`read_fields`, then the table's
+        underscore columns that are not among them (``_user_tags``, ``_assign``, ``_seen``...), so
+        that a row's first ``len(read_fields)`` values are the document's fields."""
+        fields = self.read_fields
+        return fields + tuple(c for c in dict.fromkeys(self.standard_columns) if c not in fields)
+
+    @cached_property
+    def kept_aside_columns(self) -> tuple[tuple[str, int], ...]:
+        """``(column, position in read_columns)`` of the underscore columns a loaded document keeps
+        beside its fields when they hold a value (tags, likes, comments, assignments, seen-by)."""
+        positions = {c: i for i, c in enumerate(self.read_columns)}
+        kept = ("_user_tags", "_liked_by", "_comments", "_assign", "_seen")
+        return tuple((c, positions[c]) for c in kept if c in positions)
+
 
 @lru_cache(maxsize=4096)
 def _option_lines(options: str) -> tuple[str, ...]:

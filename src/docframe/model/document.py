@@ -213,6 +213,42 @@ class Document:
         if values:
             self.update(values, with_name=True)
 
+    @classmethod
+    def from_stored(
+        cls,
+        meta: Meta,
+        data: dict[str, Any],
+        extra: dict[str, Any],
+        *,
+        ctx: Context | None,
+        parent_doc: Document | None = None,
+    ) -> Document:
+        """A document read from the database: ``data`` holds every column of :attr:`Meta.read_fields`
+        (taken as it is, not copied), ``extra`` the underscore values kept beside them; each table
+        field starts as an empty list. The same document ``__init__`` would give, set in one step,
+        unless the controller has its own ``__init__`` (which then runs)."""
+        if cls.__init__ is not Document.__init__:
+            doc = cls(meta, ctx=ctx, parent_doc=parent_doc)
+            doc._data.update(data)
+            doc._extra.update(extra)
+            object.__setattr__(doc, "_loaded_modified", data.get("modified"))
+        else:
+            doc = cls.__new__(cls)
+            for tf in meta.table_fields:
+                data[tf.fieldname] = []
+            vars(doc).update(
+                meta=meta,
+                _ctx=ctx,
+                parent_doc=parent_doc,
+                flags=DocFlags(),
+                _data=data,
+                _new=False,
+                _loaded_modified=data.get("modified"),
+                _extra=extra,
+                _doc_before_save=None,
+            )
+        return doc
+
     # -- attribute access -------------------------------------------------------------------------
 
     def __getattr__(self, key: str) -> Any:
@@ -372,12 +408,13 @@ class Document:
     def as_dict(self, *, no_nulls: bool = False, no_private: bool = False) -> dict[str, Any]:
         """The wire form: valid columns, ``doctype``, tables as lists of row dicts."""
         out: dict[str, Any] = {}
-        for key in self.meta.valid_columns:
-            value = self._data.get(key)
+        value_of = self._data.get
+        for key in self.meta.read_fields:
+            value = value_of(key)
             if value is None and no_nulls:
                 continue
             out[key] = value
-        out["doctype"] = self.doctype
+        out["doctype"] = self.meta.name
         for tf in self.meta.table_fields:
             out[tf.fieldname] = [
                 row.as_dict(no_nulls=no_nulls, no_private=no_private) for row in self._data[tf.fieldname]

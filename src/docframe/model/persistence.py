@@ -68,10 +68,7 @@ def _of_parent(table: Table) -> tuple[Any, ...]:
 
 #: The statements every document read and write runs, by name (built once per table, see _prepared).
 _BUILDERS: dict[str, Callable[[Table], Any]] = {
-    "load": lambda t: select(t).where(t.c.name == bindparam("pk")),
-    "load_lock": lambda t: select(t).where(t.c.name == bindparam("pk")).with_for_update(),
     "exists": lambda t: select(t.c.name).where(t.c.name == bindparam("pk")),
-    "children": lambda t: select(t).where(*_of_parent(t)).order_by(t.c.idx),
     "insert": lambda t: insert(t),
     # An INSERT that skips the row when its name is taken (row count 0): generated names.
     "insert_new:sqlite": lambda t: sqlite_insert(t).on_conflict_do_nothing(index_elements=[t.c.name]),
@@ -85,6 +82,35 @@ def _prepared(ctx: Context, table: Table, key: str, column_keys: tuple[str, ...]
     """The statement ``key`` of :data:`_BUILDERS` for ``table``, compiled once for the site's backend."""
     cache_key = (key, column_keys) if column_keys is not None else key
     return prepared(table, cache_key, lambda: _BUILDERS[key](table), ctx.site.db.engine.dialect, column_keys)
+
+
+def _read_columns(meta: Meta, table: Table) -> Any:
+    return select(*(table.c[c] for c in meta.read_columns))
+
+
+#: The statements that read stored documents: :attr:`Meta.read_columns`, so that a row's values
+#: become a document's without a lookup by column name (see :func:`_stored`).
+_READERS: dict[str, Callable[[Meta, Table], Any]] = {
+    "read": lambda m, t: _read_columns(m, t).where(t.c.name == bindparam("pk")),
+    "read_lock": lambda m, t: _read_columns(m, t).where(t.c.name == bindparam("pk")).with_for_update(),
+    "read_children": lambda m, t: _read_columns(m, t).where(*_of_parent(t)).order_by(t.c.idx),
+}
+
+
+def _reader(ctx: Context, meta: Meta, key: str) -> Prepared:
+    """The read statement ``key`` of :data:`_READERS` for ``meta`` (its table is rebuilt, and so the
+    statement, when the DocType changes), compiled once for the site's backend."""
+    table = table_of(ctx, meta)
+    return prepared(table, key, lambda: _READERS[key](meta, table), ctx.site.db.engine.dialect)
+
+
+def _stored(
+    ctx: Context, meta: Meta, values: tuple[Any, ...], parent_doc: Document | None = None
+) -> Document:
+    """The document a row of a :data:`_READERS` statement holds."""
+    data = dict(zip(meta.read_fields, values, strict=False))  # the fields come first: zip stops after them
+    extra = {key: values[i] for key, i in meta.kept_aside_columns if values[i]}
+    return controller_class(ctx.site, meta).from_stored(meta, data, extra, ctx=ctx, parent_doc=parent_doc)
 
 
 def new_document(ctx: Context, meta: Meta, values: dict[str, Any] | None = None) -> Document:
@@ -132,18 +158,19 @@ def load_doc(ctx: Context, meta: Meta, name: Any, *, for_update: bool = False) -
     """Load a document and its child rows; :class:`DoesNotExistError` (404) when missing."""
     if meta.issingle:
         return load_single(ctx, meta)
-    table = table_of(ctx, meta)
     key = _name_param(meta, name)
-    row = (
-        _prepared(ctx, table, "load_lock" if for_update else "load").first(ctx.conn, {"pk": key})
+    found = (
+        _reader(ctx, meta, "read_lock" if for_update else "read").rows(ctx.conn, {"pk": key})
         if key is not None
         else None
     )
-    if row is None:
+    if not found:
         raise errors.DoesNotExistError(f"{meta.name} {name} not found", doctype=meta.name)
-    doc = _hydrate(ctx, meta, row)
-    doc.flags.for_update = for_update
-    _load_children(ctx, doc)
+    doc = _stored(ctx, meta, found[0])
+    if for_update:
+        doc.flags.for_update = True
+    if meta.table_fields:
+        _load_children(ctx, doc)
     return doc
 
 
@@ -168,11 +195,10 @@ def _load_children(ctx: Context, doc: Document) -> None:
         child_meta = ctx.meta(tf.options)
         if not child_meta.has_table:
             continue
-        table = table_of(ctx, child_meta)
-        rows = _prepared(ctx, table, "children").mappings(
+        rows = _reader(ctx, child_meta, "read_children").rows(
             ctx.conn, {"p_parent": str(doc.name), "p_parenttype": doc.doctype, "p_parentfield": tf.fieldname}
         )
-        doc._data[tf.fieldname] = [_hydrate(ctx, child_meta, r, parent_doc=doc) for r in rows]
+        doc._data[tf.fieldname] = [_stored(ctx, child_meta, r, parent_doc=doc) for r in rows]
 
 
 def doc_exists(ctx: Context, meta: Meta, name: Any) -> bool:

@@ -12,7 +12,8 @@ SQLAlchemy clause that is ANDed into every list and count of the DocType.
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.sql import ColumnElement
@@ -48,12 +49,21 @@ class PermissionHooks:
 def controller_hooks(ctx: Context, meta: Meta) -> type[PermissionHooks] | None:
     """The controller class of ``meta`` when it declares permission hooks."""
     cls = ctx.site.controllers.get(meta)
-    if cls is not None and issubclass(cls, PermissionHooks):
-        if isinstance(inspect.getattr_static(cls, "has_permission", None), classmethod):
-            # The document rule's former name: ignoring it would silently widen access.
-            raise TypeError(
-                f"{cls.__qualname__}: the controller's document rule is now the class method "
-                "document_permission(ctx, doc, ptype, user); has_permission is Document's boolean check"
-            )
-        return cls
+    if cls is not None and _declares_hooks(cls):
+        return cast("type[PermissionHooks]", cls)
     return None
+
+
+@lru_cache(maxsize=1024)
+def _declares_hooks(cls: type) -> bool:
+    """Whether controller class ``cls`` declares permission hooks: worked out once per class (a
+    refused class raises on every call: an error is not cached)."""
+    if not issubclass(cls, PermissionHooks):
+        return False
+    if isinstance(inspect.getattr_static(cls, "has_permission", None), classmethod):
+        # The document rule's former name: ignoring it would silently widen access.
+        raise TypeError(
+            f"{cls.__qualname__}: the controller's document rule is now the class method "
+            "document_permission(ctx, doc, ptype, user); has_permission is Document's boolean check"
+        )
+    return True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from docframe import errors
@@ -21,6 +21,18 @@ def test_datetimes_use_a_space_and_drop_zero_microseconds() -> None:
     assert _load(date(2024, 5, 1)) == "2024-05-01"
     assert _load(time(9, 5, 3)) == "09:05:03"
     assert _load(time(9, 5, 3, 500)) == "09:05:03.000500"
+
+
+class _Stamp(datetime):
+    def __str__(self) -> str:
+        return "stamp"
+
+
+def test_aware_and_subclassed_datetimes_are_sent_as_str_gives_them() -> None:
+    aware = datetime(2024, 5, 1, 13, 45, 10, 5, tzinfo=timezone(timedelta(hours=2)))
+    assert _load(aware) == str(aware) == "2024-05-01 13:45:10.000005+02:00"
+    assert _load(time(9, 5, tzinfo=UTC)) == "09:05:00+00:00"
+    assert _load(_Stamp(2024, 5, 1)) == "stamp"
 
 
 def test_durations_decimals_sets_and_bytes() -> None:

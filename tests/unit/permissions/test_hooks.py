@@ -40,10 +40,18 @@ def test_a_rule_under_its_former_name_is_refused_not_ignored(
     try:
         with sqlite_site.unit_of_work(User.administrator()) as ctx:
             meta = load_meta({"name": doctype})
-            if refused:  # ignoring it would widen access without a word
-                with pytest.raises(TypeError, match="document_permission"):
-                    controller_hooks(ctx, meta)
-            else:
-                assert controller_hooks(ctx, meta) is NewRule
+            for _ in range(2):  # the verdict is kept per class; a refusal is not (it is raised each time)
+                if refused:  # ignoring it would widen access without a word
+                    with pytest.raises(TypeError, match="document_permission"):
+                        controller_hooks(ctx, meta)
+                else:
+                    assert controller_hooks(ctx, meta) is NewRule
     finally:
         sqlite_site.controllers = kept
+
+
+def test_a_controller_without_hooks_has_none(sqlite_site: Site) -> None:
+    with sqlite_site.unit_of_work(User.administrator()) as ctx:
+        assert controller_hooks(ctx, ctx.meta("Role")) is None
+        assert controller_hooks(ctx, ctx.meta("Role")) is None
+        assert controller_hooks(ctx, ctx.meta("ToDo")) is ctx.site.controllers.get(ctx.meta("ToDo"))
