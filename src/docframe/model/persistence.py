@@ -122,20 +122,6 @@ def new_document(ctx: Context, meta: Meta, values: dict[str, Any] | None = None)
     return doc
 
 
-def _hydrate(ctx: Context, meta: Meta, row: dict[str, Any], parent_doc: Document | None = None) -> Document:
-    cls = controller_class(ctx.site, meta)
-    doc = cls(meta, ctx=ctx, parent_doc=parent_doc)
-    data = doc._data
-    for key in meta.valid_columns:
-        if key in row:
-            data[key] = row[key]
-    for key in ("_user_tags", "_liked_by", "_comments", "_assign", "_seen"):
-        if row.get(key):
-            doc._extra[key] = row[key]
-    object.__setattr__(doc, "_loaded_modified", data.get("modified"))
-    return doc
-
-
 def snapshot(ctx: Context, doc: Document) -> Document:
     """A detached copy of a just-loaded document (and its rows): the stored state to compare with."""
     copy = _copy(ctx, doc, None)
