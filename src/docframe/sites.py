@@ -43,6 +43,8 @@ __all__ = ["Site", "SiteRegistry"]
 MAX_SITE_NAME = 255
 #: Longest a write unit of work waits for this process's other SQLite writers before going ahead.
 WRITER_WAIT_SECONDS = 30.0
+#: Where a driver connection keeps (its commits count, the metadata version) of its last version read.
+_META_READ = "docframe_meta_read"
 
 
 def _zone(name: str | None) -> ZoneInfo | None:
@@ -139,13 +141,30 @@ class Site:
             self._meta_lock.release()
 
     def _refresh_metadata_within(self, conn: Connection) -> None:
-        """The write-path check: read the version in the unit of work's own transaction."""
+        """The write-path check: read the version in the unit of work's own transaction.
+
+        Where the backend counts other connections' commits (SQLite's ``PRAGMA data_version``,
+        :func:`docframe.db.dialects.sqlite.commits_seen`), the read is skipped when no other
+        connection has committed since this connection last read the version and that reading is
+        still the one this process holds: the counter cannot have moved. This connection's own
+        commits do not move the count; a DocType change made through it dropped this process's
+        cache when it committed (:meth:`metadata_changed`). Not while SQL is logged or traced (the
+        version is then read with a statement the log sees).
+        """
         if self._meta_seen is None:
             return  # no counter table yet (a failed read would abort a PostgreSQL transaction)
+        fairy = conn.connection
+        commits = None
+        if not conn.get_execution_options().get("docframe_observed"):
+            commits = self.db.dialect.commits_seen(fairy)
+            if commits is not None and fairy.info.get(_META_READ) == (commits, self._meta_seen):
+                return
         version = read_version(conn, self.tables.framework.versions)
         if version != self._meta_seen:
             self._meta_seen = version
             self.forget_metadata()
+        if commits is not None:
+            fairy.info[_META_READ] = (commits, version)
 
     def _read_meta_version(self) -> int | None:
         try:
@@ -235,8 +254,9 @@ class UnitOfWork:
     ``after_rollback`` ones after a rollback.
 
     Cached metadata is checked against the shared version first: a write always checks (in its own
-    transaction, one primary-key read) so it never saves with a stale definition and drops a new
-    field; a read checks at most once per ``settings.meta_check_interval``.
+    transaction: one primary-key read, or on SQLite ``PRAGMA data_version`` while no other connection
+    has committed since, see :meth:`Site._refresh_metadata_within`) so it never saves with a stale
+    definition and drops a new field; a read checks at most once per ``settings.meta_check_interval``.
     """
 
     __slots__ = ("_conn", "_token", "_trans", "_writing", "ctx", "site", "write")

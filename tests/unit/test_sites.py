@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, literal, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, func, insert, literal, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+import docframe.sites as sites_module
 from docframe.auth.users import User
 from docframe.db.engine import open_engine
 from docframe.db.prepared import Prepared
@@ -529,3 +530,103 @@ def test_sqlite_write_units_take_the_write_lock_up_front(site: Site, write: bool
         finally:
             other.close()
     assert not site.db.engine.dispatch.begin  # no connection events: SQLAlchemy skips dispatching
+
+
+# -- the metadata version read of a write unit ---------------------------------------------------
+
+
+@pytest.fixture()
+def counted_version_reads(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every metadata-version read a unit of work makes (``docframe.sites.read_version`` calls)."""
+    reads: list[Any] = []
+    real = sites_module.read_version
+
+    def counting(conn: Any, table: Any, *args: Any, **kwargs: Any) -> int:
+        reads.append(conn)
+        return real(conn, table, *args, **kwargs)
+
+    monkeypatch.setattr(sites_module, "read_version", counting)
+    return reads
+
+
+def test_sqlite_commits_seen_moves_only_for_other_connections(site: Site) -> None:
+    if site.db.backend != "sqlite":
+        with site.connect() as conn:
+            assert site.db.dialect.commits_seen(conn.connection) is None
+        return
+    table = f"commits_{secrets.token_hex(4)}"
+    with site.db.engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE TABLE {table} (x INTEGER)")
+    try:
+        with site.connect() as mine, site.connect() as theirs:
+            first = site.db.dialect.commits_seen(mine.connection)
+            with mine.begin():
+                mine.exec_driver_sql(f"INSERT INTO {table} VALUES (1)")
+            assert site.db.dialect.commits_seen(mine.connection) == first  # its own commit
+            with theirs.begin():
+                theirs.exec_driver_sql(f"INSERT INTO {table} VALUES (2)")
+            assert site.db.dialect.commits_seen(mine.connection) != first
+    finally:
+        with site.db.engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP TABLE {table}")
+
+
+def test_write_unit_skips_the_version_read_only_while_nobody_else_committed(
+    site: Site, counted_version_reads: list[Any]
+) -> None:
+    """SQLite: a write unit reads the metadata version unless no other connection committed since
+    its connection last read it; a DocType change by another process (another Site on the same
+    database) is seen by the next write unit, which drops the cached metadata. PostgreSQL and
+    MariaDB read it on every write unit."""
+    other = Site(site.settings)
+    forgotten: list[str | None] = []
+    site.on_metadata_forgotten(forgotten.append)
+    try:
+        with site.unit_of_work(User.administrator()) as ctx:
+            assert ctx.conn is not None
+        reads = len(counted_version_reads)
+        for _ in range(3):
+            with site.unit_of_work(User.administrator()) as ctx:
+                assert ctx.conn is not None
+        skipping = site.db.backend == "sqlite"
+        assert len(counted_version_reads) == reads + (0 if skipping else 3)
+        before = site.metas.get("ToDo")
+        with other.unit_of_work(User.administrator()) as ctx:
+            other.metadata_changed(ctx)  # what a DocType save in another process does
+        reads = len(counted_version_reads)
+        with site.unit_of_work(User.administrator()) as ctx:
+            assert ctx.meta("ToDo") is not before  # dropped and rebuilt
+        assert len(counted_version_reads) == reads + 1
+        assert None in forgotten
+        forgotten.clear()
+        # Another connection's unrelated commit: the version is read again (and has not moved).
+        with other.unit_of_work(User.administrator()) as ctx:
+            create_document(ctx, "ToDo", {"description": "someone else's"})
+        reads = len(counted_version_reads)
+        with site.unit_of_work(User.administrator()) as ctx:
+            assert ctx.conn is not None
+        assert len(counted_version_reads) == reads + 1
+        assert forgotten == []
+    finally:
+        other.dispose()
+
+
+def test_write_unit_reads_the_version_with_a_statement_the_log_sees(
+    site: Site, counted_version_reads: list[Any]
+) -> None:
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    with site.unit_of_work(User.administrator()) as ctx:
+        assert ctx.conn is not None
+    event.listen(site.db.engine, "before_cursor_execute", seen)
+    try:
+        reads = len(counted_version_reads)
+        with site.unit_of_work(User.administrator()) as ctx:
+            assert ctx.conn is not None
+        assert len(counted_version_reads) == reads + 1
+        assert any("version" in s for s in statements)
+    finally:
+        event.remove(site.db.engine, "before_cursor_execute", seen)

@@ -14,6 +14,15 @@ through ``conn.execute(stmt, params)`` with ``execution_options(compiled_cache=.
 UPDATE 10 µs against 27 µs: a gap of 17-40 µs per statement (execution context, events, the result
 object), well above the 10 µs that would justify dropping the executor. So a small one is kept.
 
+What a statement costs here beyond the driver's own call is kept small: everything that does not
+depend on the values is worked out when the statement is built (the positional order as one
+``operator.itemgetter``, the bind processors by position, the result processors that do something,
+by position); a naive ``datetime``, ``date`` or ``time`` is formatted with ``isoformat`` where that
+gives exactly the text the type's own processor gives (checked on sample values when the statement
+is built, see :func:`_shortcut`). Measured on SQLite (busy machine, best of 5 x 20,000): a 22-column
+SELECT by primary key with three datetimes 8.6 µs against 5.1 µs for the bare driver call (10.4
+before these), a one-row UPDATE with a datetime 4.3 µs against 2.4 µs (5.2 before).
+
 It uses only documented interfaces: ``Connection.connection.dbapi_connection`` (the PEP 249
 connection of the pooled connection, whose ``cursor()`` it calls), ``Connection.invalidate``, and of
 the dialect's :class:`~sqlalchemy.sql.compiler.SQLCompiler` ``construct_expanded_state()`` (the SQL
@@ -39,8 +48,10 @@ that builds one, never at run time. A parameter without a value is refused as SQ
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Table
@@ -54,6 +65,50 @@ from sqlalchemy.sql.elements import ClauseElement
 __all__ = ["Prepared", "observed", "prepared"]
 
 _ENGINE_LOG = logging.getLogger("sqlalchemy.engine.Engine")
+
+#: Values a bind processor may be checked against (microseconds, none, a year before 1000, midnight).
+_SAMPLE_DATETIMES = (
+    dt.datetime(2026, 12, 6, 4, 5, 6, 123456),
+    dt.datetime(2026, 1, 2, 3, 4, 5),
+    dt.datetime(999, 1, 2, 0, 0, 0, 7),
+    dt.datetime(2000, 2, 29),
+)
+
+
+def _datetime_text(value: dt.datetime) -> str:
+    return value.isoformat(" ", "microseconds")
+
+
+def _time_text(value: dt.time) -> str:
+    return value.isoformat("microseconds")
+
+
+#: Candidate shortcuts for a bind processor: (exact value type, checked samples, the shortcut).
+#: A shortcut is used only where it gives exactly what the type's own processor gives for every
+#: sample (see :func:`_shortcut`); only timezone-naive values of exactly that type take it.
+_SHORTCUTS: tuple[tuple[type, tuple[Any, ...], Callable[[Any], Any]], ...] = (
+    (dt.datetime, _SAMPLE_DATETIMES, _datetime_text),
+    (dt.date, tuple(v.date() for v in _SAMPLE_DATETIMES), dt.date.isoformat),
+    (dt.time, tuple(v.time() for v in _SAMPLE_DATETIMES), _time_text),
+)
+
+
+def _shortcut(processor: Callable[[Any], Any]) -> tuple[type | None, Callable[[Any], Any] | None]:
+    """A faster equivalent of ``processor`` for one exact value type, when there is one.
+
+    SQLite's ``DateTime``, ``Date`` and ``Time`` bind processors format values with ``%`` and a
+    dict of their fields (about 1.4 µs for a datetime); the standard library's ``isoformat`` gives
+    the same text in a third of the time. Which processor formats how is not asked of SQLAlchemy
+    (its storage formats are not public): each candidate is compared with the processor itself on
+    sample values, and kept only when every result is equal.
+    """
+    for kind, samples, fast in _SHORTCUTS:
+        try:
+            if all(processor(v) == fast(v) for v in samples):
+                return kind, fast
+        except Exception:  # the processor does not take this type: not a candidate
+            continue
+    return None, None
 
 
 def observed(conn: Connection) -> bool:
@@ -88,6 +143,8 @@ class Prepared:
         "_defaults",
         "_impls",
         "_processors",
+        "_row_converted",
+        "_values",
         "bind_processors",
         "dialect",
         "keys",
@@ -136,31 +193,52 @@ class Prepared:
             self._impls = [c.type.dialect_impl(dialect) for c in selected]
         else:
             self.keys, self._impls = (), []
-        #: Positions of ``names`` whose values go through a bind processor.
+        #: Positions of ``names`` whose values go through a bind processor, with the processor's
+        #: shortcut for one exact value type (see :func:`_shortcut`).
         self._converted = tuple(
-            (i, self.bind_processors[n]) for i, n in enumerate(self.names) if n in self.bind_processors
+            (i, self.bind_processors[n], *_shortcut(self.bind_processors[n]))
+            for i, n in enumerate(self.names)
+            if n in self.bind_processors
+        )
+        #: The values of ``names`` out of a parameter mapping, in order, in one call.
+        self._values: Callable[[Mapping[str, Any]], Any] | None = (
+            itemgetter(*self.names) if len(self.names) > 1 else None
         )
         #: Result processors, read off the first result's cursor description (type codes are stable).
         self._processors: list[Callable[[Any], Any] | None] | None = None
+        #: The result processors that do something: (position, processor).
+        self._row_converted: tuple[tuple[int, Callable[[Any], Any]], ...] = ()
 
     # -- parameters ------------------------------------------------------------------------------
 
     def parameters(self, params: Mapping[str, Any]) -> Any:
         """The driver's parameters (a tuple for positional paramstyles, else a dict)."""
         defaults = self._defaults
+        if defaults:
+            params = {**defaults, **params}
         try:
-            values = [params[n] if n in params else defaults[n] for n in self.names]
+            if self._values is not None:
+                found: Any = self._values(params)
+            else:
+                found = tuple(params[n] for n in self.names)
         except KeyError as missing:
             raise StatementError(
                 f"A value is required for bind parameter {missing}", self.sql, dict(params), None
             ) from None
-        for position, processor in self._converted:
-            value = values[position]
-            if value is not None:
-                values[position] = processor(value)
+        if self._converted:
+            values = list(found)
+            for position, processor, kind, fast in self._converted:
+                value = values[position]
+                if value is None:
+                    continue
+                if type(value) is kind and getattr(value, "tzinfo", None) is None:
+                    values[position] = fast(value)  # type: ignore[misc]
+                else:
+                    values[position] = processor(value)
+            found = values
         if self.positional:
-            return tuple(values)
-        return dict(zip(self.names, values, strict=True))
+            return tuple(found)
+        return dict(zip(self.names, found, strict=True))
 
     # -- execution -------------------------------------------------------------------------------
 
@@ -211,17 +289,25 @@ class Prepared:
             impl.result_processor(self.dialect, desc[1])
             for impl, desc in zip(self._impls, description or (), strict=True)
         ]
+        self._row_converted = tuple((i, p) for i, p in enumerate(self._processors) if p is not None)
+
+    def _convert(self, row: Sequence[Any]) -> tuple[Any, ...]:
+        """One driver row, each value through its type's result processor."""
+        converted = self._row_converted
+        if not converted:
+            return tuple(row)
+        values = list(row)
+        for position, processor in converted:
+            value = values[position]
+            if value is not None:
+                values[position] = processor(value)
+        return tuple(values)
 
     def rows(self, conn: Connection, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Every row of a SELECT, each value through its type's result processor."""
         raw, _ = self._run(conn, self.parameters(params or {}), many=False, fetch=True)
-        processors = self._processors or ()
-        if not any(processors):
-            return [tuple(r) for r in raw]
-        return [
-            tuple(p(v) if p is not None and v is not None else v for p, v in zip(processors, r, strict=True))
-            for r in raw
-        ]
+        convert = self._convert
+        return [convert(r) for r in raw]
 
     def mappings(self, conn: Connection, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Every row of a SELECT as a dict keyed by column key."""
@@ -230,13 +316,13 @@ class Prepared:
 
     def first(self, conn: Connection, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
         """The first row of a SELECT as a dict, or None."""
-        found = self.rows(conn, params)
-        return dict(zip(self.keys, found[0], strict=True)) if found else None
+        raw, _ = self._run(conn, self.parameters(params or {}), many=False, fetch=True)
+        return dict(zip(self.keys, self._convert(raw[0]), strict=True)) if raw else None
 
     def scalar(self, conn: Connection, params: Mapping[str, Any] | None = None) -> Any:
         """The first column of the first row, or None."""
-        found = self.rows(conn, params)
-        return found[0][0] if found else None
+        raw, _ = self._run(conn, self.parameters(params or {}), many=False, fetch=True)
+        return self._convert(raw[0])[0] if raw else None
 
     def execute(self, conn: Connection, params: Mapping[str, Any] | None = None) -> int:
         """Run a DML statement once; the driver's row count."""

@@ -2,8 +2,10 @@
 
 A save or delete of a DocType raises the counter in the same transaction as its records and DDL.
 Each process remembers the value it last saw; when it moved, the process drops its cached
-metadata. Writes compare on every unit of work (one primary-key read inside their transaction);
-reads at most once per ``Settings.meta_check_interval`` seconds and pay nothing in between (see
+metadata. Writes compare on every unit of work (one primary-key read inside their transaction, or on
+SQLite, while no other connection has committed since the connection's last read, a ``PRAGMA
+data_version`` instead: see :meth:`docframe.sites.Site._refresh_metadata_within`); reads at most once
+per ``Settings.meta_check_interval`` seconds and pay nothing in between (see
 :meth:`docframe.sites.Site.unit_of_work`).
 """
 

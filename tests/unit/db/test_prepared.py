@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    cast,
     event,
     func,
     insert,
@@ -178,6 +179,59 @@ def test_bind_processors_are_applied(probe: Probe) -> None:
             select(table.c.name).where(table.c.dt == whole, table.c.t == dt.time(3))
         ).all()
         assert [tuple(r) for r in reference] == [("b",)]
+
+
+EDGE_VALUES: list[tuple[str, dt.datetime, dt.date, dt.time]] = [
+    ("e-micro", dt.datetime(2025, 6, 7, 8, 9, 10, 5), dt.date(2025, 6, 7), dt.time(0, 0, 0, 1)),
+    ("e-whole", dt.datetime(2025, 6, 7), dt.date(1, 1, 1), dt.time(23, 59, 59)),
+    ("e-early", dt.datetime(999, 1, 2, 3, 4, 5, 600000), dt.date(999, 12, 31), dt.time(0)),
+]
+
+
+class _Stamp(dt.datetime):
+    """A datetime subclass: not the exact type the shortcut is for, so the type's processor runs."""
+
+
+def test_bound_dates_and_times_are_stored_as_sqlalchemy_stores_them(probe: Probe) -> None:
+    """What a prepared INSERT stores equals what SQLAlchemy's own INSERT stores, read back as text.
+
+    On SQLite dates and times are text written by bind processors (the executor formats naive
+    ``datetime``/``date``/``time`` values with ``isoformat`` where that gives the same text); the
+    values cover microseconds, none, a year before 1000, a timezone-aware datetime and a subclass.
+    """
+    table = probe.table
+    aware = dt.datetime(2025, 6, 7, 8, 9, 10, 11, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    values = [*EDGE_VALUES, ("e-sub", _Stamp(2025, 6, 7, 8, 9, 10, 11), dt.date(2025, 6, 7), dt.time(1))]
+    if probe.site.db.backend == "sqlite":  # the others' DATETIME columns refuse or convert an offset
+        values.append(("e-aware", aware, dt.date(2025, 6, 7), dt.time(2)))
+    as_text = select(
+        table.c.name,
+        cast(table.c.dt, String),
+        cast(table.c.d, String),
+        cast(table.c.t, String),
+    ).where(table.c.name.like("e-%"))
+    with _uow(probe.site) as ctx:
+        ins = Prepared(insert(table), ctx.conn.dialect, column_keys=["name", "dt", "d", "t"])
+        if probe.site.db.backend == "sqlite":  # each of the three takes its shortcut there
+            assert sorted(c[2].__name__ for c in ins._converted if c[2] is not None) == [
+                "date",
+                "datetime",
+                "time",
+            ]
+        for name, when, day, at in values:
+            assert ins.execute(ctx.conn, {"name": name, "dt": when, "d": day, "t": at}) == 1
+        ours = sorted(tuple(r) for r in ctx.conn.execute(as_text))
+        ctx.conn.execute(table.delete().where(table.c.name.like("e-%")))
+        for name, when, day, at in values:
+            ctx.conn.execute(insert(table).values(name=name, dt=when, d=day, t=at))
+        theirs = sorted(tuple(r) for r in ctx.conn.execute(as_text))
+        assert ours == theirs
+        assert len(ours) == len(values)
+        back = {
+            r[0]: r[1:] for r in Prepared(select(table.c.name, table.c.dt), ctx.conn.dialect).rows(ctx.conn)
+        }
+        for name, when, _, _ in EDGE_VALUES:
+            assert back[name] == (when,)
 
 
 # -- 2. rows, mappings, first, scalar ------------------------------------------------------------

@@ -34,6 +34,13 @@ class Dialect(Protocol):
     def maintain(self, fairy: Any) -> None:
         """Between two units of work on a kept connection: periodic upkeep (planner statistics)."""
 
+    def commits_seen(self, fairy: Any) -> int | None:
+        """A number that changes whenever another connection has committed to the database.
+
+        Read inside the current transaction; the same number twice on one connection means no other
+        connection (of any process) committed in between. ``None`` where the backend has none.
+        """
+
     def analyze(self, fairy: Any, tables: list[str] | None = None) -> None:
         """Renew the planner statistics of ``tables`` (default: all), outside a transaction."""
 

@@ -29,6 +29,11 @@ def maintain(fairy: PoolProxiedConnection) -> None:
     """Nothing to do: InnoDB recalculates its persistent statistics as tables change."""
 
 
+def commits_seen(fairy: PoolProxiedConnection) -> int | None:
+    """None: MariaDB has no per-connection counter of other connections' commits."""
+    return None
+
+
 def analyze(fairy: PoolProxiedConnection, tables: list[str] | None = None) -> None:
     """ANALYZE TABLE ``tables`` (default: every table of the database), e.g. after a bulk load."""
     dbapi_connection: Any = fairy.dbapi_connection

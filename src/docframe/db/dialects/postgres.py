@@ -34,6 +34,11 @@ def maintain(fairy: PoolProxiedConnection) -> None:
     """Nothing to do: autovacuum keeps PostgreSQL's planner statistics."""
 
 
+def commits_seen(fairy: PoolProxiedConnection) -> int | None:
+    """None: PostgreSQL has no per-connection counter of other connections' commits."""
+    return None
+
+
 def analyze(fairy: PoolProxiedConnection, tables: list[str] | None = None) -> None:
     """ANALYZE ``tables`` (default: the whole database), e.g. after a bulk load, and commit."""
     dbapi_connection: Any = fairy.dbapi_connection

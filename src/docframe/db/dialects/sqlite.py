@@ -164,6 +164,18 @@ def maintain(fairy: PoolProxiedConnection) -> None:
             dbapi_connection.execute("PRAGMA busy_timeout=30000")
 
 
+def commits_seen(fairy: PoolProxiedConnection) -> int | None:
+    """``PRAGMA data_version``: it changes when another connection (any process) has committed.
+
+    SQLite documents that two readings on one connection differ exactly when another connection
+    committed in between (this connection's own commits leave it unchanged); inside a transaction it
+    is the value of the transaction's snapshot. About 1 µs, against about 5 µs for a primary-key read.
+    """
+    dbapi_connection: Any = fairy.dbapi_connection
+    row = dbapi_connection.execute("PRAGMA data_version").fetchone()
+    return int(row[0]) if row else None
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
