@@ -24,9 +24,10 @@ import pytest
 from tests.conftest import ADMIN_PASSWORD, free_port, make_site
 
 #: Loaded only by what needs them: Redis sites (redis, rq), webhook sending (httpx) and templates
-#: (jinja2), PostgreSQL engines (its SQLAlchemy dialect), Password values (cryptography), values
-#: holding HTML (bleach: these requests write plain text), command output (rich) and the commands
-#: that are not ``serve``.
+#: (jinja2), PostgreSQL and MariaDB engines (their SQLAlchemy dialects), Password values
+#: (cryptography), values holding HTML (bleach: these requests write plain text), command output
+#: (rich), the commands that are not ``serve``, and the OpenAPI generator and discovery documents
+#: (loaded by the first request for them).
 NOT_LOADED = (
     "redis",
     "bleach",
@@ -36,6 +37,12 @@ NOT_LOADED = (
     "cryptography",
     "rich",
     "sqlalchemy.dialects.postgresql",
+    "sqlalchemy.dialects.mysql",
+    "docframe.openapi.spec",
+    "docframe.openapi.discovery",
+    "docframe.openapi.methods",
+    "docframe.openapi.schemas",
+    "docframe.openapi.paths",
     "docframe.webhooks.sending",
     "docframe.webhooks.templates",
     "docframe.cli.worker",
@@ -158,3 +165,14 @@ def test_a_sqlite_site_without_redis_loads_no_optional_module(
     served_modules = _modules(proc, report)
     assert "docframe.doctypes.todo.todo" in served_modules  # the requests above did run here
     assert _loaded(served_modules) == []
+
+    # The OpenAPI generator and the discovery documents load on their first request, and answer.
+    with httpx.Client(base_url=base, timeout=30) as client:
+        login = client.post("/api/method/login", json={"usr": "Administrator", "pwd": ADMIN_PASSWORD})
+        assert login.status_code == 200
+        document = client.get("/api/openapi.json")
+        assert document.status_code == 200
+        assert "/api/resource/ToDo" in document.json()["paths"]
+        assert client.get("/api/v2/discovery").status_code == 200
+    asked = _modules(proc, report)
+    assert {"docframe.openapi.spec", "docframe.openapi.discovery"} <= asked

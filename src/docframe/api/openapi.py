@@ -2,6 +2,10 @@
 
 The document is the caller's (see :mod:`docframe.openapi.spec`); the page is Swagger UI, served from
 the package (see :mod:`docframe.openapi.docs_page`).
+
+The generator (:mod:`docframe.openapi.spec` and the schema, path and method modules it imports) is
+loaded by the first request for the document, not by every serving worker (issue 11, RSS per
+worker): its import stays inside :func:`openapi_json`. Layer checks see it as any other import.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from docframe.api.request import ApiRequest
 from docframe.auth.csrf import csrf_token
 from docframe.http.envelopes import Reply
 from docframe.openapi import docs_page
-from docframe.openapi.spec import openapi_bytes
 
 __all__ = ["docs", "docs_asset", "openapi_json"]
 
@@ -20,6 +23,8 @@ def openapi_json(req: ApiRequest) -> Reply:
     """GET /api/openapi.json: the OpenAPI 3.1 document of the API as the caller may use it."""
     req.response_headers["content-type"] = "application/json"
     req.response_headers["cache-control"] = "private, no-cache"
+    from docframe.openapi.spec import openapi_bytes  # loaded on first use (see the module doc)
+
     return Reply(raw=openapi_bytes(req.ctx))
 
 

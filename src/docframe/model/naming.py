@@ -24,12 +24,11 @@ from datetime import time as time_of_day
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, case, select, update
-from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.expression import Executable
 
 from docframe import errors
-from docframe.db.dialects import postgres
+from docframe.db.dialects import mariadb, postgres
 from docframe.model.document import Document
 
 if TYPE_CHECKING:
@@ -127,7 +126,7 @@ def _upsert(ctx: Context, key: str, value: int, on_clash: ColumnElement[Any]) ->
     series = ctx.site.tables.framework.series
     row = {"name": key, "current": value}
     if ctx.conn.dialect.name in ("mysql", "mariadb"):
-        return mysql_insert(series).values(row).on_duplicate_key_update(current=on_clash)
+        return mariadb.insert(series).values(row).on_duplicate_key_update(current=on_clash)
     make = postgres.insert if ctx.conn.dialect.name == "postgresql" else sqlite_insert
     return (
         make(series)

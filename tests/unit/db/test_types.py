@@ -7,7 +7,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.schema import CreateTable
 
-from docframe.db.tables import MYSQL_TABLE_ARGS, build_table, data_column
+from docframe.db.tables import build_table, data_column
 from docframe.db.types import column_type, is_indexable
 from docframe.meta.loader import load_meta
 from docframe.meta.schema import DocFieldDef
@@ -85,7 +85,6 @@ def test_mariadb_ddl_names_engine_charset_and_row_format() -> None:
     ddl = str(CreateTable(table).compile(dialect=DIALECTS["mariadb"]))
     for option in ("ENGINE=InnoDB", "ROW_FORMAT=DYNAMIC", "CHARSET=utf8mb4", "COLLATE utf8mb4_unicode_ci"):
         assert option in ddl, option
-    assert MYSQL_TABLE_ARGS["mariadb_engine"] == "InnoDB"
     assert "ENGINE" not in str(CreateTable(table).compile(dialect=DIALECTS["postgresql"]))
 
 
