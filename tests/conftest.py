@@ -199,16 +199,18 @@ def start_server(
     output: Any = subprocess.DEVNULL,
     timeout: float = 30,
     port: int | None = None,
+    program: list[str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``docframe serve --site SITE FLAGS...`` on a free port and wait until it answers ``ping``.
 
-    Returns the process and its base URL; a server that does not answer in ``timeout`` seconds is
-    killed and reported (with its output when ``output`` is ``subprocess.PIPE``).
+    ``program`` replaces ``python -m docframe.cli.main`` (e.g. a wrapper that reports the server's
+    modules). Returns the process and its base URL; a server that does not answer in ``timeout``
+    seconds is killed and reported (with its output when ``output`` is ``subprocess.PIPE``).
     """
     port = port or free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "docframe.cli.main", "--sites", str(sites_root), "serve", "--port", str(port),
-         "--site", site, *flags],
+        [*(program or [sys.executable, "-m", "docframe.cli.main"]), "--sites", str(sites_root), "serve",
+         "--port", str(port), "--site", site, *flags],
         env=env if env is not None else {**os.environ, "PYTHONUNBUFFERED": "1"},
         stdout=output, stderr=subprocess.STDOUT,
     )  # fmt: skip

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, free_port, make_site
+from tests.conftest import ADMIN_PASSWORD, make_site, start_server
 
 #: Loaded only by what needs them: Redis sites (redis, rq), webhook sending (httpx) and templates
 #: (jinja2), PostgreSQL and MariaDB engines (their SQLAlchemy dialects), Password values
@@ -80,26 +80,13 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]
     site = make_site(sites_root, "lazy.test", "sqlite")
     assert not site.settings.redis_url
     site.dispose()
-    port = free_port()
     report = tmp_path / "modules.json"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", WRAPPER, "--sites", str(sites_root), "serve", "--port", str(port),
-         "--site", "lazy.test", "--no-socketio-port"],
+    proc, base = start_server(
+        sites_root, "lazy.test", "--no-socketio-port",
         env={**os.environ, "MODULES_REPORT": str(report), "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        program=[sys.executable, "-c", WRAPPER],
     )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/api/method/ping", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("docframe serve did not start")
-            time.sleep(0.1)
         yield proc, base, report
     finally:
         proc.terminate()
