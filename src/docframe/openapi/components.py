@@ -50,14 +50,13 @@ SECURITY_SCHEMES: dict[str, Schema] = {
         "name": "Authorization",
         "description": "`token <api_key>:<api_secret>` (keys from `frappe.core.api.auth.generate_api_keys`).",
     },
-    "bearer": {"type": "http", "scheme": "bearer", "description": "An OAuth bearer token."},
     "basic": {
         "type": "http",
         "scheme": "basic",
         "description": "`api_key` and `api_secret` as user and password.",
     },
 }
-SECURITY: list[dict[str, list[str]]] = [{"sid": []}, {"token": []}, {"bearer": []}, {"basic": []}]
+SECURITY: list[dict[str, list[str]]] = [{"sid": []}, {"token": []}, {"basic": []}]
 
 _MESSAGE: Schema = {
     "type": "object",
