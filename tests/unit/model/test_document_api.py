@@ -10,7 +10,6 @@ asserts no module outside :mod:`docframe.model` touches ``_data``.
 from __future__ import annotations
 
 import ast
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +20,10 @@ import docframe
 from docframe import errors
 from docframe.auth.users import User
 from docframe.context import Context
-from docframe.model import operations, persistence
+from docframe.model import persistence
 from docframe.model.document import Document
 from docframe.sites import Site
+from tests.unit.model.doctypes import ALL_RIGHTS, parent_and_child
 
 ADMIN = User.administrator()
 NOBODY = User("nobody@example.com", frozenset({"All", "Guest"}))
@@ -32,31 +32,9 @@ NOBODY = User("nobody@example.com", frozenset({"All", "Guest"}))
 @pytest.fixture(scope="module")
 def doctypes(sqlite_site: Site) -> tuple[str, str]:
     """A submittable parent DocType with a child table; returns (parent, child) names."""
-    suffix = secrets.token_hex(3)
-    child, parent = f"ApiRow{suffix}", f"Api Parent {suffix}"
-    rights = {
-        "role": "System Manager",
-        "read": 1,
-        "write": 1,
-        "create": 1,
-        "delete": 1,
-        "submit": 1,
-        "cancel": 1,
-    }
-    with sqlite_site.unit_of_work(ADMIN) as ctx:
-        operations.create_document(
-            ctx, "DocType",
-            {"name": child, "custom": 1, "module": "Custom", "istable": 1,
-             "fields": [{"fieldname": "item", "fieldtype": "Data"}, {"fieldname": "qty", "fieldtype": "Int"}]},
-        )  # fmt: skip
-        operations.create_document(
-            ctx, "DocType",
-            {"name": parent, "custom": 1, "module": "Custom", "is_submittable": 1, "title_field": "title",
-             "fields": [{"fieldname": "title", "fieldtype": "Data"}, {"fieldname": "note", "fieldtype": "Data"},
-                        {"fieldname": "rows", "fieldtype": "Table", "options": child}],
-             "permissions": [rights]},
-        )  # fmt: skip
-    return parent, child
+    rights = {**ALL_RIGHTS, "submit": 1, "cancel": 1}
+    fields = [{"fieldname": "title", "fieldtype": "Data"}, {"fieldname": "note", "fieldtype": "Data"}]
+    return parent_and_child(sqlite_site, "Api", fields, rights, is_submittable=1, title_field="title")
 
 
 @pytest.fixture()

@@ -7,7 +7,6 @@ every backend, including the cases where a column equal to the stored copy must 
 from __future__ import annotations
 
 import re
-import secrets
 from typing import Any
 
 import pytest
@@ -15,27 +14,14 @@ import pytest
 from docframe.auth.users import User
 from docframe.model import operations, persistence
 from docframe.sites import Site
+from tests.unit.model.doctypes import parent_and_child
 
 ADMIN = User.administrator()
 
 
 def _doctypes(site: Site) -> tuple[str, str]:
-    suffix = secrets.token_hex(3)
-    child, parent = f"PersistRow{suffix}", f"Persist Parent {suffix}"
-    with site.unit_of_work(ADMIN) as ctx:
-        operations.create_document(
-            ctx, "DocType",
-            {"name": child, "custom": 1, "module": "Custom", "istable": 1,
-             "fields": [{"fieldname": "item", "fieldtype": "Data"}, {"fieldname": "qty", "fieldtype": "Int"}]},
-        )  # fmt: skip
-        operations.create_document(
-            ctx, "DocType",
-            {"name": parent, "custom": 1, "module": "Custom",
-             "fields": [{"fieldname": "title", "fieldtype": "Data"}, {"fieldname": "note", "fieldtype": "Data"},
-                        {"fieldname": "rows", "fieldtype": "Table", "options": child}],
-             "permissions": [{"role": "System Manager", "read": 1, "write": 1, "create": 1, "delete": 1}]},
-        )  # fmt: skip
-    return parent, child
+    fields = [{"fieldname": "title", "fieldtype": "Data"}, {"fieldname": "note", "fieldtype": "Data"}]
+    return parent_and_child(site, "Persist", fields)
 
 
 @pytest.fixture(scope="module")

@@ -17,28 +17,15 @@ from docframe.meta.schema import Meta
 from docframe.model import operations, persistence
 from docframe.model.document import Document
 from docframe.sites import Site
+from tests.unit.model.doctypes import parent_and_child
 
 ADMIN = User.administrator()
 
 
 @pytest.fixture(scope="module")
 def doctypes(site: Site) -> tuple[str, str]:
-    suffix = secrets.token_hex(3)
-    child, parent = f"ReadRow{suffix}", f"Read Parent {suffix}"
-    with site.unit_of_work(ADMIN) as ctx:
-        operations.create_document(
-            ctx, "DocType",
-            {"name": child, "custom": 1, "module": "Custom", "istable": 1,
-             "fields": [{"fieldname": "item", "fieldtype": "Data"}, {"fieldname": "qty", "fieldtype": "Int"}]},
-        )  # fmt: skip
-        operations.create_document(
-            ctx, "DocType",
-            {"name": parent, "custom": 1, "module": "Custom", "track_seen": 1,
-             "fields": [{"fieldname": "title", "fieldtype": "Data"}, {"fieldname": "due", "fieldtype": "Date"},
-                        {"fieldname": "rows", "fieldtype": "Table", "options": child}],
-             "permissions": [{"role": "System Manager", "read": 1, "write": 1, "create": 1, "delete": 1}]},
-        )  # fmt: skip
-    return parent, child
+    fields = [{"fieldname": "title", "fieldtype": "Data"}, {"fieldname": "due", "fieldtype": "Date"}]
+    return parent_and_child(site, "Read", fields, track_seen=1)
 
 
 def _create(site: Site, parent: str, **values: Any) -> str:
