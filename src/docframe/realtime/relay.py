@@ -25,6 +25,7 @@ who can write to a socket there could inject events.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import logging
@@ -318,11 +319,18 @@ class Receiver:
         if len(self.path) > _SUN_PATH_MAX:
             raise OSError(errno.ENAMETOOLONG, f"relay socket path too long: {self.path!r}")
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # Bound under a name senders do not list, and moved to its ``.sock`` name only once it
+        # listens: a sender that found the file before ``listen`` would be refused, take the
+        # receiver for dead and remove its file, leaving it unreachable for good.
+        staging = self.path[: -len(b".sock")] + b".new"
         try:
-            self.sock.bind(self.path)
+            self.sock.bind(staging)
             self.sock.listen(128)
+            os.rename(staging, self.path)
         except OSError:
             self.sock.close()
+            with contextlib.suppress(OSError):
+                os.unlink(staging)
             raise
         self.sock.setblocking(False)
         #: The senders' connections, by descriptor.
