@@ -315,6 +315,32 @@ def test_the_sibling_ends_with_serve(rt: RealtimeServer, how: signal.Signals) ->
             stop(proc)
 
 
+def test_a_sibling_that_dies_is_started_again_on_the_same_port(rt: RealtimeServer) -> None:
+    port = free_port()
+    proc, _base = start_serve(rt.sites, rt.site, "--socketio-port", str(port))
+    handshake = f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling"
+    try:
+        first = _sibling_of(proc)
+        assert httpx.get(handshake, timeout=10).text.startswith("0{")
+        os.kill(first, signal.SIGKILL)
+        assert _gone(first)
+        deadline = time.monotonic() + 30
+        while True:  # a new docframe realtime child, after the first restart delay
+            children = [pid for pid in _children(proc.pid) if pid != first]
+            if children:
+                break
+            assert time.monotonic() < deadline, "the sibling was not started again"
+            time.sleep(0.1)
+        second = children[0]
+        assert b"realtime" in Path(f"/proc/{second}/cmdline").read_bytes().split(b"\0")
+        # The port stayed bound by serve meanwhile: the new sibling answers on it.
+        assert httpx.get(handshake, timeout=15).text.startswith("0{")
+        assert proc.poll() is None
+    finally:
+        stop(proc)
+    assert _gone(second)
+
+
 def _socket_port(proc: subprocess.Popen[bytes]) -> int:
     argv = proc.args
     assert isinstance(argv, list)

@@ -18,6 +18,8 @@ import os
 import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,11 @@ __all__ = [
 ]
 
 log = logging.getLogger("docframe.realtime")
+#: A sibling that exits is started again after this many seconds, doubling up to RESTART_LONGEST
+#: while it keeps exiting within RESTART_STABLE seconds of its start.
+RESTART_FIRST = 1.0
+RESTART_LONGEST = 30.0
+RESTART_STABLE = 60.0
 DEFAULT_SOCKETIO_PORT = 9000
 #: Set by ``docframe realtime --parent-fd``: the pipe whose end of file means ``serve`` has gone.
 PARENT_FD_ENV = "DOCFRAME_REALTIME_PARENT_FD"
@@ -118,37 +125,91 @@ class Sibling:
     could take the port). The sibling also gets the read end of a pipe whose write end only this
     process holds: when ``serve`` ends in any way, even killed, the pipe closes and the sibling
     stops itself; ``serve`` stopping normally terminates it and waits.
+
+    A sibling that exits while ``serve`` runs (a crash, or killed on its own) is started again on
+    the same listening socket, which ``serve`` keeps open for that (it never accepts on it): after
+    :data:`RESTART_FIRST` seconds, doubling up to :data:`RESTART_LONGEST` while it keeps exiting
+    within :data:`RESTART_STABLE` seconds of its start. Sockets it held reconnect, as Socket.IO
+    clients do after any server restart.
     """
 
-    def __init__(self, proc: subprocess.Popen[bytes], lifeline: int) -> None:
-        self.proc = proc
-        self.lifeline = lifeline
+    def __init__(self, listener: socket.socket) -> None:
+        self.listener = listener
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.lifeline = -1
+        self.restarts = 0
+        self._stopping = threading.Event()
+        #: Held while a sibling is started or stopped, so stop() never misses one being started.
+        self._lock = threading.Lock()
+        self._spawn()
+        self._watcher = threading.Thread(target=self._watch, name="docframe-realtime-sibling", daemon=True)
+        self._watcher.start()
 
     @classmethod
     def start(cls, listener: socket.socket) -> Sibling:
+        return cls(listener)
+
+    def _spawn(self) -> None:
         sites = os.environ["DOCFRAME_SITES"]
         read_end, write_end = os.pipe()  # neither end is inherited by other children
         argv = [sys.executable, "-m", "docframe.cli.main", "--sites", sites, "realtime",
-                "--fd", str(listener.fileno()), "--parent-fd", str(read_end)]  # fmt: skip
+                "--fd", str(self.listener.fileno()), "--parent-fd", str(read_end)]  # fmt: skip
         if os.environ.get("DOCFRAME_SITE"):
             argv += ["--site", os.environ["DOCFRAME_SITE"]]
         try:
-            proc = subprocess.Popen(argv, pass_fds=(listener.fileno(), read_end))
+            self.proc = subprocess.Popen(argv, pass_fds=(self.listener.fileno(), read_end))
+        except OSError:
+            os.close(write_end)
+            raise
         finally:
             os.close(read_end)
-            listener.close()
-        return cls(proc, write_end)
+        self.lifeline = write_end
+
+    def _watch(self) -> None:
+        """In a thread of ``serve``: start the sibling again whenever it exits on its own."""
+        delay = RESTART_FIRST
+        while True:
+            proc = self.proc
+            assert proc is not None
+            started = time.monotonic()
+            code = proc.wait()
+            if self._stopping.is_set():
+                return
+            if time.monotonic() - started >= RESTART_STABLE:
+                delay = RESTART_FIRST
+            log.warning(
+                "realtime: the Socket.IO process exited (%s); starting it again in %.0f s", code, delay
+            )
+            if self._stopping.wait(delay):
+                return
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                os.close(self.lifeline)
+                try:
+                    self._spawn()
+                except OSError:
+                    self.lifeline = os.open(os.devnull, os.O_RDONLY)  # stop() closes something
+                    log.exception("realtime: could not start the Socket.IO process again")
+                    return
+                self.restarts += 1
+            delay = min(delay * 2, RESTART_LONGEST)
 
     def stop(self) -> None:
-        """Terminate the sibling and wait for it (killed after 15 s)."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
+        """Terminate the sibling and wait for it (killed after 15 s); no restart after this."""
+        with self._lock:
+            self._stopping.set()
+            proc = self.proc
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
             try:
-                self.proc.wait(timeout=15)
+                proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+                proc.kill()
+                proc.wait()
+        self._watcher.join(timeout=5)
         os.close(self.lifeline)
+        self.listener.close()
 
 
 @click.command("realtime")
