@@ -64,9 +64,8 @@ def test_a_taken_hash_name_is_replaced(
     assert admin.get(f"/api/resource/{doctype}/{second}").json()["data"]["title"] == "second"
 
 
-def test_child_rows_follow_the_parent_to_its_new_name(
-    admin: SiteClient, scripted_hashes: Callable[[list[int]], None]
-) -> None:
+def _hash_parent_with_rows(admin: SiteClient) -> str:
+    """A new hash-named DocType with a ``rows`` table of a new hash-named child DocType."""
     child = new_doctype(admin, "hash", istable=1)
     parent = new_doctype(
         admin,
@@ -76,6 +75,13 @@ def test_child_rows_follow_the_parent_to_its_new_name(
             {"fieldname": "rows", "fieldtype": "Table", "label": "Rows", "options": child},
         ],
     )
+    return parent
+
+
+def test_child_rows_follow_the_parent_to_its_new_name(
+    admin: SiteClient, scripted_hashes: Callable[[list[int]], None]
+) -> None:
+    parent = _hash_parent_with_rows(admin)
     scripted_hashes([0, 0, 2, 1])  # first parent; second parent (taken), its row, its new name
     created_name(admin, parent, {"title": "first"})
     second = created_name(admin, parent, {"title": "second", "rows": [{"title": "r"}]})
@@ -141,15 +147,7 @@ def test_secrets_of_the_document_holding_the_name_are_kept(
 def test_a_taken_child_row_name_is_replaced(
     admin: SiteClient, scripted_hashes: Callable[[list[int]], None]
 ) -> None:
-    child = new_doctype(admin, "hash", istable=1)
-    parent = new_doctype(
-        admin,
-        "hash",
-        fields=[
-            {"fieldname": "title", "fieldtype": "Data", "label": "Title"},
-            {"fieldname": "rows", "fieldtype": "Table", "label": "Rows", "options": child},
-        ],
-    )
+    parent = _hash_parent_with_rows(admin)
     # first parent and its row; second parent, its two rows (the first draws the row name above)
     scripted_hashes([8, 9, 10, 9, 12, 11])
     first = created_name(admin, parent, {"title": "first", "rows": [{"title": "a"}]})
