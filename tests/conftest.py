@@ -228,6 +228,15 @@ def start_server(
     raise RuntimeError(f"docframe serve did not start: {said}")
 
 
+def stop_server(proc: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """Stop a server started by :func:`start_server`: SIGTERM, then SIGKILL after ``timeout`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @pytest.fixture(scope="session")
 def server(sqlite_site: Site, sites_root: Path) -> Iterator[str]:
     """A real ``docframe serve`` process on the SQLite site; yields its base URL."""

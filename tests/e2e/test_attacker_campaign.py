@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,7 @@ import pytest
 
 from docframe.sites import Site
 from tests.api.test_permissions_matrix import rule
-from tests.conftest import api_key_for, start_server
+from tests.conftest import api_key_for, start_server, stop_server
 
 SECRET = f"campaign-{secrets.token_hex(6)}"
 #: Never in a response to anyone but Administrator: SQL text and database driver errors.
@@ -83,11 +82,7 @@ def live(site: Site, sites_root: Path) -> Iterator[str]:
     try:
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
 
 
 @pytest.fixture(scope="module")

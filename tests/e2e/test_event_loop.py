@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from docframe.db.provision import drop_database
-from tests.conftest import api_key_for, free_port, make_site
+from tests.conftest import api_key_for, free_port, make_site, stop_server
 
 APP = "tests.e2e.slowapp"
 #: Generous bound on waiting for a server-side step; the assertion is about order, not this time.
@@ -53,11 +53,7 @@ def serve(sites_root: Path, site_name: str) -> Iterator[str]:
             time.sleep(0.1)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
 
 
 def _wait_for(path: Path) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, make_site, start_server
+from tests.conftest import ADMIN_PASSWORD, make_site, start_server, stop_server
 
 #: Loaded only by what needs them: Redis sites (redis, rq), webhook sending (httpx) and templates
 #: (jinja2), PostgreSQL and MariaDB engines (their SQLAlchemy dialects), Password values
@@ -89,11 +89,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]
     try:
         yield proc, base, report
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
 
 
 def _modules(proc: subprocess.Popen[bytes], report: Path) -> set[str]:

@@ -18,7 +18,7 @@ import httpx
 import pytest
 import socketio
 
-from tests.conftest import ADMIN_PASSWORD, free_port, make_site, start_server
+from tests.conftest import ADMIN_PASSWORD, free_port, make_site, start_server, stop_server
 
 PASSWORD = "Rt-Secret-77"
 SITE = "rt.test"
@@ -54,11 +54,7 @@ def start_serve(sites: Path, site: str, *args: str) -> tuple[subprocess.Popen[by
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_server(proc, timeout=15)
 
 
 def login(base: str, user: str, password: str) -> str:
